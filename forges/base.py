@@ -1,0 +1,132 @@
+"""The one interface handlers use to act on a forge. Adapters implement the primitives."""
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from incidents.labels import LabelScheme
+from incidents.summary import BOT_MARKER
+
+# Normalized permission levels, lowest to highest (GitHub names; GitLab maps onto them).
+PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
+
+
+@dataclass(frozen=True)
+class Issue:
+    repository: str
+    number: int
+    title: str
+    body: str
+    state: str  # open | closed
+    labels: tuple[str, ...]
+    author: str
+    url: str = ""
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    assignees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    author: str
+    handle: object = field(default=None, compare=False, repr=False)  # the client's object, for edits
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    repository: str
+    number: int
+    title: str
+    body: str
+    state: str  # open | closed | merged
+    url: str
+    merged_at: datetime | None = None
+    head_sha: str | None = None
+
+
+class Forge(abc.ABC):
+    """Operations on issues, comments, files and merge requests of one forge."""
+
+    platform: str
+    command_prefix: str = "/"
+
+    def __init__(self, labels: LabelScheme):
+        self.labels = labels
+
+    # -- primitives each adapter implements
+    @abc.abstractmethod
+    def get_issue(self, repository: str, number: int) -> Issue: ...
+
+    @abc.abstractmethod
+    def edit_issue(self, repository: str, number: int, *, title: str | None = None,
+                   body: str | None = None, state: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def create_issue(self, repository: str, title: str, body: str,
+                     labels: Iterable[str] = (), assignees: Iterable[str] = ()) -> Issue: ...
+
+    @abc.abstractmethod
+    def add_labels(self, repository: str, number: int, labels: Iterable[str]) -> None: ...
+
+    @abc.abstractmethod
+    def remove_label(self, repository: str, number: int, label: str) -> None: ...
+
+    @abc.abstractmethod
+    def list_comments(self, repository: str, number: int) -> list[Comment]: ...
+
+    @abc.abstractmethod
+    def create_comment(self, repository: str, number: int, body: str) -> Comment: ...
+
+    @abc.abstractmethod
+    def edit_comment(self, repository: str, number: int, comment: Comment, body: str) -> None: ...
+
+    @abc.abstractmethod
+    def read_file(self, repository: str, path: str) -> str | None:
+        """A file's text on the default branch, or None when there is no such file."""
+
+    @abc.abstractmethod
+    def permission(self, repository: str, login: str) -> str:
+        """The user's permission on the repository, one of PERMISSIONS."""
+
+    @abc.abstractmethod
+    def get_merge_request(self, repository: str, number: int) -> MergeRequest: ...
+
+    @abc.abstractmethod
+    def set_commit_status(self, repository: str, sha: str, state: str, context: str,
+                          description: str, target_url: str | None = None) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def bot_login(self) -> str:
+        """The login the bot writes as, so its own events can be dropped."""
+
+    # -- built on the primitives, the same on every forge
+    def comment(self, repository: str, number: int, text: str) -> Comment:
+        """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
+        return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}")
+
+    def find_marked_comment(self, repository: str, number: int, marker: str) -> Comment | None:
+        for comment in self.list_comments(repository, number):
+            if comment.body.startswith(marker):
+                return comment
+        return None
+
+    def upsert_marked_comment(self, repository: str, number: int, marker: str, body: str) -> Comment | None:
+        """Create or update the one comment starting with `marker`; no write when the text is the same.
+
+        Returns the comment written, or None when nothing changed.
+        """
+        existing = self.find_marked_comment(repository, number, marker)
+        if existing is None:
+            return self.create_comment(repository, number, body)
+        if existing.body.strip() == body.strip():
+            return None
+        self.edit_comment(repository, number, existing, body)
+        return existing
+
+    def has_permission(self, repository: str, login: str, needed: str) -> bool:
+        return PERMISSIONS.index(self.permission(repository, login)) >= PERMISSIONS.index(needed)

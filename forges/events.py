@@ -1,0 +1,71 @@
+"""Platform-neutral events that handlers receive (DESIGN "Events and normalization")."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ISSUE = "issue"
+COMMENT = "comment"
+MERGE_REQUEST = "merge_request"
+
+
+@dataclass(frozen=True)
+class Actor:
+    login: str
+    is_bot: bool = False
+    permission_hint: str | None = None  # GitHub author_association, e.g. "OWNER"
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Fields every event carries; `kind` and `action` pick the handlers."""
+
+    kind: str
+    action: str
+    platform: str
+    repository: str  # full path: owner/repo or group/subgroup/project
+    number: int  # issue or merge request number (GitLab iid)
+    actor: Actor
+    title: str = ""
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    url: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    delivery_id: str = ""
+    installation_id: int | None = None
+    project_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueEvent(Event):
+    state: str = "open"  # open | closed
+    author: str = ""
+    closed_at: datetime | None = None
+    is_incident_type: bool = False  # GitLab issue type "incident"
+    confidential: bool = False
+    labels_added: tuple[str, ...] = ()
+    labels_removed: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommentEvent(Event):
+    """A comment on an issue or merge request; the issue fields describe what it is on."""
+
+    comment_id: int = 0
+    comment: str = ""
+    on_merge_request: bool = False
+    issue_author: str = ""
+
+
+@dataclass(frozen=True)
+class MergeRequestEvent(Event):
+    state: str = "open"  # open | closed | merged
+    merged: bool = False
+    merged_at: datetime | None = None
+    head_sha: str | None = None
+    source_branch: str = ""
+    target_branch: str = ""
+    commit_messages: tuple[str, ...] = field(default=())

@@ -1,0 +1,142 @@
+"""GitHub adapter on PyGithub: App installation tokens or a personal token."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from github import Auth, Github, GithubException
+
+from forges.base import PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.errors import ForgeError, translated
+from incidents.labels import LabelScheme
+
+
+def _api(what: str):
+    return translated(what, GithubException, lambda e: e.status, lambda e: e.headers)
+
+
+@functools.lru_cache(maxsize=256)
+def _client(api_url: str, token: str | None, app_id: str | None, private_key: str | None,
+            installation_id: int | None) -> Github:
+    """One client per installation, kept so its installation token is reused until it expires."""
+    if app_id and private_key and installation_id:
+        auth = Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
+    elif token:
+        auth = Auth.Token(token)
+    else:
+        raise ForgeError("GitHub credentials missing: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY, or GITHUB_TOKEN")
+    # retry=None: failed calls are retried by the job queue, which honours Retry-After
+    # without blocking a worker in a sleep.
+    return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15)
+
+
+class GitHubForge(Forge):
+    platform = "github"
+
+    def __init__(self, settings, installation_id: int | None = None):
+        super().__init__(LabelScheme(separator=": "))
+        self.settings = settings
+        self.installation_id = installation_id
+        self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)
+        self.gh = _client(settings.github_api_url, settings.github_token, settings.github_app_id,
+                          settings.github_private_key, installation_id if self.is_app else None)
+
+    def _repo(self, repository: str):
+        return self.gh.get_repo(repository, lazy=True)
+
+    def _issue(self, repository: str, number: int):
+        return self._repo(repository).get_issue(number)  # lazy: no request until used
+
+    def get_issue(self, repository, number):
+        with _api("read issue"):
+            raw = self._issue(repository, number)
+            return Issue(
+                repository=repository, number=raw.number, title=raw.title or "", body=raw.body or "",
+                state=raw.state, labels=tuple(l.name for l in raw.labels), author=raw.user.login,
+                url=raw.html_url, created_at=raw.created_at, closed_at=raw.closed_at,
+                assignees=tuple(a.login for a in raw.assignees),
+            )
+
+    def edit_issue(self, repository, number, *, title=None, body=None, state=None):
+        changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
+        with _api("edit issue"):
+            self._issue(repository, number).edit(**changes)
+
+    def create_issue(self, repository, title, body, labels=(), assignees=()):
+        with _api("create issue"):
+            raw = self._repo(repository).create_issue(title=title, body=body, labels=list(labels),
+                                                      assignees=list(assignees))
+            return Issue(repository=repository, number=raw.number, title=title, body=body, state="open",
+                         labels=tuple(labels), author=self.bot_login, url=raw.html_url)
+
+    def add_labels(self, repository, number, labels: Iterable[str]):
+        with _api("add labels"):
+            self._issue(repository, number).add_to_labels(*labels)
+
+    def remove_label(self, repository, number, label):
+        try:
+            with _api("remove label"):
+                self._issue(repository, number).remove_from_labels(label)
+        except ForgeError as exc:
+            if exc.status != 404:  # already gone is what we wanted
+                raise
+
+    def list_comments(self, repository, number):
+        with _api("list comments"):
+            return [Comment(id=c.id, body=c.body or "", author=c.user.login, handle=c)
+                    for c in self._issue(repository, number).get_comments()]
+
+    def create_comment(self, repository, number, body):
+        with _api("create comment"):
+            c = self._issue(repository, number).create_comment(body)
+            return Comment(id=c.id, body=body, author=self.bot_login if self.settings.bot_login else "", handle=c)
+
+    def edit_comment(self, repository, number, comment, body):
+        with _api("edit comment"):
+            handle = comment.handle or self._issue(repository, number).get_comment(comment.id)
+            handle.edit(body)
+
+    def read_file(self, repository, path):
+        try:
+            with _api("read file"):
+                return self._repo(repository).get_contents(path).decoded_content.decode("utf-8", "replace")
+        except ForgeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def permission(self, repository, login):
+        try:
+            with _api("read permission"):
+                level = self._repo(repository).get_collaborator_permission(login)
+        except ForgeError as exc:
+            if exc.status == 404:
+                return "none"
+            raise
+        return level if level in PERMISSIONS else "read"
+
+    def get_merge_request(self, repository, number):
+        with _api("read pull request"):
+            pr = self._repo(repository).get_pull(number)
+            state = "merged" if pr.merged_at else pr.state
+            return MergeRequest(repository=repository, number=number, title=pr.title or "", body=pr.body or "",
+                                state=state, url=pr.html_url, merged_at=pr.merged_at, head_sha=pr.head.sha)
+
+    def set_commit_status(self, repository, sha, state, context, description, target_url=None):
+        with _api("set commit status"):
+            self._repo(repository).get_commit(sha).create_status(
+                state=state, context=context, description=description[:140],
+                **({"target_url": target_url} if target_url else {}))
+
+    @functools.cached_property
+    def bot_login(self) -> str:
+        if self.settings.bot_login:
+            return self.settings.bot_login
+        with _api("read bot identity"):
+            if self.is_app:
+                app_gh = Github(auth=Auth.AppAuth(self.settings.github_app_id, self.settings.github_private_key),
+                                base_url=self.settings.github_api_url, retry=None)
+                return f"{app_gh.get_app().slug}[bot]"
+            return self.gh.get_user().login
+
+

@@ -1,0 +1,159 @@
+"""GitLab adapter on python-gitlab (gitlab.com or a self-managed instance)."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabError
+
+from forges.base import Comment, Forge, Issue, MergeRequest
+from forges.errors import ForgeError, translated
+from forges.schemas import ForgeDateTime
+from incidents.labels import LabelScheme
+
+# GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
+ACCESS_LEVELS = ((50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"), (10, "read"))
+_dates = ForgeDateTime()
+
+
+def _date(value):
+    return _dates.deserialize(value) if value else None
+
+
+class GitLabForge(Forge):
+    platform = "gitlab"
+    # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
+    command_prefix = "/desk "
+
+    def __init__(self, settings):
+        super().__init__(LabelScheme(separator="::"))
+        self.settings = settings
+        if not settings.gitlab_token:
+            raise ForgeError("GitLab credentials missing: set GITLAB_TOKEN")
+        self._last_headers: dict = {}
+        session = requests.Session()
+        session.hooks["response"].append(self._remember_headers)
+        # The job queue retries transient failures and honours Retry-After, so the client must not sleep.
+        self.gl = gitlab.Gitlab(settings.gitlab_url, private_token=settings.gitlab_token, session=session,
+                                retry_transient_errors=False, obey_rate_limit=False, per_page=100, timeout=15)
+
+    def _remember_headers(self, response, *args, **kwargs):
+        # python-gitlab's errors carry no headers; keep the last ones to read Retry-After.
+        self._last_headers = dict(response.headers)
+
+    def _api(self, what: str):
+        return translated(what, GitlabError, lambda e: e.response_code, lambda e: self._last_headers)
+
+    def _project(self, repository: str):
+        return self.gl.projects.get(repository, lazy=True)
+
+    def _issues(self, repository: str):
+        return self._project(repository).issues
+
+    def _notes(self, repository: str, number: int):
+        return self._issues(repository).get(number, lazy=True).notes
+
+    def get_issue(self, repository, number):
+        with self._api("read issue"):
+            raw = self._issues(repository).get(number)
+        return Issue(
+            repository=repository, number=raw.iid, title=raw.title or "", body=raw.description or "",
+            state="closed" if raw.state == "closed" else "open", labels=tuple(raw.labels),
+            author=raw.author["username"], url=raw.web_url, created_at=_date(raw.created_at),
+            closed_at=_date(getattr(raw, "closed_at", None)),
+            assignees=tuple(a["username"] for a in getattr(raw, "assignees", []) or []),
+        )
+
+    def edit_issue(self, repository, number, *, title=None, body=None, state=None):
+        changes = {k: v for k, v in (("title", title), ("description", body)) if v is not None}
+        if state is not None:
+            changes["state_event"] = "close" if state == "closed" else "reopen"
+        with self._api("edit issue"):
+            self._issues(repository).update(number, changes)
+
+    def create_issue(self, repository, title, body, labels=(), assignees=()):
+        data = {"title": title, "description": body, "labels": ",".join(labels)}
+        ids = [i for i in (self._user_id(login) for login in assignees) if i]
+        if ids:
+            data["assignee_ids"] = ids
+        with self._api("create issue"):
+            raw = self._issues(repository).create(data)
+        return Issue(repository=repository, number=raw.iid, title=title, body=body, state="open",
+                     labels=tuple(labels), author=self.bot_login, url=raw.web_url)
+
+    def add_labels(self, repository, number, labels: Iterable[str]):
+        with self._api("add labels"):
+            self._issues(repository).update(number, {"add_labels": ",".join(labels)})
+
+    def remove_label(self, repository, number, label):
+        with self._api("remove label"):
+            self._issues(repository).update(number, {"remove_labels": label})
+
+    def list_comments(self, repository, number):
+        with self._api("list notes"):
+            notes = self._notes(repository, number).list(iterator=True, sort="asc", order_by="created_at")
+            return [Comment(id=n.id, body=n.body or "", author=n.author["username"], handle=n)
+                    for n in notes if not getattr(n, "system", False)]
+
+    def create_comment(self, repository, number, body):
+        with self._api("create note"):
+            n = self._notes(repository, number).create({"body": body})
+        return Comment(id=n.id, body=body, author=self.settings.bot_login or "", handle=n)
+
+    def edit_comment(self, repository, number, comment, body):
+        with self._api("edit note"):
+            self._notes(repository, number).update(comment.id, {"body": body})
+
+    def read_file(self, repository, path):
+        try:
+            with self._api("read file"):
+                raw = self._project(repository).files.raw(file_path=path, ref="HEAD")
+        except ForgeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    def _user_id(self, login: str) -> int | None:
+        with self._api("find user"):
+            users = self.gl.users.list(username=login)
+        return users[0].id if users else None
+
+    def permission(self, repository, login):
+        user_id = self._user_id(login)
+        if user_id is None:
+            return "none"
+        try:
+            with self._api("read membership"):
+                level = self._project(repository).members_all.get(user_id).access_level
+        except ForgeError as exc:
+            if exc.status == 404:
+                return "none"
+            raise
+        return next((name for floor, name in ACCESS_LEVELS if level >= floor), "none")
+
+    def get_merge_request(self, repository, number):
+        with self._api("read merge request"):
+            mr = self._project(repository).mergerequests.get(number)
+        return MergeRequest(repository=repository, number=number, title=mr.title or "",
+                            body=mr.description or "", state="open" if mr.state == "opened" else mr.state,
+                            url=mr.web_url, merged_at=_date(mr.merged_at), head_sha=mr.sha)
+
+    def set_commit_status(self, repository, sha, state, context, description, target_url=None):
+        # GitLab calls GitHub's "error"/"failure" both "failed", and "pending" is "pending".
+        gl_state = {"failure": "failed", "error": "failed"}.get(state, state)
+        data = {"state": gl_state, "name": context, "description": description[:255]}
+        if target_url:
+            data["target_url"] = target_url
+        with self._api("set commit status"):
+            self._project(repository).commits.get(sha, lazy=True).statuses.create(data)
+
+    @functools.cached_property
+    def bot_login(self) -> str:
+        if self.settings.bot_login:
+            return self.settings.bot_login
+        with self._api("read bot identity"):
+            self.gl.auth()
+        return self.gl.user.username

@@ -1,0 +1,59 @@
+"""One table from (platform, webhook event) to the schema that normalizes it.
+
+The receiver asks `is_handled` to decide whether to queue a delivery at all; the
+worker calls `normalize` to turn the payload into Events.
+"""
+from __future__ import annotations
+
+from marshmallow import ValidationError
+
+from forges import schemas
+from forges.events import Event
+
+EVENT_SCHEMAS = {
+    ("github", "issues"): schemas.GitHubIssues,
+    ("github", "issue_comment"): schemas.GitHubIssueComment,
+    ("github", "pull_request"): schemas.GitHubPullRequest,
+    ("gitlab", "Issue Hook"): schemas.GitLabIssue,
+    ("gitlab", "Confidential Issue Hook"): schemas.GitLabIssue,
+    ("gitlab", "Note Hook"): schemas.GitLabNote,
+    ("gitlab", "Confidential Note Hook"): schemas.GitLabNote,
+    ("gitlab", "Merge Request Hook"): schemas.GitLabMergeRequest,
+}
+
+# Acknowledged and deliberately not queued, with the reason.
+IGNORED_EVENTS = {
+    ("github", "ping"): "sent once when the hook is created; answered with pong",
+    ("github", "installation"): "the App works from per-event installation ids; nothing to set up",
+    ("github", "installation_repositories"): "as installation",
+    ("github", "push"): "config is re-read on a timer until push-driven refresh lands",
+    ("gitlab", "Push Hook"): "as GitHub push",
+    ("gitlab", "System Hook"): "instance-level events carry no incidents",
+}
+
+
+class PayloadError(ValueError):
+    """The payload does not have the shape the forge documents for this event."""
+
+
+def is_handled(platform: str, event_name: str) -> bool:
+    return (platform, event_name) in EVENT_SCHEMAS
+
+
+def normalize(platform: str, event_name: str, payload: dict, delivery_id: str = "") -> list[Event]:
+    """Events in a payload; an empty list for events we do not handle."""
+    schema_class = EVENT_SCHEMAS.get((platform, event_name))
+    if schema_class is None:
+        return []
+    try:
+        loaded = schema_class().load(payload)
+    except ValidationError as exc:
+        raise PayloadError(f"{platform} {event_name}: {exc.messages}") from exc
+    events = loaded if isinstance(loaded, list) else [loaded]
+    return [_with_delivery(e, delivery_id) for e in events]
+
+
+def _with_delivery(event: Event, delivery_id: str) -> Event:
+    from dataclasses import replace
+
+    return replace(event, delivery_id=delivery_id)

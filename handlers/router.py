@@ -1,0 +1,59 @@
+"""Route events to handlers registered by (event kind, action)."""
+from __future__ import annotations
+
+import inspect
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from forges.base import Forge
+from forges.events import COMMENT, Event
+from incidents.summary import BOT_MARKER, SUMMARY_MARKER
+
+log = logging.getLogger(__name__)
+Handler = Callable[..., None]
+
+
+class Router:
+    """A registry of handlers; routers of several concerns compose into one."""
+
+    def __init__(self, *routers: "Router"):
+        self._handlers: dict[tuple[str, str], list[Handler]] = defaultdict(list)
+        for router in routers:
+            for key, handlers in router._handlers.items():
+                self._handlers[key].extend(handlers)
+
+    def register(self, kind: str, *actions: str) -> Callable[[Handler], Handler]:
+        """Decorator: run the function for events of `kind` with any of `actions`."""
+
+        def decorator(handler: Handler) -> Handler:
+            for action in actions:
+                self._handlers[(kind, action)].append(handler)
+            return handler
+
+        return decorator
+
+    def handlers_for(self, event: Event) -> list[Handler]:
+        return list(self._handlers.get((event.kind, event.action), ()))
+
+    def dispatch(self, event: Event, forge: Forge, **deps) -> int:
+        """Run the event's handlers, giving each the dependencies it names. Returns how many ran."""
+        handlers = self.handlers_for(event)
+        if not handlers or ignored(event, forge):
+            return 0
+        for handler in handlers:
+            wanted = inspect.signature(handler).parameters
+            handler(event, forge, **{k: v for k, v in deps.items() if k in wanted})
+        return len(handlers)
+
+
+def ignored(event: Event, forge: Forge) -> bool:
+    """Bots' comments and the bot's own writes never trigger work (DESIGN "Which events count").
+
+    Other bots' state changes (a merge queue merging the fix) are facts and do count.
+    """
+    if event.kind == COMMENT:
+        body = getattr(event, "comment", "")
+        if event.actor.is_bot or body.startswith((BOT_MARKER, SUMMARY_MARKER)):
+            return True  # decided without an API call
+    return event.actor.login == forge.bot_login

@@ -1,0 +1,1 @@
+"""Incident Desk: run the incident process in GitHub and GitLab issues."""

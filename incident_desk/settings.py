@@ -1,0 +1,57 @@
+"""Deployment settings, read from the environment once per process (DESIGN "Configuration")."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BODY_BYTES = 25 * 1024 * 1024
+DELIVERY_TTL_SECONDS = 72 * 3600  # GitHub lets you redeliver for three days
+
+
+def _private_key(value: str | None) -> str | None:
+    """GITHUB_PRIVATE_KEY holds either the PEM text or a path to it."""
+    if not value or "BEGIN" in value:
+        return value
+    return Path(value).expanduser().read_text()
+
+
+@dataclass(frozen=True)
+class Settings:
+    github_webhook_secret: str | None = None
+    github_app_id: str | None = None
+    github_private_key: str | None = field(default=None, repr=False)
+    github_token: str | None = field(default=None, repr=False)
+    github_api_url: str = "https://api.github.com"
+    gitlab_url: str = "https://gitlab.com"
+    gitlab_token: str | None = field(default=None, repr=False)
+    gitlab_webhook_secret: str | None = field(default=None, repr=False)
+    redis_url: str | None = None
+    database_url: str = "sqlite:///incident-desk.db"
+    public_url: str = "http://localhost:8000"
+    smtp_url: str | None = field(default=None, repr=False)
+    bot_login: str | None = None
+    retry_base_seconds: float = 2.0
+    max_attempts: int = 6
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Build settings from environment variables (or the mapping given)."""
+        env = os.environ if env is None else env
+        return cls(
+            github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
+            github_app_id=env.get("GITHUB_APP_ID"),
+            github_private_key=_private_key(env.get("GITHUB_PRIVATE_KEY")),
+            github_token=env.get("GITHUB_TOKEN"),
+            github_api_url=env.get("GITHUB_API_URL", cls.github_api_url).rstrip("/"),
+            gitlab_url=env.get("GITLAB_URL", cls.gitlab_url).rstrip("/"),
+            gitlab_token=env.get("GITLAB_TOKEN"),
+            gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET"),
+            redis_url=env.get("REDIS_URL") or None,
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            public_url=env.get("PUBLIC_URL", cls.public_url).rstrip("/"),
+            smtp_url=env.get("SMTP_URL") or None,
+            bot_login=env.get("INCIDENT_DESK_BOT_LOGIN") or None,
+            retry_base_seconds=float(env.get("INCIDENT_DESK_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
+            max_attempts=int(env.get("INCIDENT_DESK_MAX_ATTEMPTS", cls.max_attempts)),
+        )

@@ -1,0 +1,1 @@
+"""Pure incident domain: no Flask, RQ, redis, forge clients or other I/O here."""

@@ -1,0 +1,66 @@
+"""Incident, status and severity: the vocabulary of the status page (reference/000-001)."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+
+class Status(str, enum.Enum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class Severity(str, enum.Enum):
+    MAJOR_OUTAGE = "major-outage"
+    PARTIAL_OUTAGE = "partial-outage"
+    DEGRADED_PERFORMANCE = "degraded-performance"
+    OPERATIONAL = "operational"
+
+    @property
+    def title(self) -> str:
+        return self.value.replace("-", " ").capitalize()
+
+
+def parse_status(text: str) -> Status | None:
+    """Status from a label value or command argument; None when it is not one."""
+    try:
+        return Status(text.strip().lower())
+    except ValueError:
+        return None
+
+
+def parse_severity(text: str) -> Severity | None:
+    """Severity written as `major-outage`, `major outage` or `major_outage` (any case)."""
+    key = "-".join(text.strip().lower().replace("_", " ").split())
+    try:
+        return Severity(key)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What the bot knows about one incident issue; the issue itself stays the source of truth."""
+
+    platform: str
+    repository: str
+    number: int
+    title: str
+    status: Status = Status.INVESTIGATING
+    severity: Severity | None = None
+    components: tuple[str, ...] = ()
+    commander: str | None = None
+    operations_lead: str | None = None
+    communications_lead: str | None = None
+    reported_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    tracking: bool = True
+    url: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def with_changes(self, **changes) -> "Incident":
+        return replace(self, **changes)

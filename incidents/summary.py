@@ -1,0 +1,55 @@
+"""The summary comment: one per incident, rendered from state alone (DESIGN "Summary comment").
+
+The text has no render time in it, so the same state renders the same text and an
+unchanged incident costs no write.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from incidents.model import Incident, Status
+from incidents.text import GITHUB_BODY_LIMIT, escape, truncate_lines
+
+SUMMARY_MARKER = "<!-- incident-desk:summary -->"
+BOT_MARKER = "<!-- incident-desk -->"  # on every other comment the bot writes
+MAX_FINDINGS = 50
+
+NEXT_STEP = {
+    Status.INVESTIGATING: "Find the cause and post updates with `{cmd}status identified <what we know>`.",
+    Status.IDENTIFIED: "Ship the fix or a workaround, then `{cmd}status monitoring <what changed>`.",
+    Status.MONITORING: "When the fix holds, `{cmd}status resolved <summary>`.",
+    Status.RESOLVED: "Write the postmortem in the issue body and close the action items.",
+}
+UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` label was removed)."
+
+
+def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/") -> str:
+    """The summary comment's Markdown for this incident's state."""
+    severity = incident.severity.title if incident.severity else "unknown"
+    components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
+    lines = [
+        SUMMARY_MARKER,
+        f"### Incident summary: {escape(incident.title, 200)}",
+        "",
+        f"**Status:** {incident.status.value} · **Severity:** {severity} · **Components:** {components}",
+        "",
+        f"**Commander:** {_person(incident.commander)} · "
+        f"**Operations lead:** {_person(incident.operations_lead)} · "
+        f"**Communications:** {_person(incident.communications_lead)}",
+    ]
+    if findings:
+        ordered = sorted(findings, key=lambda f: (f.severity != "error", f.line or 0))
+        items = [
+            f"- [ ] **{f.severity}** `{f.code}`" + (f" ({escape(f.section, 80)})" if f.section else "")
+            + f": {escape(f.message, 300)}"
+            for f in ordered
+        ]
+        lines += ["", "**Postmortem to-do:**", *truncate_lines(items, MAX_FINDINGS)]
+    next_step = NEXT_STEP[incident.status].format(cmd=command_prefix)
+    lines += ["", f"**Next step:** {next_step}"]
+    text = "\n".join(lines) + "\n"
+    return text if len(text) < GITHUB_BODY_LIMIT else text[: GITHUB_BODY_LIMIT - 100] + "\n\n… (cut)\n"
+
+
+def _person(login: str | None) -> str:
+    return f"@{login}" if login else "unassigned"

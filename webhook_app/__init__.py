@@ -1,0 +1,42 @@
+"""The Flask app: webhook receiver, health and metrics (and later the status page)."""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from incident_desk.logs import configure as configure_logging
+from incident_desk.settings import MAX_BODY_BYTES, Settings
+from store import Store
+from worker.queue import connection
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """App factory; `test_config` overrides settings (tests pass SETTINGS, a Settings object)."""
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SETTINGS=None)
+    if test_config:
+        app.config.update(test_config)
+    settings: Settings = app.config["SETTINGS"] or Settings.from_env()
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set; `incident-desk serve` or `web` sets it for the embedded Redis")
+    app.config["SETTINGS"] = settings
+    app.extensions["redis"] = connection(settings.redis_url)
+    app.extensions["store"] = Store(settings.database_url)
+    configure_logging()
+
+    from webhook_app.routes import bp
+
+    app.register_blueprint(bp)
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return jsonify({"outcome": "too-large", "limit_bytes": MAX_BODY_BYTES}), 413
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return jsonify({"outcome": "not-found"}), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return jsonify({"outcome": "method-not-allowed"}), 405
+
+    return app

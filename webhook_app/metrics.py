@@ -1,0 +1,44 @@
+"""Prometheus metrics, kept in Redis so every web and worker process counts into one place."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+
+from worker.queue import KEY_PREFIX, deliveries_queue
+
+DELIVERIES_KEY = f"{KEY_PREFIX}:metrics:deliveries"
+JOBS_KEY = f"{KEY_PREFIX}:metrics:jobs"
+
+
+def count_delivery(conn, platform: str, event: str, outcome: str) -> None:
+    conn.hincrby(DELIVERIES_KEY, f"{platform}|{event}|{outcome}", 1)
+
+
+class RedisCollector:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def _counter(self, key, name, doc):
+        family = CounterMetricFamily(name, doc, labels=["platform", "event", "outcome"])
+        for field, value in sorted(self.conn.hgetall(key).items()):
+            platform, event, outcome = field.decode().split("|", 2)
+            family.add_metric([platform, event, outcome], int(value))
+        return family
+
+    def collect(self):
+        yield self._counter(DELIVERIES_KEY, "incident_desk_deliveries", "Webhook deliveries received, by outcome.")
+        yield self._counter(JOBS_KEY, "incident_desk_jobs", "Delivery jobs finished, by outcome.")
+        queue = deliveries_queue(self.conn)
+        yield GaugeMetricFamily("incident_desk_queue_depth", "Jobs waiting in the deliveries queue.",
+                                value=queue.count)
+        yield GaugeMetricFamily("incident_desk_scheduled_jobs", "Jobs waiting for a retry or a reminder.",
+                                value=ScheduledJobRegistry(queue=queue).count)
+        yield GaugeMetricFamily("incident_desk_failed_jobs", "Jobs that failed for good.",
+                                value=FailedJobRegistry(queue=queue).count)
+
+
+def render(conn) -> bytes:
+    registry = CollectorRegistry()
+    registry.register(RedisCollector(conn))
+    return generate_latest(registry)

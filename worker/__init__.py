@@ -1,0 +1,1 @@
+"""RQ jobs, queue names, retry policy and the embedded Redis for single-machine use."""

@@ -1,0 +1,95 @@
+"""The delivery job: normalize a webhook payload and run its handlers, retrying transient forge errors."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import random
+import time
+from datetime import timedelta
+
+from forges import build_forge
+from forges.errors import TransientForgeError
+from forges.normalize import normalize
+from handlers import router
+from incident_desk.logs import log_event
+from incident_desk.settings import Settings
+from rq import get_current_job
+
+from store import Store
+from worker.queue import KEY_PREFIX, connection, deliveries_queue, retry_job_id
+
+log = logging.getLogger("incident_desk.worker")
+LOCK_SECONDS = 120
+
+
+@functools.lru_cache(maxsize=4)
+def _store(database_url: str) -> Store:
+    return Store(database_url)
+
+
+def process_delivery(platform: str, delivery_id: str, event_name: str, payload_json: str,
+                     installation_id: int | None = None, attempt: int = 1) -> str:
+    """Run the handlers for one webhook delivery. Safe to run twice: every effect is idempotent."""
+    started = time.monotonic()
+    settings = Settings.from_env()
+    conn = connection(settings.redis_url)
+    events = [e for e in normalize(platform, event_name, json.loads(payload_json), delivery_id)
+              if router.handlers_for(e)]
+    if not events:
+        _count(conn, platform, event_name, "ignored")
+        return "ignored"
+    ran = 0
+    try:
+        forge = build_forge(platform, settings, installation_id)
+        for event in events:
+            # One incident at a time: two deliveries for the same issue must not both create a summary.
+            lock = conn.lock(f"{KEY_PREFIX}:lock:{platform}:{event.repository}:{event.number}",
+                             timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+            with lock:
+                ran += router.dispatch(event, forge, store=_store(settings.database_url), settings=settings)
+    except TransientForgeError as exc:
+        if attempt >= settings.max_attempts:
+            _count(conn, platform, event_name, "failed")
+            log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="failed",
+                      attempt=attempt, reason=str(exc), duration_ms=_ms(started))
+            raise  # RQ keeps it in the failed registry with this reason
+        delay = retry_delay(attempt, exc.retry_after, settings.retry_base_seconds)
+        _schedule_retry(conn, platform, delivery_id, event_name, payload_json, installation_id, attempt, delay)
+        log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="retry",
+                  attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc), duration_ms=_ms(started))
+        return "retry scheduled"
+    except Exception as exc:
+        _count(conn, platform, event_name, "failed")
+        log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="failed",
+                  attempt=attempt, reason=f"{exc.__class__.__name__}: {exc}", duration_ms=_ms(started))
+        raise
+    _count(conn, platform, event_name, "processed")
+    log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="processed",
+              handlers=ran, attempt=attempt, duration_ms=_ms(started))
+    return f"{ran} handler(s)"
+
+
+def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:
+    """Exponential backoff with jitter, but never sooner than the forge asked (Retry-After / reset)."""
+    backoff = base * (2 ** (attempt - 1)) * (1 + random.random() / 4)
+    return max(backoff, retry_after or 0.0)
+
+
+def _schedule_retry(conn, platform, delivery_id, event_name, payload_json, installation_id, attempt, delay):
+    queue = deliveries_queue(conn)
+    args = (platform, delivery_id, event_name, payload_json, installation_id, attempt + 1)
+    current = get_current_job()
+    next_id = retry_job_id(current.id, attempt + 1) if current else None
+    if delay <= 0:
+        queue.enqueue(process_delivery, *args, job_id=next_id)
+    else:  # held by the RQ scheduler, which workers run (--with-scheduler)
+        queue.enqueue_in(timedelta(seconds=delay), process_delivery, *args, job_id=next_id)
+
+
+def _count(conn, platform: str, event_name: str, outcome: str) -> None:
+    conn.hincrby(f"{KEY_PREFIX}:metrics:jobs", f"{platform}|{event_name}|{outcome}", 1)
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
