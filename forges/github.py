@@ -17,7 +17,7 @@ def _api(what: str):
 
 @functools.lru_cache(maxsize=256)
 def _client(api_url: str, token: str | None, app_id: str | None, private_key: str | None,
-            installation_id: int | None) -> Github:
+            installation_id: int | None, write_interval: float) -> Github:
     """One client per installation, kept so its installation token is reused until it expires."""
     if app_id and private_key and installation_id:
         auth = Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
@@ -27,7 +27,8 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
         raise ForgeError("GitHub credentials missing: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY, or GITHUB_TOKEN")
     # retry=None: failed calls are retried by the job queue, which honours Retry-After
     # without blocking a worker in a sleep.
-    return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15)
+    return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15,
+                  seconds_between_writes=write_interval, seconds_between_requests=write_interval / 4)
 
 
 class GitHubForge(Forge):
@@ -39,10 +40,11 @@ class GitHubForge(Forge):
         self.installation_id = installation_id
         self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)
         self.gh = _client(settings.github_api_url, settings.github_token, settings.github_app_id,
-                          settings.github_private_key, installation_id if self.is_app else None)
+                          settings.github_private_key, installation_id if self.is_app else None,
+                          settings.github_write_interval)
 
     def _repo(self, repository: str):
-        return self.gh.get_repo(repository, lazy=True)
+        return self.gh.get_repo(repository)  # the client is lazy: no request here
 
     def _issue(self, repository: str, number: int):
         return self._repo(repository).get_issue(number)  # lazy: no request until used

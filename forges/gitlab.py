@@ -37,7 +37,10 @@ class GitLabForge(Forge):
         session.hooks["response"].append(self._remember_headers)
         # The job queue retries transient failures and honours Retry-After, so the client must not sleep.
         self.gl = gitlab.Gitlab(settings.gitlab_url, private_token=settings.gitlab_token, session=session,
-                                retry_transient_errors=False, obey_rate_limit=False, per_page=100, timeout=15)
+                                retry_transient_errors=False, per_page=100, timeout=15)
+        # python-gitlab sleeps through 429s inside a call unless each request says not to.
+        request = self.gl.http_request
+        self.gl.http_request = lambda *args, **kwargs: request(*args, **{**kwargs, "obey_rate_limit": False})
 
     def _remember_headers(self, response, *args, **kwargs):
         # python-gitlab's errors carry no headers; keep the last ones to read Retry-After.

@@ -32,6 +32,8 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     bot_login: str | None = None
     retry_base_seconds: float = 2.0
+    # GitHub asks integrations to space writes at least a second apart (secondary rate limits).
+    github_write_interval: float = 1.0
     max_attempts: int = 6
 
     @classmethod
@@ -52,6 +54,7 @@ class Settings:
             public_url=env.get("PUBLIC_URL", cls.public_url).rstrip("/"),
             smtp_url=env.get("SMTP_URL") or None,
             bot_login=env.get("INCIDENT_DESK_BOT_LOGIN") or None,
+            github_write_interval=float(env.get("INCIDENT_DESK_GITHUB_WRITE_INTERVAL", cls.github_write_interval)),
             retry_base_seconds=float(env.get("INCIDENT_DESK_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
             max_attempts=int(env.get("INCIDENT_DESK_MAX_ATTEMPTS", cls.max_attempts)),
         )
