@@ -1,0 +1,128 @@
+"""Adapter details that the end-to-end tests do not reach: App auth, permissions, files, statuses."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conftest import GITHUB_REST, GITLAB_URL, load_fixture, post_github, request_json, run_worker
+from forges import build_forge
+from forges.errors import ForgeError, TransientForgeError
+
+GL_PROJECT = f"{GITLAB_URL}/api/v4/projects/group%2Fproject"
+
+
+@pytest.fixture
+def app_settings(settings):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return replace(settings, github_app_id="12345", github_private_key=pem, github_token=None)
+
+
+def test_github_app_installation_token_is_fetched_once_and_reused(app_settings, api):
+    api.post(f"{GITHUB_REST}/app/installations/777/access_tokens", status=201,
+             json={"token": "ghs_installation", "expires_at": "2099-01-01T00:00:00Z"})
+    api.post(f"{GITHUB_REST}/repos/o/r/issues/1/labels", json=[])
+    api.post(f"{GITHUB_REST}/repos/o/r/issues/2/labels", json=[])
+    build_forge("github", app_settings, installation_id=777).add_labels("o/r", 1, ["a"])
+    build_forge("github", app_settings, installation_id=777).add_labels("o/r", 2, ["b"])
+    token_calls = [c for c in api.calls if c.request.url.endswith("/access_tokens")]
+    assert len(token_calls) == 1
+    assert token_calls[0].request.headers["Authorization"].startswith("Bearer ")  # the App's JWT
+    assert api.calls[1].request.headers["Authorization"] == "token ghs_installation"
+
+
+def test_github_app_delivery_uses_its_installation(app_settings, client, redis_conn, api, monkeypatch):
+    monkeypatch.setenv("GITHUB_APP_ID", app_settings.github_app_id)
+    monkeypatch.setenv("GITHUB_PRIVATE_KEY", app_settings.github_private_key)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    api.post(f"{GITHUB_REST}/app/installations/4242/access_tokens", status=201,
+             json={"token": "ghs_4242", "expires_at": "2099-01-01T00:00:00Z"})
+    api.post(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/1/labels", json=[])
+    api.get(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/1/comments", json=[])
+    comment = load_fixture("github", "issue_comment__created")["comment"]
+    api.post(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/1/comments", json=comment, status=201)
+    payload = load_fixture("github", "issues__opened")
+    payload["issue"]["labels"] = [{"id": 1, "name": "incident"}]
+    payload["installation"] = {"id": 4242, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg=="}
+    post_github(client, "issues", payload)
+    run_worker(redis_conn)
+    assert all(c.request.headers["Authorization"] == "token ghs_4242" for c in api.calls[1:])
+
+
+def test_github_without_credentials_is_a_clear_error(settings):
+    with pytest.raises(ForgeError, match="GITHUB_TOKEN"):
+        build_forge("github", replace(settings, github_token=None))
+
+
+@pytest.mark.parametrize("permission", ["admin", "maintain", "write", "triage", "read"])
+def test_github_permission(settings, api, permission):
+    api.get(f"{GITHUB_REST}/repos/o/r/collaborators/alice/permission",
+            json={"permission": permission, "role_name": permission, "user": {"login": "alice"}})
+    assert build_forge("github", settings).permission("o/r", "alice") == permission
+
+
+def test_github_read_file_and_missing_file(settings, api):
+    content = base64.b64encode(b"profile: full\n").decode()
+    api.get(f"{GITHUB_REST}/repos/o/r/contents/.github/incident-desk.yml",
+            json={"type": "file", "encoding": "base64", "content": content, "name": "incident-desk.yml",
+                  "path": ".github/incident-desk.yml", "sha": "abc", "size": 14})
+    api.get(f"{GITHUB_REST}/repos/o/r/contents/.github/missing.yml", status=404, json={"message": "Not Found"})
+    forge = build_forge("github", settings)
+    assert forge.read_file("o/r", ".github/incident-desk.yml") == "profile: full\n"
+    assert forge.read_file("o/r", ".github/missing.yml") is None
+
+
+def test_github_secondary_rate_limit_is_transient_with_its_wait(settings, api):
+    api.post(f"{GITHUB_REST}/repos/o/r/issues/1/comments", status=403,
+             json={"message": "You have exceeded a secondary rate limit"}, headers={"Retry-After": "60"})
+    with pytest.raises(TransientForgeError) as raised:
+        build_forge("github", settings).create_comment("o/r", 1, "hello")
+    assert raised.value.retry_after == 60
+
+
+@pytest.mark.parametrize("level, permission", [(50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"),
+                                               (10, "read")])
+def test_gitlab_access_levels_map_to_permissions(settings, api, level, permission):
+    api.get(f"{GITLAB_URL}/api/v4/users", json=[{"id": 7, "username": "alice"}])
+    api.get(f"{GL_PROJECT}/members/all/7", json={"id": 7, "username": "alice", "access_level": level})
+    assert build_forge("gitlab", settings).permission("group/project", "alice") == permission
+
+
+def test_gitlab_non_member_has_no_permission(settings, api):
+    api.get(f"{GITLAB_URL}/api/v4/users", json=[{"id": 7, "username": "alice"}])
+    api.get(f"{GL_PROJECT}/members/all/7", status=404, json={"message": "404 Not found"})
+    assert build_forge("gitlab", settings).permission("group/project", "alice") == "none"
+
+
+def test_gitlab_read_file_from_the_default_branch(settings, api):
+    api.get(f"{GL_PROJECT}/repository/files/.gitlab%2Fincident-desk.yml/raw", body=b"profile: full\n")
+    api.get(f"{GL_PROJECT}/repository/files/.gitlab%2Fnone.yml/raw", status=404, json={"message": "404"})
+    forge = build_forge("gitlab", settings)
+    assert forge.read_file("group/project", ".gitlab/incident-desk.yml") == "profile: full\n"
+    assert "ref=HEAD" in api.calls[0].request.url
+    assert forge.read_file("group/project", ".gitlab/none.yml") is None
+
+
+def test_gitlab_commit_status_uses_gitlab_state_names(settings, api):
+    api.post(f"{GL_PROJECT}/statuses/abc123", json={"id": 1, "status": "failed"}, status=201)
+    build_forge("gitlab", settings).set_commit_status("group/project", "abc123", "failure",
+                                                       "incident-desk/postmortem", "2 errors")
+    assert request_json(api.calls[0]) == {"state": "failed", "name": "incident-desk/postmortem",
+                                          "description": "2 errors"}
+
+
+def test_gitlab_server_error_is_transient(settings, api):
+    api.put(f"{GL_PROJECT}/issues/3", status=502, json={"message": "502"})
+    with pytest.raises(TransientForgeError):
+        build_forge("gitlab", settings).add_labels("group/project", 3, ["status::identified"])
+
+
+def test_gitlab_without_token_is_a_clear_error(settings):
+    with pytest.raises(ForgeError, match="GITLAB_TOKEN"):
+        build_forge("gitlab", replace(settings, gitlab_token=None))
