@@ -52,10 +52,17 @@ class Forge(abc.ABC):
     """Operations on issues, comments, files and merge requests of one forge."""
 
     platform: str
+    config_path: str  # the per-repository config file on the default branch
     command_prefix: str = "/"
 
-    def __init__(self, labels: LabelScheme):
-        self.labels = labels
+    label_separator: str  # "::" scopes labels on GitLab; GitHub has no scoped labels
+
+    def __init__(self):
+        self.labels = LabelScheme.with_separator(self.label_separator)
+
+    def use_config(self, labels_config) -> None:
+        """Adopt the repository's label names (its config file's `labels`)."""
+        self.labels = LabelScheme.with_separator(self.label_separator, labels_config)
 
     # -- primitives each adapter implements
     @abc.abstractmethod

@@ -8,7 +8,6 @@ from github import Auth, Github, GithubException
 
 from forges.base import PERMISSIONS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, translated
-from incidents.labels import LabelScheme
 
 
 def _api(what: str):
@@ -33,9 +32,11 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
 
 class GitHubForge(Forge):
     platform = "github"
+    label_separator = ": "
+    config_path = ".github/incident-desk.yml"
 
     def __init__(self, settings, installation_id: int | None = None):
-        super().__init__(LabelScheme(separator=": "))
+        super().__init__()
         self.settings = settings
         self.installation_id = installation_id
         self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)

@@ -11,7 +11,6 @@ from gitlab.exceptions import GitlabError
 from forges.base import Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, translated
 from forges.schemas import ForgeDateTime
-from incidents.labels import LabelScheme
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
 ACCESS_LEVELS = ((50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"), (10, "read"))
@@ -24,11 +23,13 @@ def _date(value):
 
 class GitLabForge(Forge):
     platform = "gitlab"
+    label_separator = "::"
+    config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "
 
     def __init__(self, settings):
-        super().__init__(LabelScheme(separator="::"))
+        super().__init__()
         self.settings = settings
         if not settings.gitlab_token:
             raise ForgeError("GitLab credentials missing: set GITLAB_TOKEN")

@@ -36,11 +36,17 @@ class Router:
     def handlers_for(self, event: Event) -> list[Handler]:
         return list(self._handlers.get((event.kind, event.action), ()))
 
-    def dispatch(self, event: Event, forge: Forge, **deps) -> int:
-        """Run the event's handlers, giving each the dependencies it names. Returns how many ran."""
-        handlers = self.handlers_for(event)
+    def dispatch(self, event: Event, forge: Forge, already_run: set | None = None, **deps) -> int:
+        """Run the event's handlers, giving each the dependencies it names. Returns how many ran.
+
+        `already_run` spans the events of one delivery (GitLab's `update` can be both `labeled`
+        and `unlabeled`): a handler looks at the whole issue, so once per delivery is enough.
+        """
+        handlers = [h for h in self.handlers_for(event) if already_run is None or h not in already_run]
         if not handlers or ignored(event, forge):
             return 0
+        if already_run is not None:
+            already_run.update(handlers)
         for handler in handlers:
             wanted = inspect.signature(handler).parameters
             handler(event, forge, **{k: v for k, v in deps.items() if k in wanted})

@@ -163,6 +163,12 @@ def replay(file, event_name, platform, url, delivery_id):
     sys.exit(0 if response.status_code < 400 else 1)
 
 
+from incident_desk.doc_commands import check, install_templates  # noqa: E402  (commands of issue 4)
+
+cli.add_command(check)
+cli.add_command(install_templates)
+
+
 def main() -> None:
     """Entry point: usage errors are one line on stderr and exit 2."""
     try:

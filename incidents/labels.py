@@ -1,13 +1,13 @@
-"""Label names for status, severity and components (DESIGN "Settled details: Labels").
+"""Label names for status, severity, components and postmortem state (DESIGN "Settled details: Labels").
 
-Status and severity are one-of-a-kind labels: scoped on GitLab (`status::identified`),
-prefixed on GitHub (`status: identified`). The forge supplies the separator, so this
-module stays free of platform knowledge.
+Status, severity and postmortem state are one-of-a-kind labels: scoped on GitLab
+(`status::identified`), prefixed on GitHub (`status: identified`). The forge supplies the
+separator and the repository config may rename anything, so this module knows no platform.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from incidents.model import Severity, Status, parse_severity, parse_status
 
@@ -16,37 +16,50 @@ INCIDENT_LABEL = "incident"
 
 @dataclass(frozen=True)
 class LabelScheme:
-    separator: str  # ": " on GitHub, "::" on GitLab
+    status_prefix: str
+    severity_prefix: str
+    postmortem_complete: str
+    postmortem_incomplete: str
     incident: str = INCIDENT_LABEL
-    status_prefix: str = "status"
-    severity_prefix: str = "severity"
-    component_prefix: str = "component"
+    component_prefix: str = "component: "  # components are any number, so never scoped
 
-    def _name(self, prefix: str, value: str) -> str:
-        return f"{prefix}{self.separator}{value}"
+    @classmethod
+    def with_separator(cls, separator: str, labels_config=None) -> "LabelScheme":
+        """Defaults for a forge's separator, overridden by the repository's `labels` config."""
+        scheme = cls(status_prefix=f"status{separator}", severity_prefix=f"severity{separator}",
+                     postmortem_complete=f"postmortem{separator}complete",
+                     postmortem_incomplete=f"postmortem{separator}incomplete")
+        if labels_config is None:
+            return scheme
+        return cls(
+            status_prefix=labels_config.status_prefix or scheme.status_prefix,
+            severity_prefix=labels_config.severity_prefix or scheme.severity_prefix,
+            postmortem_complete=labels_config.postmortem_complete or scheme.postmortem_complete,
+            postmortem_incomplete=labels_config.postmortem_incomplete or scheme.postmortem_incomplete,
+            incident=labels_config.incident or scheme.incident,
+            component_prefix=labels_config.component_prefix or scheme.component_prefix,
+        )
 
     def status(self, status: Status) -> str:
-        return self._name(self.status_prefix, status.value)
+        return f"{self.status_prefix}{status.value}"
 
     def severity(self, severity: Severity) -> str:
-        return self._name(self.severity_prefix, severity.value)
+        return f"{self.severity_prefix}{severity.value}"
 
     def component(self, component_id: str) -> str:
-        # Components are `component: <id>` on both forges (any number, so never scoped).
-        return f"{self.component_prefix}: {component_id}"
+        return f"{self.component_prefix}{component_id}"
 
-    def _values(self, labels: Iterable[str], prefix: str) -> list[str]:
-        found = []
-        for label in labels:
-            for sep in (self.separator, "::", ":"):
-                head = f"{prefix}{sep}"
-                if label.lower().startswith(head.lower()):
-                    found.append(label[len(head):].strip())
-                    break
-        return found
+    def postmortem(self, complete: bool) -> str:
+        return self.postmortem_complete if complete else self.postmortem_incomplete
+
+    @staticmethod
+    def _values(labels: Iterable[str], prefix: str) -> list[str]:
+        head = prefix.strip().lower()
+        return [label.strip()[len(head):].strip() for label in labels
+                if label.strip().lower().startswith(head) and len(label.strip()) > len(head)]
 
     def status_of(self, labels: Iterable[str]) -> Status | None:
-        """The status a set of labels carries, if exactly one valid status label is there."""
+        """The status the labels carry, if exactly one valid status label is there."""
         values = {s for s in map(parse_status, self._values(labels, self.status_prefix)) if s}
         return values.pop() if len(values) == 1 else None
 
@@ -58,8 +71,14 @@ class LabelScheme:
         return tuple(sorted(set(self._values(labels, self.component_prefix))))
 
     def status_labels(self, labels: Iterable[str]) -> list[str]:
-        """Every label in `labels` that is a status label (to swap one for another)."""
-        return [l for l in labels if self._values([l], self.status_prefix)]
+        return [label for label in labels if self._values([label], self.status_prefix)]
+
+    def severity_labels(self, labels: Iterable[str]) -> list[str]:
+        return [label for label in labels if self._values([label], self.severity_prefix)]
+
+    def postmortem_labels(self, labels: Iterable[str]) -> list[str]:
+        names = {self.postmortem_complete.lower(), self.postmortem_incomplete.lower()}
+        return [label for label in labels if label.lower() in names]
 
     def is_incident(self, labels: Iterable[str]) -> bool:
-        return any(l.lower() == self.incident.lower() for l in labels)
+        return any(label.lower() == self.incident.lower() for label in labels)

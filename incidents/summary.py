@@ -53,3 +53,20 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
 
 def _person(login: str | None) -> str:
     return f"@{login}" if login else "unassigned"
+
+
+CONFIG_ERRORS = ("**Incident Desk could not use part of `{path}`**; the defaults apply there until it is "
+                 "fixed:\n\n{items}\n")
+
+
+def render_config_errors(path: str, errors) -> str:
+    """The one comment per config version that names each bad key and value."""
+    items = truncate_lines([_config_error(error) for error in errors], 20)
+    return CONFIG_ERRORS.format(path=path, items="\n".join(items))
+
+
+def _config_error(error) -> str:
+    path = error.path.replace("`", "'")
+    where = f"`{path}`" if path else "The file"
+    got = "" if error.value is None else f" (got {escape(repr(error.value), 80)})"
+    return f"- {where}: {escape(error.message, 300)}{got}"

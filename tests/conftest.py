@@ -5,6 +5,7 @@ The database is `DATABASE_URL` when set, else a SQLite file. Only forge HTTP API
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -139,6 +140,25 @@ def run_worker(redis_conn) -> bool:
 
     worker = SimpleWorker([DELIVERIES], connection=redis_conn, serializer=JSONSerializer)
     return worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+
+def github_repo_config(api, repository="Codertocat/Hello-World", text: str | None = None):
+    """Expect the bot to read the repository's config file (absent unless `text` is given)."""
+    url = f"{GITHUB_REST}/repos/{repository}/contents/.github/incident-desk.yml"
+    if text is None:
+        api.get(url, status=404, json={"message": "Not Found", "documentation_url": "https://docs.github.com"})
+    else:
+        api.get(url, json={"type": "file", "encoding": "base64", "name": "incident-desk.yml",
+                           "path": ".github/incident-desk.yml", "sha": "0" * 40, "size": len(text),
+                           "content": base64.b64encode(text.encode()).decode()})
+
+
+def gitlab_repo_config(api, project="gitlabhq/gitlab-test", text: str | None = None):
+    url = f"{GITLAB_URL}/api/v4/projects/{project.replace('/', '%2F')}/repository/files/.gitlab%2Fincident-desk.yml/raw"
+    if text is None:
+        api.get(url, status=404, json={"message": "404 File Not Found"})
+    else:
+        api.get(url, body=text.encode())
 
 
 def request_json(call) -> dict:

@@ -7,7 +7,8 @@ import pytest
 import responses
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from conftest import BOT_LOGIN, GITHUB_API, GITHUB_REST, GITLAB_URL, load_fixture, post_github, post_gitlab, request_json, run_worker
+from conftest import (BOT_LOGIN, GITHUB_API, GITHUB_REST, GITLAB_URL, github_repo_config, gitlab_repo_config,
+                      load_fixture, post_github, post_gitlab, request_json, run_worker)
 from incidents.model import Severity, Status
 from incidents.summary import BOT_MARKER, SUMMARY_MARKER
 from worker.queue import deliveries_queue
@@ -49,6 +50,7 @@ def calls(api, method=None):
 # ---------------------------------------------------------------- GitHub
 
 def test_github_issue_opened_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
@@ -56,7 +58,7 @@ def test_github_issue_opened_with_incident_label_becomes_an_incident(client, red
     assert post_github(client, "issues", github_issue()).status_code == 202
     assert run_worker(redis_conn)
 
-    assert request_json(calls(api, "POST")[0]) == ["status: investigating"]
+    assert request_json(calls(api, "POST")[0]) == ["status: investigating", "postmortem: incomplete"]
     summary = request_json(calls(api, "POST")[1])["body"]
     assert summary.startswith(SUMMARY_MARKER)
     assert "**Status:** investigating" in summary and "**Commander:** @Codertocat" in summary
@@ -68,6 +70,7 @@ def test_github_issue_opened_with_incident_label_becomes_an_incident(client, red
 
 
 def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
@@ -81,7 +84,7 @@ def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store,
     api.patch(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/comments/500",
               json=github_comment_json(500, "y"))
     post_github(client, "issues", github_issue(
-        "labeled", labels=("incident", "status: investigating", "severity: major outage")))
+        "labeled", labels=("incident", "status: investigating", "severity: major-outage", "postmortem: incomplete")))
     run_worker(redis_conn)
 
     assert [c.request.method for c in api.calls] == ["GET", "PATCH"]  # no second comment
@@ -90,6 +93,7 @@ def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store,
 
 
 def test_github_unchanged_edit_writes_nothing(client, redis_conn, store, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
@@ -99,15 +103,17 @@ def test_github_unchanged_edit_writes_nothing(client, redis_conn, store, api):
 
     api.reset()
     api.get(f"{GH_ISSUE}/comments", json=[github_comment_json(500, summary)])
-    post_github(client, "issues", github_issue("edited", labels=("incident", "status: investigating")))
+    post_github(client, "issues", github_issue("edited", labels=("incident", "status: investigating",
+                                                                  "postmortem: incomplete")))
     run_worker(redis_conn)
     assert [c.request.method for c in api.calls] == ["GET"]
 
 
 def test_github_issue_without_incident_label_is_left_alone(client, redis_conn, store, api):
+    github_repo_config(api)  # read once: the config may rename the incident label
     post_github(client, "issues", github_issue(labels=("bug",)))
     run_worker(redis_conn)
-    assert len(api.calls) == 0
+    assert [c.request.method for c in api.calls] == ["GET"]
     assert store.get_incident("github", "Codertocat/Hello-World", 1) is None
 
 
@@ -134,6 +140,7 @@ def test_issue_events_from_the_bot_itself_are_dropped(client, redis_conn, api):
 
 
 def test_forge_answering_502_twice_then_200_posts_the_comment_once(client, redis_conn, store, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", status=502, json={"message": "Bad gateway"})
@@ -153,6 +160,7 @@ def test_forge_answering_502_twice_then_200_posts_the_comment_once(client, redis
 
 
 def test_rate_limit_retry_waits_as_long_as_the_forge_asks(client, redis_conn, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", status=429, json={"message": "slow down"}, headers={"Retry-After": "120"})
     post_github(client, "issues", github_issue(), delivery_id="rl-1")
     run_worker(redis_conn)
@@ -167,6 +175,7 @@ def test_rate_limit_retry_waits_as_long_as_the_forge_asks(client, redis_conn, ap
 
 
 def test_permanent_failure_lands_in_the_failed_registry_with_its_reason(client, redis_conn, api):
+    github_repo_config(api)
     for _ in range(4):  # INCIDENT_DESK_MAX_ATTEMPTS in the test settings
         api.post(f"{GH_ISSUE}/labels", status=503, json={"message": "unavailable"})
     post_github(client, "issues", github_issue(), delivery_id="gone")
@@ -179,6 +188,7 @@ def test_permanent_failure_lands_in_the_failed_registry_with_its_reason(client, 
 
 
 def test_removing_the_label_ends_tracking_with_a_note(client, redis_conn, store, api):
+    github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
@@ -205,6 +215,7 @@ def gitlab_note_json(note_id, body):
 
 
 def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+    gitlab_repo_config(api)
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
@@ -212,8 +223,8 @@ def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn
     assert post_gitlab(client, "Issue Hook", gitlab_issue()).status_code == 202
     run_worker(redis_conn)
 
-    assert request_json(api.calls[0]) == {"add_labels": "status::investigating"}
-    summary = request_json(api.calls[2])["body"]
+    assert request_json(api.calls[1]) == {"add_labels": "status::investigating,postmortem::incomplete"}
+    summary = request_json(api.calls[3])["body"]
     assert summary.startswith(SUMMARY_MARKER) and "**Commander:** @root" in summary
     assert "`/desk status identified" in summary  # GitLab users are shown the /desk form
     incident = store.get_incident("gitlab", "gitlabhq/gitlab-test", 23)
@@ -221,18 +232,19 @@ def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn
 
 
 def test_gitlab_edit_updates_the_same_note(client, redis_conn, store, api):
+    gitlab_repo_config(api)
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
     post_gitlab(client, "Issue Hook", gitlab_issue())
     run_worker(redis_conn)
-    first = request_json(api.calls[2])["body"]
+    first = request_json(api.calls[3])["body"]
 
     api.reset()
     api.get(f"{GL_ISSUE}/notes", json=[gitlab_note_json(700, first)])
     api.put(f"{GL_ISSUE}/notes/700", json=gitlab_note_json(700, "y"))
-    post_gitlab(client, "Issue Hook",
-                gitlab_issue("update", labels=("incident", "status::identified", "severity::partial-outage")))
+    post_gitlab(client, "Issue Hook", gitlab_issue(
+        "update", labels=("incident", "status::identified", "severity::partial-outage", "postmortem::incomplete")))
     run_worker(redis_conn)
 
     assert [c.request.method for c in api.calls] == ["GET", "PUT"]
@@ -242,6 +254,7 @@ def test_gitlab_edit_updates_the_same_note(client, redis_conn, store, api):
 
 
 def test_gitlab_issue_of_type_incident_counts_without_the_label(client, redis_conn, store, api):
+    gitlab_repo_config(api)
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
@@ -264,6 +277,7 @@ def test_gitlab_rate_limit_reset_header_is_honoured(client, redis_conn, api):
     import time
 
     reset = int(time.time()) + 300
+    gitlab_repo_config(api)
     api.put(GL_ISSUE, status=429, json={"message": "429 Too Many Requests"},
             headers={"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)})
     post_gitlab(client, "Issue Hook", gitlab_issue(), delivery_id="gl-rl")

@@ -12,7 +12,7 @@ from incidents.summary import SUMMARY_MARKER, render_summary
 from incidents.text import GITHUB_BODY_LIMIT, escape
 from worker.jobs import retry_delay
 
-GITHUB, GITLAB = LabelScheme(": "), LabelScheme("::")
+GITHUB, GITLAB = LabelScheme.with_separator(": "), LabelScheme.with_separator("::")
 
 
 @pytest.mark.parametrize("text", ["major-outage", "major outage", "major_outage", "Major Outage"])

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import GITHUB_REST, GITLAB_URL, load_fixture, post_github, request_json, run_worker
+from conftest import GITHUB_REST, GITLAB_URL, github_repo_config, load_fixture, post_github, request_json, run_worker
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 
@@ -43,6 +43,7 @@ def test_github_app_delivery_uses_its_installation(app_settings, client, redis_c
     monkeypatch.delenv("GITHUB_TOKEN")
     api.post(f"{GITHUB_REST}/app/installations/4242/access_tokens", status=201,
              json={"token": "ghs_4242", "expires_at": "2099-01-01T00:00:00Z"})
+    github_repo_config(api)
     api.post(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/1/labels", json=[])
     api.get(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/1/comments", json=[])
     comment = load_fixture("github", "issue_comment__created")["comment"]

@@ -12,11 +12,13 @@ from forges import build_forge
 from forges.errors import TransientForgeError
 from forges.normalize import normalize
 from handlers import router
+from handlers.router import ignored
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
 from rq import get_current_job
 
 from store import Store
+from worker.repo_config import load_repository_config
 from worker.queue import KEY_PREFIX, connection, deliveries_queue, retry_job_id
 
 log = logging.getLogger("incident_desk.worker")
@@ -42,12 +44,20 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
     ran = 0
     try:
         forge = build_forge(platform, settings, installation_id)
+        events = [e for e in events if not ignored(e, forge)]
+        if not events:
+            _count(conn, platform, event_name, "ignored")
+            return "ignored"
+        config = load_repository_config(forge, events[0].repository, conn)
+        forge.use_config(config.config.labels)
+        already_run: set = set()
         for event in events:
             # One incident at a time: two deliveries for the same issue must not both create a summary.
             lock = conn.lock(f"{KEY_PREFIX}:lock:{platform}:{event.repository}:{event.number}",
                              timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
             with lock:
-                ran += router.dispatch(event, forge, store=_store(settings.database_url), settings=settings)
+                ran += router.dispatch(event, forge, already_run, store=_store(settings.database_url),
+                                       config=config)
     except TransientForgeError as exc:
         if attempt >= settings.max_attempts:
             _count(conn, platform, event_name, "failed")

@@ -1,0 +1,119 @@
+"""`incident-desk check` and `incident-desk install-templates`: the incident document on the command line.
+
+The lead registers these on the main group: `main.add_command(check)`, `main.add_command(install_templates)`.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from checks import run_checks
+from incidents.config import DEFAULT_CONFIG, RepoConfig, is_timezone, load_config
+from incidents.document import parse_document
+from incidents.profiles import Profile, UnknownProfile, get_profile
+from issue_templates.render import PLATFORMS, install_templates as write_templates, postmortem_skeleton
+
+USAGE_ERROR = 2
+CONFIG_PATHS = {"github": ".github/incident-desk.yml", "gitlab": ".gitlab/incident-desk.yml"}
+
+CANNOT_READ = "cannot read {path}: {reason}"
+CANNOT_WRITE = "cannot write to {path}: {reason}"
+BAD_TIMEZONE = "unknown timezone {name!r}: use an IANA name such as America/Bogota or UTC"
+BAD_CONFIG = "{path}: {error}"
+
+
+def _fail(message: str) -> None:
+    """Print a one-line usage error and exit with status 2."""
+    click.echo(f"incident-desk: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return click.get_binary_stream("stdin").read().decode("utf-8", errors="replace")
+        return Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError as error:
+        _fail(CANNOT_READ.format(path=path, reason=error.strerror or error))
+        raise  # unreachable: _fail exits
+
+
+def _config(path: str | None) -> RepoConfig:
+    """The config from --config, failing the command when the file cannot be used."""
+    if path is None:
+        return DEFAULT_CONFIG
+    config, errors = load_config(_read(path))
+    if errors:
+        for error in errors:
+            click.echo(f"incident-desk: {BAD_CONFIG.format(path=path, error=error)}", err=True)
+        sys.exit(USAGE_ERROR)
+    return config
+
+
+def _profile(name: str | None, config: RepoConfig) -> Profile:
+    try:
+        return get_profile(name or config.profile, config.profiles)
+    except UnknownProfile as error:
+        _fail(str(error))
+
+
+def _timezone(name: str | None) -> str | None:
+    if name is None:
+        return None
+    if not is_timezone(name):
+        _fail(BAD_TIMEZONE.format(name=name))
+    return name
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--profile", help="Postmortem profile (default: the config's, else timeline-rca-actions).")
+@click.option("--timezone", help="IANA timezone for timeline times without an offset (default: the config's).")
+@click.option("--config", "config_path", help="Repository config file (incident-desk.yml).")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(files: tuple[str, ...], profile: str | None, timezone: str | None, config_path: str | None, output: str) -> None:
+    """Check incident postmortems kept as Markdown files. Exit 1 when any has an error."""
+    config = _config(config_path)
+    chosen = _profile(profile, config)
+    zone = _timezone(timezone) or config.timezone
+    texts = [(path, _read(path)) for path in files]  # read all first: a missing file is a usage error
+    skeleton = postmortem_skeleton(chosen)
+    results = []
+    for path, text in texts:
+        document = parse_document(text, chosen, zone, skeleton=skeleton)
+        results.append((path, run_checks(document, chosen, config)))
+
+    if output == "json":
+        click.echo(json.dumps(
+            [{"file": path, "findings": [f.as_dict() for f in findings]} for path, findings in results],
+            indent=2))
+    else:
+        for path, findings in results:
+            for f in findings:
+                click.echo(f"{path}:{f.line or 1}: {f.severity} {f.code} {f.message}")
+    failed = any(f.severity == "error" for _path, findings in results for f in findings)
+    sys.exit(1 if failed else 0)
+
+
+@click.command("install-templates")
+@click.option("--platform", type=click.Choice(PLATFORMS), required=True)
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The repository checkout to write the templates into.")
+@click.option("--profile", help="Postmortem profile (default: the config's, else timeline-rca-actions).")
+@click.option("--config", "config_path",
+              help="Repository config for components and profile (default: the platform's file under DEST, if any).")
+def install_templates(platform: str, dest: Path, profile: str | None, config_path: str | None) -> None:
+    """Write the incident issue template and the postmortem template into a repository."""
+    if config_path is None and (dest / CONFIG_PATHS[platform]).is_file():
+        config_path = str(dest / CONFIG_PATHS[platform])
+    config = _config(config_path)
+    chosen = _profile(profile, config)
+    try:
+        written = write_templates(platform, dest, chosen, config.components, config.labels.incident)
+    except OSError as error:
+        _fail(CANNOT_WRITE.format(path=dest, reason=error.strerror or error))
+    for path in written:
+        click.echo(str(path))
