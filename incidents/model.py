@@ -60,6 +60,9 @@ class Incident:
     closed_at: datetime | None = None
     tracking: bool = True
     url: str = ""
+    installation_id: int | None = None
+    last_update_at: datetime | None = None  # last status update or timeline entry (reminders)
+    forced_close: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def with_changes(self, **changes) -> "Incident":

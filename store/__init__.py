@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import Incident, Severity, Status
-from store.models import IncidentRow
+from store.models import FollowUpRow, IncidentRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,6 +66,9 @@ class Store:
             row.resolved_at = incident.resolved_at
             row.closed_at = incident.closed_at
             row.tracking = incident.tracking
+            row.installation_id = incident.installation_id
+            row.last_update_at = incident.last_update_at
+            row.forced_close = incident.forced_close
 
     def incidents(self, repository: str | None = None) -> list[Incident]:
         with self.session() as s:
@@ -73,6 +76,37 @@ class Store:
             if repository:
                 query = query.where(IncidentRow.repository == repository)
             return [_to_incident(r) for r in s.scalars(query)]
+
+    def set_follow_ups(self, incident: Incident, issues: list[tuple[str, int, str]]) -> None:
+        """Record the issues (repository, number, ref) that the incident's action items link to."""
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            if row is None:
+                return
+            wanted = {(repo, number): ref for repo, number, ref in issues}
+            existing = s.scalars(select(FollowUpRow).where(FollowUpRow.incident_id == row.id)).all()
+            for follow_up in existing:
+                if (follow_up.repository, follow_up.number) not in wanted:
+                    s.delete(follow_up)
+                else:
+                    wanted.pop((follow_up.repository, follow_up.number))
+            for (repo, number), ref in wanted.items():
+                s.add(FollowUpRow(incident_id=row.id, platform=incident.platform, repository=repo,
+                                  number=number, ref=ref))
+
+    def incidents_following(self, platform: str, repository: str, number: int) -> list[Incident]:
+        """Tracked incidents whose action items link to this issue."""
+        with self.session() as s:
+            rows = s.scalars(select(IncidentRow).join(FollowUpRow, FollowUpRow.incident_id == IncidentRow.id).where(
+                FollowUpRow.platform == platform, FollowUpRow.repository == repository,
+                FollowUpRow.number == number, IncidentRow.tracking.is_(True))).all()
+            return [_to_incident(r) for r in rows]
+
+    def unresolved_incidents(self) -> list[Incident]:
+        with self.session() as s:
+            rows = s.scalars(select(IncidentRow).where(IncidentRow.tracking.is_(True),
+                                                       IncidentRow.status != Status.RESOLVED.value))
+            return [_to_incident(r) for r in rows]
 
     @staticmethod
     def _row(s: Session, platform: str, repository: str, number: int) -> IncidentRow | None:
@@ -88,4 +122,6 @@ def _to_incident(row: IncidentRow) -> Incident:
         components=tuple(row.components or ()), commander=row.commander, operations_lead=row.operations_lead,
         communications_lead=row.communications_lead, reported_at=row.reported_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, tracking=row.tracking,
+        installation_id=row.installation_id, last_update_at=row.last_update_at,
+        forced_close=bool(row.forced_close),
     )

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -46,5 +47,22 @@ class IncidentRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     tracking: Mapped[bool] = mapped_column(Boolean, default=True)
+    installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    forced_close: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(timezone.utc),
                                                  onupdate=lambda: datetime.now(timezone.utc))
+
+
+class FollowUpRow(Base):
+    """An issue linked from an incident's action item: closing it ticks the item."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (UniqueConstraint("incident_id", "platform", "repository", "number", name="uq_follow_up"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(512))

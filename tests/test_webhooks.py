@@ -184,3 +184,46 @@ def test_one_json_log_line_per_delivery_without_secrets_or_payload(client):
     assert line["delivery_id"] == "log-1" and line["outcome"] == "queued" and line["event"] == "Issue Hook"
     assert "duration_ms" in line
     assert GITLAB_SECRET not in record.getMessage() and "create/update/delete" not in record.getMessage()
+
+
+def test_an_accepted_delivery_is_remembered_for_72_hours(client, redis_conn):
+    from webhook_app.deliveries import delivery_key
+
+    post_github(client, "issues", load_fixture("github", "issues__opened"), delivery_id="ttl-1")
+    key = delivery_key("github", "186853002", "ttl-1")
+    assert redis_conn.get(key) == b"queued"
+    assert 71 * 3600 < redis_conn.ttl(key) <= 72 * 3600
+
+
+def test_a_failed_enqueue_leaves_nothing_so_the_redelivery_is_accepted(app, redis_conn, monkeypatch):
+    import pytest
+
+    from webhook_app.deliveries import accept
+
+    queue = app.extensions["queue"]
+    body = json.dumps(load_fixture("github", "issues__opened"))
+
+    def fail(*args, **kwargs):
+        raise ConnectionError("redis went away mid-request")
+
+    monkeypatch.setattr(queue, "enqueue_call", fail)
+    with pytest.raises(ConnectionError):
+        accept(redis_conn, "github", "1", "crash-1", "issues", body, None, queue)
+    assert redis_conn.keys("incident-desk:delivery:*") == []
+    monkeypatch.undo()
+    assert accept(redis_conn, "github", "1", "crash-1", "issues", body, None, queue) == "queued"
+    assert len(queued(redis_conn)) == 1
+
+
+def test_a_claim_never_confirmed_lapses_within_a_minute(app, redis_conn, monkeypatch):
+    """A process killed between claim and commit leaves only a short claim, never a 72-hour key."""
+    from webhook_app.deliveries import CLAIM_SECONDS, accept, delivery_key
+
+    queue = app.extensions["queue"]
+    monkeypatch.setattr(redis_conn, "pipeline", lambda **kwargs: (_ for _ in ()).throw(SystemExit))
+    try:
+        accept(redis_conn, "github", "1", "killed-1", "issues", "{}", None, queue)
+    except SystemExit:
+        pass  # stands for the process dying: no cleanup runs
+    assert 0 < redis_conn.ttl(delivery_key("github", "1", "killed-1")) <= CLAIM_SECONDS
+    assert queued(redis_conn) == []

@@ -6,7 +6,7 @@ from flask import Flask, jsonify
 from incident_desk.logs import configure as configure_logging
 from incident_desk.settings import MAX_BODY_BYTES, Settings
 from store import Store
-from worker.queue import connection
+from worker.queue import connection, deliveries_queue
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,7 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `incident-desk serve` or `web` sets it for the embedded Redis")
     app.config["SETTINGS"] = settings
-    app.extensions["redis"] = connection(settings.redis_url)
+    # Short socket timeouts: a stuck Redis must not hold a webhook past the forge's 10 seconds.
+    app.extensions["redis"] = connection(settings.redis_url, socket_timeout=3.0)
+    app.extensions["queue"] = deliveries_queue(app.extensions["redis"])
     app.extensions["store"] = Store(settings.database_url)
     configure_logging()
 

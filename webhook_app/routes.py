@@ -18,33 +18,36 @@ bp = Blueprint("webhooks", __name__)
 log = logging.getLogger("incident_desk.webhooks")
 
 
-def _answer(status: int, platform: str, event: str, delivery_id: str, outcome: str, started: float, **extra):
-    metrics.count_delivery(current_app.extensions["redis"], platform, event or "-", outcome)
+def _answer(status: int, platform: str, event: str, delivery_id: str, outcome: str, started: float,
+            counted: bool = False):
+    if not counted:  # accept() counts queued and duplicate deliveries in its own Redis round trip
+        metrics.count_delivery(current_app.extensions["redis"], platform, event or "-", outcome)
     log_event(log, platform=platform, event=event, delivery_id=delivery_id, outcome=outcome, status=status,
               duration_ms=round((time.monotonic() - started) * 1000, 2))
-    return jsonify({"outcome": outcome, "delivery_id": delivery_id, **extra}), status
+    return jsonify({"outcome": outcome, "delivery_id": delivery_id}), status
 
 
-def _payload():
-    """The parsed JSON object, or None when the body is not one."""
+def _payload() -> tuple[dict | None, str]:
+    """The parsed JSON object (None when the body is not one) and the body as text."""
     try:
-        data = json.loads(request.get_data())
+        text = request.get_data().decode("utf-8")
+        data = json.loads(text)
     except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
+        return None, ""
+    return (data, text) if isinstance(data, dict) else (None, "")
 
 
 def _receive(platform: str, event: str, delivery_id: str, scope_of, installation_of, started: float):
-    payload = _payload()
+    payload, text = _payload()
     if payload is None:
         return _answer(400, platform, event, delivery_id, "malformed-json", started)
     if event == "ping":
         return _answer(200, platform, event, delivery_id, "pong", started)
     if not is_handled(platform, event):
         return _answer(202, platform, event, delivery_id, "ignored", started)
-    outcome = accept(current_app.extensions["redis"], platform, scope_of(payload), delivery_id, event,
-                     request.get_data(as_text=True), installation_of(payload))
-    return _answer(202, platform, event, delivery_id, outcome, started)
+    outcome = accept(current_app.extensions["redis"], platform, scope_of(payload), delivery_id, event, text,
+                     installation_of(payload), current_app.extensions["queue"])
+    return _answer(202, platform, event, delivery_id, outcome, started, counted=True)
 
 
 def _dig(payload: dict, *path):

@@ -46,7 +46,8 @@ class EmbeddedRedis:
                      "--appendfilename", "incident-desk.aof", "--save", "60 1"]
         else:
             args += ["--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        # Its own log goes nowhere: an orphaned child must not hold our stdout/stderr pipes open.
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
         while True:

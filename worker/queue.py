@@ -15,8 +15,10 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
 @functools.lru_cache(maxsize=8)
-def connection(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url, health_check_interval=30)
+def connection(redis_url: str, socket_timeout: float | None = None) -> redis.Redis:
+    """A shared client. Workers block on the queue, so only the web process sets a socket timeout."""
+    return redis.Redis.from_url(redis_url, health_check_interval=30, socket_timeout=socket_timeout,
+                                socket_connect_timeout=5)
 
 
 def deliveries_queue(conn: redis.Redis) -> Queue:

@@ -10,5 +10,8 @@ with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata,
                       render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # web and worker may start together on an empty database: migrate one at a time
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(740553101)")
         context.run_migrations()
 engine.dispose()
