@@ -9,6 +9,14 @@ from datetime import datetime
 from incidents.labels import LabelScheme
 from incidents.summary import BOT_MARKER
 
+
+class BodyTooLong(Exception):
+    """The edited body would exceed what the forge accepts; the caller says so instead of losing it."""
+
+
+class ConcurrentEdit(Exception):
+    """Someone kept editing the body while the bot tried to write it."""
+
 # Normalized permission levels, lowest to highest (GitHub names; GitLab maps onto them).
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
 
@@ -56,6 +64,7 @@ class Forge(abc.ABC):
     command_prefix: str = "/"
 
     label_separator: str  # "::" scopes labels on GitLab; GitHub has no scoped labels
+    body_limit: int  # characters an issue body or comment may hold
 
     def __init__(self):
         self.labels = LabelScheme.with_separator(self.label_separator)
@@ -106,6 +115,13 @@ class Forge(abc.ABC):
     def set_commit_status(self, repository: str, sha: str, state: str, context: str,
                           description: str, target_url: str | None = None) -> None: ...
 
+    @abc.abstractmethod
+    def assign(self, repository: str, number: int, logins: Iterable[str]) -> None: ...
+
+    @abc.abstractmethod
+    def is_team_member(self, team: str, login: str) -> bool:
+        """Membership of `org/team-slug` (GitHub) or a group path (GitLab)."""
+
     @property
     @abc.abstractmethod
     def bot_login(self) -> str:
@@ -135,5 +151,21 @@ class Forge(abc.ABC):
         self.edit_comment(repository, number, existing, body)
         return existing
 
-    def has_permission(self, repository: str, login: str, needed: str) -> bool:
-        return PERMISSIONS.index(self.permission(repository, login)) >= PERMISSIONS.index(needed)
+    def edit_body(self, repository: str, number: int, change, attempts: int = 3) -> str:
+        """Apply `change` (old body -> new body) without overwriting a person's concurrent edit.
+
+        The body is re-read just before writing; if it moved meanwhile, the change is re-applied to
+        the new text. Returns the body as written (or unchanged).
+        """
+        for _ in range(attempts):
+            before = self.get_issue(repository, number).body
+            after = change(before)
+            if after == before:
+                return before
+            if len(after) > self.body_limit:
+                raise BodyTooLong(f"the body would be {len(after)} characters; the limit is {self.body_limit}")
+            if self.get_issue(repository, number).body != before:
+                continue  # someone edited while we computed: start again from their text
+            self.edit_issue(repository, number, body=after)
+            return after
+        raise ConcurrentEdit(f"{repository}#{number} kept changing; gave up after {attempts} attempts")

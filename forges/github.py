@@ -33,6 +33,7 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
 class GitHubForge(Forge):
     platform = "github"
     label_separator = ": "
+    body_limit = 65_536
     config_path = ".github/incident-desk.yml"
 
     def __init__(self, settings, installation_id: int | None = None):
@@ -130,6 +131,21 @@ class GitHubForge(Forge):
             self._repo(repository).get_commit(sha).create_status(
                 state=state, context=context, description=description[:140],
                 **({"target_url": target_url} if target_url else {}))
+
+    def assign(self, repository, number, logins):
+        with _api("assign"):
+            self._issue(repository, number).add_to_assignees(*logins)
+
+    def is_team_member(self, team, login):
+        org, _, slug = team.partition("/")
+        try:
+            with _api("read team membership"):
+                membership = self.gh.get_organization(org).get_team_by_slug(slug).get_team_membership(login)
+        except ForgeError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return membership.state == "active"
 
     @functools.cached_property
     def bot_login(self) -> str:

@@ -24,6 +24,7 @@ def _date(value):
 class GitLabForge(Forge):
     platform = "gitlab"
     label_separator = "::"
+    body_limit = 1_000_000
     config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "
@@ -153,6 +154,28 @@ class GitLabForge(Forge):
             data["target_url"] = target_url
         with self._api("set commit status"):
             self._project(repository).commits.get(sha, lazy=True).statuses.create(data)
+
+    def assign(self, repository, number, logins):
+        ids = [i for i in (self._user_id(login) for login in logins) if i]
+        if not ids:
+            return
+        with self._api("assign"):
+            issue = self._issues(repository).get(number)
+            current = [a["id"] for a in getattr(issue, "assignees", []) or []]
+            self._issues(repository).update(number, {"assignee_ids": sorted(set(current) | set(ids))})
+
+    def is_team_member(self, team, login):
+        user_id = self._user_id(login)
+        if user_id is None:
+            return False
+        try:
+            with self._api("read group membership"):
+                self.gl.groups.get(team, lazy=True).members_all.get(user_id)
+        except ForgeError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     @functools.cached_property
     def bot_login(self) -> str:

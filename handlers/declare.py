@@ -2,37 +2,70 @@
 incident, and every change to it is reflected in its labels, the store and one summary comment."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from checks import review
+from forges.base import Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.router import Router
+from incidents.editing import issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 
 router = Router()
 
 
+def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by: str,
+              installation_id: int | None = None, labels_added=(), schedule_reminder=None):
+    """Bring store, labels, follow-up links and the summary comment in line with the issue. Returns the incident."""
+    document, findings = review(issue.body, config.config)
+    known = store.get_incident(platform, issue.repository, issue.number)
+    incident = track(known, platform=platform, repository=issue.repository, number=issue.number,
+                     title=issue.title, url=issue.url, labels=issue.labels, declared_by=declared_by,
+                     reported_at=issue.created_at or datetime.now(timezone.utc), scheme=forge.labels,
+                     form=declared_in_form(document), labels_added=labels_added)
+    if installation_id and incident.installation_id != installation_id:
+        incident = incident.with_changes(installation_id=installation_id)
+    complete = not any(f.severity == "error" for f in findings)
+    add, remove = label_changes(issue.labels, incident, complete, forge.labels)
+    if add:
+        forge.add_labels(issue.repository, issue.number, add)
+    for label in remove:
+        forge.remove_label(issue.repository, issue.number, label)
+    if incident != known:
+        store.save_incident(incident)
+    store.set_follow_ups(incident, _linked_issues(document, issue.repository))
+    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER,
+                                render_summary(incident, findings, forge.command_prefix))
+    if (known is None or not known.tracking) and schedule_reminder:
+        schedule_reminder(incident, config.config.reminders.interval)
+    return incident
+
+
+def _linked_issues(document, home_repository: str) -> list[tuple[str, int, str]]:
+    linked = []
+    for action in document.actions:
+        key = issue_key(action.linked_issue, home_repository) if action.linked_issue else None
+        if key and key[0]:
+            linked.append((key[0], key[1], action.linked_issue))
+    return linked
+
+
+def issue_of(event: IssueEvent) -> Issue:
+    return Issue(repository=event.repository, number=event.number, title=event.title, body=event.body,
+                 state=event.state, labels=event.labels, author=event.author, url=event.url,
+                 created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees)
+
+
 @router.register(ISSUE, "opened", "reopened", "labeled", "unlabeled", "edited")
-def keep_incident_in_shape(event: IssueEvent, forge, store, config):
+def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_reminder=None):
     """An incident issue is in the store, labelled with its state and postmortem state, and has one
     summary comment showing its postmortem's findings. An unchanged issue costs no write."""
     if not is_incident(event.labels, event.is_incident_type, forge.labels):
         return
-    document, findings = review(event.body, config.config)
-    known = store.get_incident(event.platform, event.repository, event.number)
-    incident = track(known, platform=event.platform, repository=event.repository, number=event.number,
-                     title=event.title, url=event.url, labels=event.labels, declared_by=event.actor.login,
-                     reported_at=event.created_at, scheme=forge.labels, form=declared_in_form(document),
-                     labels_added=event.labels_added)
-    complete = not any(f.severity == "error" for f in findings)
-    add, remove = label_changes(event.labels, incident, complete, forge.labels)
-    if add:
-        forge.add_labels(event.repository, event.number, add)
-    for label in remove:
-        forge.remove_label(event.repository, event.number, label)
-    if incident != known:
-        store.save_incident(incident)
-    forge.upsert_marked_comment(event.repository, event.number, SUMMARY_MARKER,
-                                render_summary(incident, findings, forge.command_prefix))
+    reconcile(forge, store, config, issue_of(event), platform=event.platform, declared_by=event.actor.login,
+              installation_id=event.installation_id, labels_added=event.labels_added,
+              schedule_reminder=schedule_reminder)
     if config.errors and config.claim_warning():
         forge.comment(event.repository, event.number, render_config_errors(config.path, config.errors))
 

@@ -76,6 +76,9 @@ class LabelScheme:
     def severity_labels(self, labels: Iterable[str]) -> list[str]:
         return [label for label in labels if self._values([label], self.severity_prefix)]
 
+    def component_labels(self, labels: Iterable[str]) -> list[str]:
+        return [label for label in labels if self._values([label], self.component_prefix)]
+
     def postmortem_labels(self, labels: Iterable[str]) -> list[str]:
         names = {self.postmortem_complete.lower(), self.postmortem_incomplete.lower()}
         return [label for label in labels if label.lower() in names]

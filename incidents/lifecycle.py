@@ -43,8 +43,9 @@ def label_changes(labels: Iterable[str], incident: Incident, postmortem_complete
     wanted += [scheme.component(c) for c in incident.components]
     add = [label for label in wanted if label.lower() not in present]
     keep = {label.lower() for label in wanted}
+    # Components are "set" by the incident too, so a dropped component's label goes.
     one_of_a_kind = set(scheme.status_labels(labels) + scheme.severity_labels(labels)
-                        + scheme.postmortem_labels(labels))
+                        + scheme.postmortem_labels(labels) + scheme.component_labels(labels))
     remove = [label for label in labels if label in one_of_a_kind and label.lower() not in keep]
     return add, remove
 

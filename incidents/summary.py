@@ -70,3 +70,11 @@ def _config_error(error) -> str:
     where = f"`{path}`" if path else "The file"
     got = "" if error.value is None else f" (got {escape(repr(error.value), 80)})"
     return f"- {where}: {escape(error.message, 300)}{got}"
+
+
+DECLARED_HEADER = ("Declared by @{login} from {origin}.\n\n### What went wrong\n\n{what}\n\n")
+
+
+def postmortem_template_header(login: str, origin: str, what: str) -> str:
+    """The top of an incident opened with `/incident`: who declared it, from where, and what went wrong."""
+    return DECLARED_HEADER.format(login=login, origin=origin, what=escape(what, 2000))

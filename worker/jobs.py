@@ -18,6 +18,8 @@ from incident_desk.settings import Settings
 from rq import get_current_job
 
 from store import Store
+from worker.permissions import Permissions
+from worker.reminders import schedule_reminder
 from worker.repo_config import load_repository_config
 from worker.queue import KEY_PREFIX, connection, deliveries_queue, retry_job_id
 
@@ -26,7 +28,7 @@ LOCK_SECONDS = 120
 
 
 @functools.lru_cache(maxsize=4)
-def _store(database_url: str) -> Store:
+def store_for(database_url: str) -> Store:
     return Store(database_url)
 
 
@@ -50,14 +52,19 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
             return "ignored"
         config = load_repository_config(forge, events[0].repository, conn)
         forge.use_config(config.config.labels)
+        deps = dict(
+            store=store_for(settings.database_url), config=config,
+            permissions=Permissions(forge, conn, config.config),
+            schedule_reminder=lambda incident, delay: schedule_reminder(conn, incident, delay),
+            config_for=lambda repository: load_repository_config(forge, repository, conn),
+        )
         already_run: set = set()
         for event in events:
             # One incident at a time: two deliveries for the same issue must not both create a summary.
             lock = conn.lock(f"{KEY_PREFIX}:lock:{platform}:{event.repository}:{event.number}",
                              timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
             with lock:
-                ran += router.dispatch(event, forge, already_run, store=_store(settings.database_url),
-                                       config=config)
+                ran += router.dispatch(event, forge, already_run, **deps)
     except TransientForgeError as exc:
         if attempt >= settings.max_attempts:
             _count(conn, platform, event_name, "failed")

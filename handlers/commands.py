@@ -1,0 +1,262 @@
+"""Slash commands in new comments: each takes effect if its author may run it; one reply says what happened."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from forges.base import BodyTooLong, ConcurrentEdit
+from forges.events import COMMENT, CommentEvent
+from handlers.declare import reconcile
+from handlers.router import Router
+from incidents import editing
+from incidents.commands import USAGE, Command, CommandError, parse_commands, render_help
+from incidents.model import Status
+from incidents.summary import postmortem_template_header
+from incidents.text import escape
+from issue_templates.render import postmortem_skeleton
+
+router = Router()
+EFFECTS = {}
+
+NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
+NOT_YET = "not available in this version of Incident Desk yet; nothing changed."
+REFUSED = "you need {needed}; nothing changed."
+TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
+BUSY = "the issue body kept changing while I tried to write; please run it again."
+FOLLOW_UP_BODY = "Follow-up action of incident {incident} ({title}).\n\nOwner: @{owner}{due}\n"
+
+
+class Refused(Exception):
+    """A command that cannot take effect; the message goes in the reply and nothing changes."""
+
+
+@dataclass
+class Run:
+    """What a command's effect may use: the comment's event, the forge, the store and the config."""
+
+    event: CommentEvent
+    forge: object
+    store: object
+    config: object
+    schedule_reminder: object
+    incident: object = None
+
+    @property
+    def profile(self):
+        return self.config.config.get_profile()
+
+    @property
+    def timezone(self) -> str | None:
+        return self.config.config.timezone
+
+    def incident_or_refuse(self):
+        if self.incident is None or not self.incident.tracking:
+            raise Refused(NOT_AN_INCIDENT.format(prefix=self.forge.command_prefix))
+        return self.incident
+
+    def save(self, **changes):
+        self.incident = self.incident.with_changes(**changes)
+        self.store.save_incident(self.incident)
+
+    def edit_body(self, change, text_if_lost: str):
+        try:
+            return self.forge.edit_body(self.event.repository, self.event.number, change)
+        except BodyTooLong as exc:
+            raise Refused(TOO_LONG.format(reason=exc, text=escape(text_if_lost, 2000))) from exc
+        except ConcurrentEdit as exc:
+            raise Refused(BUSY) from exc
+
+    def add_to_timeline(self, at: datetime, text: str, tag: str | None = None):
+        self.edit_body(lambda body: editing.add_timeline_entry(body, self.profile, at, text, tag, self.timezone),
+                       f"{at:%Y-%m-%d %H:%M} - {text}")
+        self.save(last_update_at=datetime.now(timezone.utc))
+
+
+def effect(name):
+    def register(function):
+        EFFECTS[name] = function
+        return function
+    return register
+
+
+@router.register(COMMENT, "created")
+def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None):
+    """Commands in a new comment run in order; the author gets one reply listing what each did."""
+    today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
+    parsed = parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
+    if not parsed:
+        return
+    run = Run(event, forge, store, config, schedule_reminder,
+              store.get_incident(event.platform, event.repository, event.number))
+    lines, changed = [], False
+    for item in parsed:
+        outcome, ok = _run_one(item, run, permissions)
+        lines.append(outcome)
+        changed = changed or (ok and item.name not in ("help", "incident"))
+    forge.comment(event.repository, event.number, "\n".join(lines))
+    if changed and run.incident is not None and run.incident.tracking:
+        reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
+                  platform=event.platform, declared_by=event.actor.login)
+
+
+def _run_one(item, run: Run, permissions) -> tuple[str, bool]:
+    prefix = run.forge.command_prefix
+    shown = f"`{escape(item.raw, 120)}`"
+    if isinstance(item, CommandError):
+        usage = f" Usage: `{USAGE[item.name].format(prefix=prefix)}`" if item.name in USAGE else \
+            f" `{prefix}help` lists the commands."
+        return f"- ❓ {shown}: {item.message}{usage}", False
+    needed = permissions.refusal(item.name, run.event.actor.login, run.event.repository, run.incident)
+    if needed:
+        return f"- ⛔ {shown}: {REFUSED.format(needed=needed)}", False
+    try:
+        return f"- ✅ {shown}: {EFFECTS.get(item.name, _not_yet)(item, run)}", True
+    except Refused as exc:
+        return f"- ⚠️ {shown}: {exc}", False
+
+
+def _not_yet(command: Command, run: Run) -> str:
+    raise Refused(NOT_YET)
+
+
+@effect("help")
+def show_help(command: Command, run: Run) -> str:
+    return "the commands:\n\n" + render_help(run.forge.command_prefix)
+
+
+@effect("incident")
+def declare_incident(command: Command, run: Run) -> str:
+    """A new incident issue, with the requester as commander and operations lead, linked both ways."""
+    event, forge = run.event, run.forge
+    what = command.args["text"]
+    origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
+    body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
+    labels = [forge.labels.incident, forge.labels.status(Status.INVESTIGATING)]
+    issue = forge.create_issue(event.repository, what[:200], body, labels=labels, assignees=[event.actor.login])
+    # The bot's own "opened" hook is ignored, so the new incident is put in shape here.
+    reconcile(forge, run.store, run.config, issue, platform=event.platform, declared_by=event.actor.login,
+              installation_id=event.installation_id, schedule_reminder=run.schedule_reminder)
+    return f"declared incident #{issue.number}: {issue.url}"
+
+
+@effect("status")
+def set_status(command: Command, run: Run) -> str:
+    incident = run.incident_or_refuse()
+    status, message = command.args["status"], command.args["message"]
+    now = datetime.now(timezone.utc)
+    changes = {"status": status}
+    if status is Status.RESOLVED and incident.resolved_at is None:
+        changes["resolved_at"] = now
+    _swap_label(run, run.forge.labels.status_labels, run.forge.labels.status(status))
+    run.save(**changes)
+    text = f"Status: {status.value}" + (f" - {message}" if message else "")
+    run.add_to_timeline(now, text, "resolved" if status is Status.RESOLVED else None)
+    return f"status is now **{status.value}**."
+
+
+@effect("severity")
+def set_severity(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    severity = command.args["severity"]
+    _swap_label(run, run.forge.labels.severity_labels, run.forge.labels.severity(severity))
+    run.save(severity=severity)
+    return f"severity is now **{severity.title}**."
+
+
+@effect("component")
+def set_components(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    components = tuple(sorted(set(command.args["components"])))
+    issue = run.forge.get_issue(run.event.repository, run.event.number)
+    for label in run.forge.labels.component_labels(issue.labels):
+        run.forge.remove_label(run.event.repository, run.event.number, label)
+    run.forge.add_labels(run.event.repository, run.event.number, [run.forge.labels.component(c) for c in components])
+    run.save(components=components)
+    return "affected components: " + ", ".join(f"`{c}`" for c in components) + "."
+
+
+ROLES = {"commander": ("commander", "Commander"), "ops-lead": ("operations_lead", "Operations lead"),
+         "comms": ("communications_lead", "Communications lead")}
+
+
+@effect("commander")
+@effect("ops-lead")
+@effect("comms")
+def assign_role(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    field, title = ROLES[command.name]
+    login = command.args["login"]
+    run.save(**{field: login})
+    if command.name == "commander":
+        run.forge.assign(run.event.repository, run.event.number, [login])
+    run.add_to_timeline(datetime.now(timezone.utc), f"{title}: @{login}")
+    return f"{title.lower()} is now @{login}."
+
+
+@effect("timeline")
+def add_timeline(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    args = command.args
+    zone = ZoneInfo(run.timezone or "UTC")
+    day = args["date"] or datetime.now(zone).date()
+    at = datetime.combine(day, args["time"])
+    at = at.replace(tzinfo=timezone(args["offset"]) if args["offset"] is not None else zone)
+    run.add_to_timeline(at, args["text"], args["tag"])
+    return f"added to the timeline at {at:%Y-%m-%d %H:%M}."
+
+
+@effect("action")
+def add_action(command: Command, run: Run) -> str:
+    incident = run.incident_or_refuse()
+    args = command.args
+    link = None
+    if args["repository"]:
+        due = f", due {args['due']:%Y-%m-%d}" if args["due"] else ""
+        body = FOLLOW_UP_BODY.format(incident=f"{incident.repository}#{incident.number}",
+                                     title=escape(incident.title, 200), owner=args["owner"] or "unassigned",
+                                     due=due)
+        follow_up = run.forge.create_issue(args["repository"], args["text"][:200], body,
+                                           assignees=[args["owner"]] if args["owner"] else [])
+        link = f"{args['repository']}#{follow_up.number}"
+    run.edit_body(lambda body: editing.add_action_item(body, run.profile, args["text"], args["owner"],
+                                                       args["due"], link), args["text"])
+    return "action item added" + (f", follow-up issue {link}" if link else "") + "."
+
+
+@effect("taxonomy")
+def set_taxonomy(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    terms = command.args["terms"]
+    run.edit_body(lambda body: editing.set_taxonomy(body, run.profile, terms), " < ".join(terms))
+    return "taxonomy: " + " < ".join(terms) + "."
+
+
+@effect("postmortem")
+def fill_postmortem(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    skeleton = postmortem_skeleton(run.profile)
+    run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
+    return "the postmortem's sections are in the body; fill them in."
+
+
+@effect("close")
+def force_close(command: Command, run: Run) -> str:
+    run.incident_or_refuse()
+    reason = command.args["reason"]
+    now = datetime.now(timezone.utc)
+    run.add_to_timeline(now, f"Closed by @{run.event.actor.login} although actions are open"
+                             + (f": {reason}" if reason else ""))
+    run.save(forced_close=True, closed_at=now)
+    run.forge.edit_issue(run.event.repository, run.event.number, state="closed")
+    return "closed, with the open actions recorded as accepted."
+
+
+def _swap_label(run: Run, labels_of_kind, wanted: str) -> None:
+    """Put `wanted` on the issue and take off the other labels of its kind."""
+    issue = run.forge.get_issue(run.event.repository, run.event.number)
+    for label in labels_of_kind(issue.labels):
+        if label.lower() != wanted.lower():
+            run.forge.remove_label(run.event.repository, run.event.number, label)
+    if wanted.lower() not in {label.lower() for label in issue.labels}:
+        run.forge.add_labels(run.event.repository, run.event.number, [wanted])

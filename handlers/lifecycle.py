@@ -1,0 +1,87 @@
+"""Keep an incident open until every action item is done (reference/002); follow-ups closing tick the items."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from checks import review
+from forges.errors import ForgeError
+from forges.events import ISSUE, IssueEvent
+from handlers.declare import reconcile
+from handlers.router import Router
+from incidents import editing
+from incidents.model import Status
+from incidents.text import escape, truncate_lines
+
+router = Router()
+
+REOPENED = ("Reopened: this incident stays open until every action item is done. Still open:\n\n{items}\n\n"
+            "Close the follow-ups or tick the items; a maintainer can close anyway with `{prefix}close --force <reason>`.")
+ALL_DONE = "Every action item of this incident is done."
+ALL_DONE_CLOSING = ALL_DONE + " Closing it, as `close_when_actions_done` asks."
+
+
+def open_actions(forge, document, home_repository: str) -> list:
+    """Action items neither ticked nor linked to a closed issue (follow-ups are re-read: they may live
+    where the bot gets no hooks)."""
+    still_open = []
+    for action in document.actions:
+        if action.done:
+            continue
+        key = editing.issue_key(action.linked_issue, home_repository) if action.linked_issue else None
+        if key and key[0]:
+            try:
+                if forge.get_issue(key[0], key[1]).state == "closed":
+                    continue
+            except ForgeError as exc:
+                if exc.status not in (403, 404):
+                    raise  # transient: retried; unreadable issues count as open
+        still_open.append(action)
+    return still_open
+
+
+@router.register(ISSUE, "closed")
+def keep_open_until_actions_done(event: IssueEvent, forge, store, config):
+    """Closing an incident with open action items reopens it and lists them with their owners."""
+    incident = store.get_incident(event.platform, event.repository, event.number)
+    if incident is None or not incident.tracking:
+        return
+    now = datetime.now(timezone.utc)
+    if incident.forced_close:
+        store.save_incident(incident.with_changes(closed_at=incident.closed_at or now))
+        return
+    document, _ = review(event.body, config.config)
+    remaining = open_actions(forge, document, event.repository)
+    if remaining:
+        forge.edit_issue(event.repository, event.number, state="open")
+        items = truncate_lines([f"- [ ] {escape(a.text, 200)} (owner: {'@' + a.owner if a.owner else 'nobody'})"
+                                for a in remaining], 30)
+        forge.comment(event.repository, event.number,
+                      REOPENED.format(items="\n".join(items), prefix=forge.command_prefix))
+        return
+    # A forge auto-close does not resolve, but an unresolved incident closed with nothing open is over.
+    changes = {"closed_at": now}
+    if incident.resolved_at is None:
+        changes["resolved_at"] = now
+    store.save_incident(incident.with_changes(**changes))
+
+
+@router.register(ISSUE, "closed")
+def tick_follow_up_actions(event: IssueEvent, forge, store, config_for):
+    """A closed follow-up issue ticks its action item in every incident that links it."""
+    for incident in store.incidents_following(event.platform, event.repository, event.number):
+        config = config_for(incident.repository)
+        profile = config.config.get_profile()
+        ref = f"{event.repository}#{event.number}"
+        before = forge.get_issue(incident.repository, incident.number)
+        body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(
+            text, profile, ref, home_repository=incident.repository))
+        document, _ = review(body, config.config)
+        if body == before.body or open_actions(forge, document, incident.repository):
+            continue
+        closing = config.config.close_when_actions_done and incident.status is Status.RESOLVED
+        forge.comment(incident.repository, incident.number, ALL_DONE_CLOSING if closing else ALL_DONE)
+        if closing:
+            forge.edit_issue(incident.repository, incident.number, state="closed")
+            store.save_incident(incident.with_changes(closed_at=datetime.now(timezone.utc)))
+        reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
+                  platform=incident.platform, declared_by=incident.commander or "")

@@ -1,0 +1,69 @@
+"""Who may run which command (DESIGN "Commands" and "Settled details: Permissions")."""
+from __future__ import annotations
+
+from forges.base import PERMISSIONS
+from worker.queue import KEY_PREFIX
+
+CACHE_SECONDS = 300  # permissions change rarely; a command burst should not cost an API call each
+
+ANYONE, WRITE, COMMANDER, MAINTAIN, BLOG = "anyone", "write", "commander", "maintain", "blog"
+RULES = {
+    "help": ANYONE,
+    "incident": WRITE, "timeline": WRITE, "action": WRITE, "caused-by": WRITE, "fixed-by": WRITE,
+    "status": COMMANDER, "severity": COMMANDER, "component": COMMANDER, "commander": COMMANDER,
+    "ops-lead": COMMANDER, "comms": COMMANDER, "taxonomy": COMMANDER, "postmortem": COMMANDER,
+    "publish": COMMANDER, "unpublish": COMMANDER, "workaround": COMMANDER,
+    "close": MAINTAIN, "blog": BLOG,
+}
+NEEDED = {
+    WRITE: "write access to the repository",
+    COMMANDER: "to be the incident's commander, or maintainer access",
+    MAINTAIN: "maintainer access",
+    BLOG: "to be listed in `blog.allowed_users` / `blog.allowed_teams` (or an admin)",
+}
+
+
+class Permissions:
+    """Answers "may this person run this command here?" for one delivery."""
+
+    def __init__(self, forge, conn, config):
+        self.forge, self.conn, self.config = forge, conn, config
+
+    def level(self, repository: str, login: str) -> str:
+        key = f"{KEY_PREFIX}:permission:{self.forge.platform}:{repository}:{login.lower()}"
+        cached = self.conn.get(key)
+        if cached is not None:
+            return cached.decode()
+        level = self.forge.permission(repository, login)
+        self.conn.set(key, level, ex=CACHE_SECONDS)
+        return level
+
+    def _at_least(self, repository: str, login: str, needed: str) -> bool:
+        return PERMISSIONS.index(self.level(repository, login)) >= PERMISSIONS.index(needed)
+
+    def _listed(self, login: str, users, teams) -> bool:
+        return login.lower() in {u.lower() for u in users} or any(
+            self.forge.is_team_member(team, login) for team in teams)
+
+    def refusal(self, command: str, login: str, repository: str, incident=None) -> str | None:
+        """None when allowed; otherwise what the person would need."""
+        rule = RULES.get(command, WRITE)
+        if rule == ANYONE:
+            return None
+        configured = self.config.commands.get(command)
+        if configured and (configured.allowed_users or configured.allowed_teams):
+            # The config replaces the default rule for this command; admins are never locked out.
+            if self._listed(login, configured.allowed_users, configured.allowed_teams) or \
+                    self._at_least(repository, login, "admin"):
+                return None
+            return f"to be listed in `commands.{command}` of the repository config"
+        if rule == BLOG:
+            blog = self.config.blog
+            allowed = self._listed(login, blog.allowed_users, blog.allowed_teams) or \
+                self._at_least(repository, login, "admin")
+            return None if allowed else NEEDED[BLOG]
+        if rule == COMMANDER and incident is not None and incident.commander and \
+                incident.commander.lower() == login.lower():
+            return None
+        needed = "write" if rule == WRITE else "maintain"
+        return None if self._at_least(repository, login, needed) else NEEDED[rule]

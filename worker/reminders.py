@@ -1,0 +1,61 @@
+"""Reminders while an incident drags on: one scheduled RQ job per incident, kept in Redis."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta, timezone
+
+from incident_desk.logs import log_event
+from incident_desk.settings import Settings
+from worker.queue import connection, deliveries_queue
+
+log = logging.getLogger("incident_desk.reminders")
+REMINDER = ("{who}, it has been {elapsed} since the last update of this incident (status **{status}**). "
+            "Please post an update: `{prefix}status <status> <what we know now>` or "
+            "`{prefix}timeline HH:MM <what happened>`.")
+
+
+def reminder_job_id(platform: str, repository: str, number: int) -> str:
+    digest = hashlib.sha1(repository.encode()).hexdigest()[:12]
+    return f"reminder-{platform}-{digest}-{number}"
+
+
+def schedule_reminder(conn, incident, delay: timedelta) -> None:
+    """(Re)schedule the incident's one reminder job `delay` from now."""
+    deliveries_queue(conn).enqueue_in(
+        delay, send_reminder, incident.platform, incident.repository, incident.number, incident.installation_id,
+        job_id=reminder_job_id(incident.platform, incident.repository, incident.number))
+
+
+def send_reminder(platform: str, repository: str, number: int, installation_id: int | None = None) -> str:
+    """Remind the commander unless someone updated the incident within the interval; then schedule the next."""
+    from forges import build_forge
+    from worker.jobs import store_for
+    from worker.repo_config import load_repository_config
+
+    settings = Settings.from_env()
+    conn = connection(settings.redis_url)
+    store = store_for(settings.database_url)
+    incident = store.get_incident(platform, repository, number)
+    if incident is None or not incident.tracking or incident.status.value == "resolved" or incident.closed_at:
+        return "stopped"
+    forge = build_forge(platform, settings, installation_id)
+    config = load_repository_config(forge, repository, conn).config
+    interval = config.reminders.interval
+    now = datetime.now(timezone.utc)
+    last = incident.last_update_at or incident.reported_at or now
+    if now - last < interval:
+        schedule_reminder(conn, incident, last + interval - now)
+        return "not due"
+    who = f"@{incident.commander}" if incident.commander else "Commander"
+    elapsed = _elapsed(now - last)
+    forge.comment(repository, number, REMINDER.format(who=who, elapsed=elapsed, status=incident.status.value,
+                                                      prefix=forge.command_prefix))
+    schedule_reminder(conn, incident, interval)
+    log_event(log, platform=platform, repository=repository, number=number, outcome="reminded")
+    return "reminded"
+
+
+def _elapsed(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
