@@ -110,6 +110,13 @@ def client(app):
 
 
 @pytest.fixture
+def fake_api():
+    """For the stateful fakes: unexpected calls still fail, but not every route must be used."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
 def api():
     """Faked forge HTTP APIs; a test fails on a call it did not expect or an expected call not made."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
@@ -164,3 +171,285 @@ def gitlab_repo_config(api, project="gitlabhq/gitlab-test", text: str | None = N
 def request_json(call) -> dict:
     body = call.request.body
     return json.loads(body.decode() if isinstance(body, bytes) else body)
+
+
+# ---------------------------------------------------------------- stateful forge fakes
+# For scenarios of many steps, the forge's REST API is faked over a small in-memory set of
+# issues; JSON bodies start from the real webhook fixtures' objects. Every request stays in
+# `api.calls` for assertions.
+
+import re  # noqa: E402
+from urllib.parse import parse_qs, unquote, urlparse  # noqa: E402
+
+
+class FakeGitHub:
+    """Issues, labels, comments, assignees, permissions and config files of GitHub repositories."""
+
+    def __init__(self, api, files: dict | None = None, permissions: dict | None = None):
+        self.api, self.files, self.permissions = api, files or {}, permissions or {}
+        self.issues: dict[tuple[str, int], dict] = {}
+        self.comments: dict[tuple[str, int], list[dict]] = {}
+        self.next_comment = 1000
+        base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
+        routes = [
+            ("GET", r"/issues/(?P<n>\d+)$", self._get_issue), ("PATCH", r"/issues/(?P<n>\d+)$", self._edit_issue),
+            ("POST", r"/issues$", self._create_issue), ("POST", r"/issues/(?P<n>\d+)/labels$", self._add_labels),
+            ("DELETE", r"/issues/(?P<n>\d+)/labels/(?P<label>.+)$", self._remove_label),
+            ("GET", r"/issues/(?P<n>\d+)/comments$", self._list_comments),
+            ("POST", r"/issues/(?P<n>\d+)/comments$", self._add_comment),
+            ("PATCH", r"/issues/comments/(?P<id>\d+)$", self._edit_comment),
+            ("POST", r"/issues/(?P<n>\d+)/assignees$", self._assign),
+            ("GET", r"/collaborators/(?P<user>[^/]+)/permission$", self._permission),
+            ("GET", r"/contents/(?P<path>.+)$", self._file),
+        ]
+        for method, pattern, handler in routes:
+            api.add_callback(method, re.compile(base + pattern.rstrip("$") + r"(\?.*)?$"),
+                             callback=self._wrap(base + pattern, handler))
+
+    def _wrap(self, pattern, handler):
+        def callback(request):
+            match = re.match(pattern, request.url.split("?")[0])
+            body = json.loads(request.body) if request.body else None
+            status, data = handler(body, **{k: unquote(v) for k, v in match.groupdict().items()})
+            return status, {"Content-Type": "application/json"}, json.dumps(data)
+        return callback
+
+    def add_issue(self, repo, number, title="Something", body="", labels=(), author="octocat", state="open"):
+        self.issues[(repo, number)] = dict(title=title, body=body, labels=list(labels), author=author,
+                                           state=state, assignees=[])
+        self.comments.setdefault((repo, number), [])
+        return self.issue_json(repo, number)
+
+    def issue_json(self, repo, number):
+        state = self.issues[(repo, number)]
+        issue = load_fixture("github", "issues__opened")["issue"]
+        issue.update(number=number, title=state["title"], body=state["body"], state=state["state"],
+                     url=f"{GITHUB_API}/repos/{repo}/issues/{number}",
+                     html_url=f"https://github.com/{repo}/issues/{number}",
+                     labels=[{"id": i, "name": name} for i, name in enumerate(state["labels"])],
+                     assignees=[{"login": a, "id": 1, "type": "User"} for a in state["assignees"]])
+        issue["user"]["login"] = state["author"]
+        return issue
+
+    def _get_issue(self, _body, repo, n):
+        return (200, self.issue_json(repo, int(n))) if (repo, int(n)) in self.issues else (404, {"message": "Not Found"})
+
+    def _edit_issue(self, body, repo, n):
+        self.issues[(repo, int(n))].update({k: v for k, v in body.items() if k in ("title", "body", "state")})
+        return 200, self.issue_json(repo, int(n))
+
+    def _create_issue(self, body, repo):
+        number = 1 + max([n for (r, n) in self.issues if r == repo], default=0)
+        self.add_issue(repo, number, body["title"], body.get("body", ""), body.get("labels", []), BOT_LOGIN)
+        self.issues[(repo, number)]["assignees"] = list(body.get("assignees", []))
+        return 201, self.issue_json(repo, number)
+
+    def _add_labels(self, body, repo, n):
+        labels = self.issues[(repo, int(n))]["labels"]
+        labels += [label for label in (body if isinstance(body, list) else body["labels"]) if label not in labels]
+        return 200, [{"name": name} for name in labels]
+
+    def _remove_label(self, _body, repo, n, label):
+        labels = self.issues[(repo, int(n))]["labels"]
+        if label not in labels:
+            return 404, {"message": "Label does not exist"}
+        labels.remove(label)
+        return 200, [{"name": name} for name in labels]
+
+    def comment_json(self, repo, comment):
+        data = load_fixture("github", "issue_comment__created")["comment"]
+        data.update(id=comment["id"], body=comment["body"],
+                    url=f"{GITHUB_API}/repos/{repo}/issues/comments/{comment['id']}")
+        data["user"]["login"] = comment["author"]
+        return data
+
+    def _list_comments(self, _body, repo, n):
+        return 200, [self.comment_json(repo, c) for c in self.comments[(repo, int(n))]]
+
+    def _add_comment(self, body, repo, n):
+        self.next_comment += 1
+        comment = {"id": self.next_comment, "body": body["body"], "author": BOT_LOGIN}
+        self.comments[(repo, int(n))].append(comment)
+        return 201, self.comment_json(repo, comment)
+
+    def _edit_comment(self, body, repo, id):
+        for comments in self.comments.values():
+            for comment in comments:
+                if comment["id"] == int(id):
+                    comment["body"] = body["body"]
+                    return 200, self.comment_json(repo, comment)
+        return 404, {"message": "Not Found"}
+
+    def _assign(self, body, repo, n):
+        self.issues[(repo, int(n))]["assignees"] += body["assignees"]
+        return 201, self.issue_json(repo, int(n))
+
+    def _permission(self, _body, repo, user):
+        level = self.permissions.get(user, "none")
+        return (200, {"permission": level, "role_name": level, "user": {"login": user}}) if level != "none" \
+            else (404, {"message": "Not Found"})
+
+    def _file(self, _body, repo, path):
+        text = self.files.get((repo, path))
+        if text is None:
+            return 404, {"message": "Not Found"}
+        return 200, {"type": "file", "encoding": "base64", "name": path.split("/")[-1], "path": path,
+                     "sha": "0" * 40, "size": len(text), "content": base64.b64encode(text.encode()).decode()}
+
+    # -- webhooks describing the fake's current state
+    def issues_event(self, repo, number, action, sender, **extra):
+        payload = load_fixture("github", "issues__opened")
+        payload.update(action=action, issue=self.issue_json(repo, number), **extra)
+        payload["repository"]["full_name"] = repo
+        payload["sender"]["login"] = sender
+        return payload
+
+    def comment_event(self, repo, number, sender, body):
+        payload = load_fixture("github", "issue_comment__created")
+        payload["issue"] = self.issue_json(repo, number)
+        payload["comment"]["body"] = body
+        payload["comment"]["user"]["login"] = sender
+        payload["repository"]["full_name"] = repo
+        payload["sender"]["login"] = sender
+        return payload
+
+    def bot_comments(self, repo, number):
+        return [c["body"] for c in self.comments[(repo, number)]]
+
+
+class FakeGitLab:
+    """Issues, labels, notes, members and files of GitLab projects (API v4)."""
+
+    def __init__(self, api, files: dict | None = None, access: dict | None = None):
+        self.api, self.files, self.access = api, files or {}, access or {}
+        self.issues: dict[tuple[str, int], dict] = {}
+        self.notes: dict[tuple[str, int], list[dict]] = {}
+        self.users = {}
+        self.next_note = 5000
+        base = re.escape(GITLAB_URL) + r"/api/v4"
+        project = base + r"/projects/(?P<project>[^/]+)"
+        routes = [
+            ("GET", project + r"/issues/(?P<n>\d+)$", self._get_issue),
+            ("PUT", project + r"/issues/(?P<n>\d+)$", self._edit_issue),
+            ("POST", project + r"/issues$", self._create_issue),
+            ("GET", project + r"/issues/(?P<n>\d+)/notes$", self._list_notes),
+            ("POST", project + r"/issues/(?P<n>\d+)/notes$", self._add_note),
+            ("PUT", project + r"/issues/(?P<n>\d+)/notes/(?P<id>\d+)$", self._edit_note),
+            ("GET", project + r"/members/all/(?P<uid>\d+)$", self._member),
+            ("GET", project + r"/repository/files/(?P<path>[^/]+)/raw$", self._file),
+            ("GET", base + r"/users$", self._find_user),
+        ]
+        for method, pattern, handler in routes:
+            api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"), callback=self._wrap(pattern, handler))
+
+    def _wrap(self, pattern, handler):
+        def callback(request):
+            url = urlparse(request.url)
+            match = re.match(pattern, f"{url.scheme}://{url.netloc}{url.path}")
+            body = json.loads(request.body) if request.body else None
+            args = {k: unquote(v) for k, v in match.groupdict().items()}
+            status, data = handler(body, query=parse_qs(url.query), **args)
+            if isinstance(data, bytes):
+                return status, {"Content-Type": "text/plain"}, data
+            return status, {"Content-Type": "application/json"}, json.dumps(data)
+        return callback
+
+    def user_id(self, username):
+        return self.users.setdefault(username, 100 + len(self.users))
+
+    def add_issue(self, project, iid, title="Something", body="", labels=(), author="root", state="opened"):
+        self.issues[(project, iid)] = dict(title=title, description=body, labels=list(labels), author=author,
+                                           state=state, assignee_ids=[])
+        self.notes.setdefault((project, iid), [])
+
+    def issue_json(self, project, iid):
+        state = self.issues[(project, iid)]
+        return {"id": iid + 9000, "iid": iid, "project_id": 1, "title": state["title"],
+                "description": state["description"], "state": state["state"], "labels": list(state["labels"]),
+                "author": {"username": state["author"], "id": self.user_id(state["author"])},
+                "assignees": [{"id": i, "username": next(u for u, v in self.users.items() if v == i)}
+                              for i in state["assignee_ids"]],
+                "web_url": f"{GITLAB_URL}/{project}/-/issues/{iid}", "created_at": "2026-11-20T14:00:00Z",
+                "closed_at": None}
+
+    def _get_issue(self, _body, query, project, n):
+        return (200, self.issue_json(project, int(n))) if (project, int(n)) in self.issues else (404, {"message": "404"})
+
+    def _edit_issue(self, body, query, project, n):
+        issue = self.issues[(project, int(n))]
+        for label in filter(None, (body.get("add_labels") or "").split(",")):
+            if label not in issue["labels"]:
+                issue["labels"].append(label)
+        for label in filter(None, (body.get("remove_labels") or "").split(",")):
+            if label in issue["labels"]:
+                issue["labels"].remove(label)
+        for key in ("title", "description", "assignee_ids"):
+            if key in body:
+                issue[key] = body[key]
+        if "state_event" in body:
+            issue["state"] = "closed" if body["state_event"] == "close" else "opened"
+        return 200, self.issue_json(project, int(n))
+
+    def _create_issue(self, body, query, project):
+        iid = 1 + max([n for (p, n) in self.issues if p == project], default=0)
+        self.add_issue(project, iid, body["title"], body.get("description", ""),
+                       [l for l in (body.get("labels") or "").split(",") if l], BOT_LOGIN)
+        self.issues[(project, iid)]["assignee_ids"] = body.get("assignee_ids", [])
+        return 201, self.issue_json(project, iid)
+
+    def note_json(self, note):
+        return {"id": note["id"], "body": note["body"], "system": False, "noteable_type": "Issue",
+                "author": {"username": note["author"], "id": self.user_id(note["author"])},
+                "created_at": "2026-11-20T14:05:00Z"}
+
+    def _list_notes(self, _body, query, project, n):
+        return 200, [self.note_json(note) for note in self.notes[(project, int(n))]]
+
+    def _add_note(self, body, query, project, n):
+        self.next_note += 1
+        note = {"id": self.next_note, "body": body["body"], "author": BOT_LOGIN}
+        self.notes[(project, int(n))].append(note)
+        return 201, self.note_json(note)
+
+    def _edit_note(self, body, query, project, n, id):
+        note = next(note for note in self.notes[(project, int(n))] if note["id"] == int(id))
+        note["body"] = body["body"]
+        return 200, self.note_json(note)
+
+    def _find_user(self, _body, query):
+        name = query["username"][0]
+        return 200, [{"id": self.user_id(name), "username": name}] if name in self.access or name in self.users else []
+
+    def _member(self, _body, query, project, uid):
+        name = next((u for u, v in self.users.items() if v == int(uid)), None)
+        level = self.access.get(name)
+        return (200, {"id": int(uid), "username": name, "access_level": level}) if level else (404, {"message": "404"})
+
+    def _file(self, _body, query, project, path):
+        text = self.files.get((project, path))
+        return (200, text.encode()) if text is not None else (404, {"message": "404 File Not Found"})
+
+    def issue_event(self, project, iid, action, sender):
+        payload = load_fixture("gitlab", f"issue__{'close' if action == 'close' else 'open'}")
+        issue = self.issues[(project, iid)]
+        payload["object_attributes"].update(iid=iid, title=issue["title"], description=issue["description"],
+                                            action=action, state=issue["state"])
+        payload["labels"] = [{"title": label} for label in issue["labels"]]
+        payload["object_attributes"]["labels"] = payload["labels"]
+        payload["project"]["path_with_namespace"] = project
+        payload["user"].update(username=sender, id=self.user_id(sender))
+        payload.pop("changes", None)
+        return payload
+
+    def note_event(self, project, iid, sender, body):
+        payload = load_fixture("gitlab", "note__issue")
+        issue = self.issues[(project, iid)]
+        payload["object_attributes"]["note"] = body
+        payload["issue"].update(iid=iid, title=issue["title"], description=issue["description"],
+                                labels=[{"title": label} for label in issue["labels"]])
+        payload["project"]["path_with_namespace"] = project
+        payload["user"].update(username=sender, id=self.user_id(sender))
+        return payload
+
+    def bot_notes(self, project, iid):
+        return [note["body"] for note in self.notes[(project, iid)]]
