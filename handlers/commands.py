@@ -20,6 +20,7 @@ router = Router()
 EFFECTS = {}
 
 NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
+UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing changed."
 NOT_YET = "not available in this version of Incident Desk yet; nothing changed."
 REFUSED = "you need {needed}; nothing changed."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
@@ -40,6 +41,7 @@ class Run:
     store: object
     config: object
     schedule_reminder: object
+    permissions: object = None
     incident: object = None
 
     @property
@@ -87,7 +89,7 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
     parsed = parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
     if not parsed:
         return
-    run = Run(event, forge, store, config, schedule_reminder,
+    run = Run(event, forge, store, config, schedule_reminder, permissions,
               store.get_incident(event.platform, event.repository, event.number))
     lines, changed = [], False
     for item in parsed:
@@ -132,6 +134,8 @@ def declare_incident(command: Command, run: Run) -> str:
     what = command.args["text"]
     origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
     body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
+    body = editing.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
+                                      f"Declared an incident by @{event.actor.login}", None, run.timezone)
     labels = [forge.labels.incident, forge.labels.status(Status.INVESTIGATING)]
     issue = forge.create_issue(event.repository, what[:200], body, labels=labels, assignees=[event.actor.login])
     # The bot's own "opened" hook is ignored, so the new incident is put in shape here.
@@ -187,6 +191,8 @@ def assign_role(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     field, title = ROLES[command.name]
     login = command.args["login"]
+    if run.permissions.level(run.event.repository, login) == "none":
+        raise Refused(UNKNOWN_USER.format(login=escape(login, 60)))
     run.save(**{field: login})
     if command.name == "commander":
         run.forge.assign(run.event.repository, run.event.number, [login])

@@ -2,15 +2,22 @@
 incident, and every change to it is reflected in its labels, the store and one summary comment."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from checks import review
-from forges.base import Issue
+from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.router import Router
-from incidents.editing import issue_key
+from incidents.editing import add_timeline_entry, issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
+from incidents.model import Status
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
+from incidents.text import escape
+
+DECLARED = "Declared an incident by @{login}"
+STATUS_BY_LABEL = "Status: {status} (label set by @{login})"
+NOT_RECORDED = "This could not be added to the timeline ({reason}): {entry}"
 
 router = Router()
 
@@ -57,15 +64,45 @@ def issue_of(event: IssueEvent) -> Issue:
                  created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees)
 
 
+def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False) -> str | None:
+    """Append a bot entry (now, repository timezone) to the body's Timeline; the new body, or None if it
+    could not be written (then a reply carries the entry so it is not lost). With `once`, an entry
+    already there (a retried delivery) is not written again."""
+    now = datetime.now(timezone.utc)
+    profile, zone = config.config.get_profile(), config.config.timezone
+
+    def change(body: str) -> str:
+        return body if once and text in body else add_timeline_entry(body, profile, now, text, None, zone)
+
+    try:
+        return forge.edit_body(repository, number, change)
+    except (BodyTooLong, ConcurrentEdit) as exc:
+        forge.comment(repository, number, NOT_RECORDED.format(reason=exc, entry=escape(text, 500)))
+        return None
+
+
 @router.register(ISSUE, "opened", "reopened", "labeled", "unlabeled", "edited")
 def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_reminder=None):
     """An incident issue is in the store, labelled with its state and postmortem state, and has one
-    summary comment showing its postmortem's findings. An unchanged issue costs no write."""
+    summary comment showing its postmortem's findings. An unchanged issue costs no write.
+    Declaring, and changing the status label by hand, are recorded in the timeline."""
     if not is_incident(event.labels, event.is_incident_type, forge.labels):
         return
-    reconcile(forge, store, config, issue_of(event), platform=event.platform, declared_by=event.actor.login,
-              installation_id=event.installation_id, labels_added=event.labels_added,
-              schedule_reminder=schedule_reminder)
+    known = store.get_incident(event.platform, event.repository, event.number)
+    issue = issue_of(event)
+    if known is None or not known.tracking:
+        body = record_in_timeline(forge, config, event.repository, event.number,
+                                  DECLARED.format(login=event.actor.login), once=True)
+        issue = replace(issue, body=body if body is not None else issue.body)
+    incident = reconcile(forge, store, config, issue, platform=event.platform, declared_by=event.actor.login,
+                         installation_id=event.installation_id, labels_added=event.labels_added,
+                         schedule_reminder=schedule_reminder)
+    if known is not None and known.tracking and incident.status != known.status:
+        now = datetime.now(timezone.utc)
+        record_in_timeline(forge, config, event.repository, event.number,
+                           STATUS_BY_LABEL.format(status=incident.status.value, login=event.actor.login))
+        resolved = {"resolved_at": now} if incident.status is Status.RESOLVED and not incident.resolved_at else {}
+        store.save_incident(incident.with_changes(last_update_at=now, **resolved))
     if config.errors and config.claim_warning():
         forge.comment(event.repository, event.number, render_config_errors(config.path, config.errors))
 

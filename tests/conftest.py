@@ -453,3 +453,28 @@ class FakeGitLab:
 
     def bot_notes(self, project, iid):
         return [note["body"] for note in self.notes[(project, iid)]]
+
+
+def expect_github_issue_edits(api, payload: dict, repository: str = "Codertocat/Hello-World"):
+    """Expect the bot to read and rewrite the issue body (it records the declaration in the timeline)."""
+    url = f"{GITHUB_REST}/repos/{repository}/issues/{payload['issue']['number']}"
+    api.get(url, json=payload["issue"])
+    api.patch(url, json=payload["issue"])
+
+
+def expect_gitlab_issue_edits(api, payload: dict, project: str = "gitlabhq/gitlab-test"):
+    attrs = payload["object_attributes"]
+    url = f"{GITLAB_URL}/api/v4/projects/{project.replace('/', '%2F')}/issues/{attrs['iid']}"
+    api.get(url, json={"id": attrs["id"], "iid": attrs["iid"], "title": attrs["title"],
+                       "description": attrs.get("description") or "", "state": attrs["state"],
+                       "labels": [label["title"] for label in payload["labels"]],
+                       "author": {"username": payload["user"]["username"], "id": payload["user"]["id"]},
+                       "assignees": [], "web_url": attrs["url"], "created_at": attrs["created_at"],
+                       "closed_at": None})
+    api.put(url, json={"iid": attrs["iid"]})
+
+
+def sent(api, method: str, path_end: str) -> list:
+    """JSON bodies of the requests sent with `method` to a URL whose path ends with `path_end`."""
+    return [request_json(c) for c in api.calls
+            if c.request.method == method and c.request.url.split("?")[0].endswith(path_end)]

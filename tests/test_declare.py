@@ -7,8 +7,9 @@ import pytest
 import responses
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from conftest import (BOT_LOGIN, GITHUB_API, GITHUB_REST, GITLAB_URL, github_repo_config, gitlab_repo_config,
-                      load_fixture, post_github, post_gitlab, request_json, run_worker)
+from conftest import (BOT_LOGIN, GITHUB_API, GITHUB_REST, GITLAB_URL, expect_github_issue_edits,
+                      expect_gitlab_issue_edits, github_repo_config, gitlab_repo_config, load_fixture, post_github,
+                      post_gitlab, request_json, run_worker, sent)
 from incidents.model import Severity, Status
 from incidents.summary import BOT_MARKER, SUMMARY_MARKER
 from worker.queue import deliveries_queue
@@ -55,7 +56,9 @@ def test_github_issue_opened_with_incident_label_becomes_an_incident(client, red
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
 
-    assert post_github(client, "issues", github_issue()).status_code == 202
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    assert post_github(client, "issues", payload).status_code == 202
     assert run_worker(redis_conn)
 
     assert request_json(calls(api, "POST")[0]) == ["status: investigating", "postmortem: incomplete"]
@@ -74,7 +77,9 @@ def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store,
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    post_github(client, "issues", github_issue())
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload)
     run_worker(redis_conn)
     first_summary = request_json(calls(api, "POST")[1])["body"]
 
@@ -97,14 +102,19 @@ def test_github_unchanged_edit_writes_nothing(client, redis_conn, store, api):
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    post_github(client, "issues", github_issue())
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload)
     run_worker(redis_conn)
     summary = request_json(calls(api, "POST")[1])["body"]
+    [written] = sent(api, "PATCH", "/issues/1")
+    assert "Declared an incident by @Codertocat" in written["body"]  # recorded in the timeline
 
     api.reset()
     api.get(f"{GH_ISSUE}/comments", json=[github_comment_json(500, summary)])
     post_github(client, "issues", github_issue("edited", labels=("incident", "status: investigating",
-                                                                  "postmortem: incomplete")))
+                                                                  "postmortem: incomplete"),
+                                               body=written["body"]))
     run_worker(redis_conn)
     assert [c.request.method for c in api.calls] == ["GET"]
 
@@ -150,7 +160,9 @@ def test_forge_answering_502_twice_then_200_posts_the_comment_once(client, redis
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
 
-    post_github(client, "issues", github_issue())
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload)
     run_worker(redis_conn)
 
     comment_posts = [c for c in api.calls if c.request.method == "POST" and c.request.url.endswith("/comments")]
@@ -162,7 +174,9 @@ def test_forge_answering_502_twice_then_200_posts_the_comment_once(client, redis
 def test_rate_limit_retry_waits_as_long_as_the_forge_asks(client, redis_conn, api):
     github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", status=429, json={"message": "slow down"}, headers={"Retry-After": "120"})
-    post_github(client, "issues", github_issue(), delivery_id="rl-1")
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload, delivery_id="rl-1")
     run_worker(redis_conn)
 
     registry = ScheduledJobRegistry(queue=deliveries_queue(redis_conn))
@@ -178,7 +192,9 @@ def test_permanent_failure_lands_in_the_failed_registry_with_its_reason(client, 
     github_repo_config(api)
     for _ in range(4):  # INCIDENT_DESK_MAX_ATTEMPTS in the test settings
         api.post(f"{GH_ISSUE}/labels", status=503, json={"message": "unavailable"})
-    post_github(client, "issues", github_issue(), delivery_id="gone")
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload, delivery_id="gone")
     run_worker(redis_conn)
 
     failed = FailedJobRegistry(queue=deliveries_queue(redis_conn))
@@ -192,7 +208,9 @@ def test_removing_the_label_ends_tracking_with_a_note(client, redis_conn, store,
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    post_github(client, "issues", github_issue())
+    payload = github_issue()
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload)
     run_worker(redis_conn)
 
     api.reset()
@@ -220,11 +238,13 @@ def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
 
-    assert post_gitlab(client, "Issue Hook", gitlab_issue()).status_code == 202
+    payload = gitlab_issue()
+    expect_gitlab_issue_edits(api, payload)
+    assert post_gitlab(client, "Issue Hook", payload).status_code == 202
     run_worker(redis_conn)
 
-    assert request_json(api.calls[1]) == {"add_labels": "status::investigating,postmortem::incomplete"}
-    summary = request_json(api.calls[3])["body"]
+    assert {"add_labels": "status::investigating,postmortem::incomplete"} in sent(api, "PUT", "/issues/23")
+    [summary] = [body["body"] for body in sent(api, "POST", "/issues/23/notes")]
     assert summary.startswith(SUMMARY_MARKER) and "**Commander:** @root" in summary
     assert "`/desk status identified" in summary  # GitLab users are shown the /desk form
     incident = store.get_incident("gitlab", "gitlabhq/gitlab-test", 23)
@@ -236,19 +256,27 @@ def test_gitlab_edit_updates_the_same_note(client, redis_conn, store, api):
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
-    post_gitlab(client, "Issue Hook", gitlab_issue())
+    payload = gitlab_issue()
+    expect_gitlab_issue_edits(api, payload)
+    post_gitlab(client, "Issue Hook", payload)
     run_worker(redis_conn)
-    first = request_json(api.calls[3])["body"]
+    [first] = [body["body"] for body in sent(api, "POST", "/issues/23/notes")]
+    [written] = [body["description"] for body in sent(api, "PUT", "/issues/23") if "description" in body]
 
     api.reset()
     api.get(f"{GL_ISSUE}/notes", json=[gitlab_note_json(700, first)])
     api.put(f"{GL_ISSUE}/notes/700", json=gitlab_note_json(700, "y"))
-    post_gitlab(client, "Issue Hook", gitlab_issue(
-        "update", labels=("incident", "status::identified", "severity::partial-outage", "postmortem::incomplete")))
+    edited = gitlab_issue(
+        "update", labels=("incident", "status::identified", "severity::partial-outage", "postmortem::incomplete"))
+    edited["object_attributes"]["description"] = written
+    expect_gitlab_issue_edits(api, edited)
+    post_gitlab(client, "Issue Hook", edited)
     run_worker(redis_conn)
 
-    assert [c.request.method for c in api.calls] == ["GET", "PUT"]
-    updated = request_json(api.calls[1])["body"]
+    [updated] = [body["body"] for body in sent(api, "PUT", "/notes/700")]  # the same note, no second one
+    assert sent(api, "POST", "/notes") == []
+    [timeline] = [body["description"] for body in sent(api, "PUT", "/issues/23")]
+    assert "Status: identified (label set by @root)" in timeline
     assert "**Status:** identified" in updated and "**Severity:** Partial outage" in updated
     assert store.get_incident("gitlab", "gitlabhq/gitlab-test", 23).status is Status.IDENTIFIED
 
@@ -260,6 +288,7 @@ def test_gitlab_issue_of_type_incident_counts_without_the_label(client, redis_co
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
     payload = gitlab_issue(labels=("API",))
     payload["object_attributes"]["type"] = "Incident"
+    expect_gitlab_issue_edits(api, payload)
     post_gitlab(client, "Issue Hook", payload)
     run_worker(redis_conn)
     assert store.get_incident("gitlab", "gitlabhq/gitlab-test", 23) is not None
@@ -278,9 +307,11 @@ def test_gitlab_rate_limit_reset_header_is_honoured(client, redis_conn, api):
 
     reset = int(time.time()) + 300
     gitlab_repo_config(api)
+    payload = gitlab_issue()
+    expect_gitlab_issue_edits(api, payload)  # the timeline write goes through; the label write is limited
     api.put(GL_ISSUE, status=429, json={"message": "429 Too Many Requests"},
             headers={"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)})
-    post_gitlab(client, "Issue Hook", gitlab_issue(), delivery_id="gl-rl")
+    post_gitlab(client, "Issue Hook", payload, delivery_id="gl-rl")
     run_worker(redis_conn)
     registry = ScheduledJobRegistry(queue=deliveries_queue(redis_conn))
     [job_id] = registry.get_job_ids()

@@ -9,7 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import GITHUB_REST, GITLAB_URL, github_repo_config, load_fixture, post_github, request_json, run_worker
+from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, github_repo_config, load_fixture,
+                      post_github, request_json, run_worker)
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 
@@ -51,6 +52,7 @@ def test_github_app_delivery_uses_its_installation(app_settings, client, redis_c
     payload = load_fixture("github", "issues__opened")
     payload["issue"]["labels"] = [{"id": 1, "name": "incident"}]
     payload["installation"] = {"id": 4242, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg=="}
+    expect_github_issue_edits(api, payload)
     post_github(client, "issues", payload)
     run_worker(redis_conn)
     assert all(c.request.headers["Authorization"] == "token ghs_4242" for c in api.calls[1:])

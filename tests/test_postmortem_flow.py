@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import (GITHUB_REST, GITLAB_URL, github_repo_config, gitlab_repo_config, load_fixture, post_github,
-                      post_gitlab, request_json, run_worker)
+from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, expect_gitlab_issue_edits, github_repo_config,
+                      gitlab_repo_config, load_fixture, post_github, post_gitlab, request_json, run_worker, sent)
 from incidents.model import Severity
 from incidents.summary import BOT_MARKER
 
@@ -38,15 +38,24 @@ def gitlab_issue(action, body, labels):
     return payload
 
 
+def opened_on_github(client, redis_conn, api, body):
+    """An incident opened with `body`; returns (summary, body as the bot rewrote it)."""
+    payload = github_issue("opened", body, ["incident"])
+    expect_github_issue_edits(api, payload)
+    post_github(client, "issues", payload)
+    run_worker(redis_conn)
+    [summary] = [b["body"] for b in sent(api, "POST", "/issues/1/comments") if b["body"].startswith("<!-- incident-desk:summary")]
+    [written] = sent(api, "PATCH", "/issues/1")
+    return summary, written["body"]
+
+
 def test_github_section_going_missing_flips_the_label_and_the_checklist_in_one_comment(client, redis_conn, api):
     github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment(900, "x"), status=201)
-    post_github(client, "issues", github_issue("opened", COMPLETE, ["incident"]))
-    run_worker(redis_conn)
-    assert request_json(api.calls[1]) == ["status: investigating", "postmortem: complete"]
-    summary = request_json(api.calls[3])["body"]
+    summary, written = opened_on_github(client, redis_conn, api, COMPLETE)
+    assert sent(api, "POST", "/issues/1/labels") == [["status: investigating", "postmortem: complete"]]
     assert "missing-section" not in summary and "timeline-missing-timezone" in summary  # a warning only
 
     api.reset()
@@ -55,11 +64,11 @@ def test_github_section_going_missing_flips_the_label_and_the_checklist_in_one_c
     api.get(f"{GH_ISSUE}/comments", json=[github_comment(900, summary)])
     api.patch(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/comments/900", json=github_comment(900, "y"))
     labels = ["incident", "status: investigating", "postmortem: complete"]
-    post_github(client, "issues", github_issue("edited", WITHOUT_ACTIONS, labels))
+    post_github(client, "issues", github_issue("edited", written[:written.index("## Actions")], labels))
     run_worker(redis_conn)
 
-    assert request_json(api.calls[0]) == ["postmortem: incomplete"]
-    updated = request_json(api.calls[3])["body"]
+    assert sent(api, "POST", "/issues/1/labels") == [["postmortem: incomplete"]]
+    [updated] = [b["body"] for b in sent(api, "PATCH", "/issues/comments/900")]
     assert "**Postmortem to-do:**" in updated
     assert "- [ ] **error** `missing-section` (Actions)" in updated
     assert updated.index("missing-section") < updated.index("timeline-missing-timezone")  # errors first
@@ -70,13 +79,11 @@ def test_github_edit_the_checks_do_not_see_makes_no_write(client, redis_conn, ap
     api.post(f"{GH_ISSUE}/labels", json=[])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment(900, "x"), status=201)
-    post_github(client, "issues", github_issue("opened", COMPLETE, ["incident"]))
-    run_worker(redis_conn)
-    summary = request_json(api.calls[3])["body"]
+    summary, written = opened_on_github(client, redis_conn, api, COMPLETE)
 
     api.reset()
     api.get(f"{GH_ISSUE}/comments", json=[github_comment(900, summary)])
-    reworded = COMPLETE.replace("under normal afternoon load", "under the usual afternoon load")
+    reworded = written.replace("under normal afternoon load", "under the usual afternoon load")
     post_github(client, "issues", github_issue("edited", reworded, ["incident", "status: investigating",
                                                                      "postmortem: complete"]))
     run_worker(redis_conn)
@@ -88,11 +95,10 @@ def test_github_issue_form_severity_and_components_become_labels(client, redis_c
     api.post(f"{GH_ISSUE}/labels", json=[])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment(900, "x"), status=201)
-    body = (DOCUMENTS / "github-issue-form.md").read_text()
-    post_github(client, "issues", github_issue("opened", body, ["incident"]))
-    run_worker(redis_conn)
-    assert request_json(api.calls[1]) == ["status: investigating", "postmortem: incomplete",
-                                          "severity: partial-outage", "component: mailing", "component: platform"]
+    opened_on_github(client, redis_conn, api, (DOCUMENTS / "github-issue-form.md").read_text())
+    assert sent(api, "POST", "/issues/1/labels") == [["status: investigating", "postmortem: incomplete",
+                                                     "severity: partial-outage", "component: mailing",
+                                                     "component: platform"]]
     incident = store.get_incident("github", "Codertocat/Hello-World", 1)
     assert incident.severity is Severity.PARTIAL_OUTAGE and incident.components == ("mailing", "platform")
 
@@ -103,19 +109,17 @@ def test_invalid_config_gets_one_comment_per_version_and_defaults_apply(client, 
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment(900, "x"), status=201)
     api.post(f"{GH_ISSUE}/comments", json=github_comment(901, "x"), status=201)
-    post_github(client, "issues", github_issue("opened", COMPLETE, ["incident"]))
-    run_worker(redis_conn)
-    warning = request_json(api.calls[4])["body"]
-    assert warning.startswith(BOT_MARKER) and ".github/incident-desk.yml" in warning
+    summary, written = opened_on_github(client, redis_conn, api, COMPLETE)
+    [warning] = [b["body"] for b in sent(api, "POST", "/issues/1/comments") if b["body"].startswith(BOT_MARKER)]
+    assert ".github/incident-desk.yml" in warning
     assert "`labels.incident`" in warning and "`reminders.interval`" in warning and "often" in warning
     # profile: full was valid and applies: the timeline-rca-actions document misses its sections.
-    summary = request_json(api.calls[3])["body"]
     assert "missing-section" in summary
 
     api.reset()
     api.get(f"{GH_ISSUE}/comments", json=[github_comment(900, summary)])
-    post_github(client, "issues", github_issue("edited", COMPLETE + "\n", ["incident", "status: investigating",
-                                                                            "postmortem: incomplete"]))
+    post_github(client, "issues", github_issue("edited", written + "\n", ["incident", "status: investigating",
+                                                                        "postmortem: incomplete"]))
     run_worker(redis_conn)
     assert [c.request.method for c in api.calls] == ["GET"]  # no second warning, nothing rewritten
 
@@ -127,22 +131,23 @@ def gitlab_note(note_id, body):
 
 def test_gitlab_section_going_missing_flips_the_scoped_label(client, redis_conn, api):
     gitlab_repo_config(api)
-    api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note(700, "x"), status=201)
-    post_gitlab(client, "Issue Hook", gitlab_issue("open", COMPLETE, ["incident"]))
+    payload = gitlab_issue("open", COMPLETE, ["incident"])
+    expect_gitlab_issue_edits(api, payload)
+    post_gitlab(client, "Issue Hook", payload)
     run_worker(redis_conn)
-    assert request_json(api.calls[1]) == {"add_labels": "status::investigating,postmortem::complete"}
-    summary = request_json(api.calls[3])["body"]
+    assert {"add_labels": "status::investigating,postmortem::complete"} in sent(api, "PUT", "/issues/23")
+    [summary] = [b["body"] for b in sent(api, "POST", "/notes")]
+    [written] = [b["description"] for b in sent(api, "PUT", "/issues/23") if "description" in b]
 
     api.reset()
-    api.put(GL_ISSUE, json={"iid": 23})
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[gitlab_note(700, summary)])
     api.put(f"{GL_ISSUE}/notes/700", json=gitlab_note(700, "y"))
     post_gitlab(client, "Issue Hook", gitlab_issue(
-        "update", WITHOUT_ACTIONS, ["incident", "status::investigating", "postmortem::complete"]))
+        "update", written[:written.index("## Actions")], ["incident", "status::investigating", "postmortem::complete"]))
     run_worker(redis_conn)
-    assert request_json(api.calls[0]) == {"add_labels": "postmortem::incomplete"}
-    assert request_json(api.calls[1]) == {"remove_labels": "postmortem::complete"}
-    assert "`missing-section` (Actions)" in request_json(api.calls[3])["body"]
+    assert sent(api, "PUT", "/issues/23") == [{"add_labels": "postmortem::incomplete"},
+                                              {"remove_labels": "postmortem::complete"}]
+    assert "`missing-section` (Actions)" in sent(api, "PUT", "/notes/700")[0]["body"]
