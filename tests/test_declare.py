@@ -48,21 +48,25 @@ def calls(api, method=None):
     return [c for c in api.calls if method is None or c.request.method == method]
 
 
-# ---------------------------------------------------------------- GitHub
-
-def test_github_issue_opened_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+def declare_on_github(client, redis_conn, api) -> str:
+    """The incident label on a new issue, with every call the bot makes expected; returns the summary."""
     github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-
     payload = github_issue()
     expect_github_issue_edits(api, payload)
     assert post_github(client, "issues", payload).status_code == 202
     assert run_worker(redis_conn)
+    return request_json(calls(api, "POST")[1])["body"]
+
+
+# ---------------------------------------------------------------- GitHub
+
+def test_github_issue_opened_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+    summary = declare_on_github(client, redis_conn, api)
 
     assert request_json(calls(api, "POST")[0]) == ["status: investigating", "postmortem: incomplete"]
-    summary = request_json(calls(api, "POST")[1])["body"]
     assert summary.startswith(SUMMARY_MARKER)
     assert "**Status:** investigating" in summary and "**Commander:** @Codertocat" in summary
     assert "**Severity:** unknown" in summary and "**Next step:**" in summary
@@ -73,15 +77,7 @@ def test_github_issue_opened_with_incident_label_becomes_an_incident(client, red
 
 
 def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store, api):
-    github_repo_config(api)
-    api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
-    api.get(f"{GH_ISSUE}/comments", json=[])
-    api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    payload = github_issue()
-    expect_github_issue_edits(api, payload)
-    post_github(client, "issues", payload)
-    run_worker(redis_conn)
-    first_summary = request_json(calls(api, "POST")[1])["body"]
+    first_summary = declare_on_github(client, redis_conn, api)
 
     api.reset()
     # Someone sets the severity label by hand; the status label is already there.
@@ -98,15 +94,7 @@ def test_github_edit_updates_the_same_summary_comment(client, redis_conn, store,
 
 
 def test_github_unchanged_edit_writes_nothing(client, redis_conn, store, api):
-    github_repo_config(api)
-    api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
-    api.get(f"{GH_ISSUE}/comments", json=[])
-    api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    payload = github_issue()
-    expect_github_issue_edits(api, payload)
-    post_github(client, "issues", payload)
-    run_worker(redis_conn)
-    summary = request_json(calls(api, "POST")[1])["body"]
+    summary = declare_on_github(client, redis_conn, api)
     [written] = sent(api, "PATCH", "/issues/1")
     assert "Declared an incident by @Codertocat" in written["body"]  # recorded in the timeline
 
@@ -204,14 +192,7 @@ def test_permanent_failure_lands_in_the_failed_registry_with_its_reason(client, 
 
 
 def test_removing_the_label_ends_tracking_with_a_note(client, redis_conn, store, api):
-    github_repo_config(api)
-    api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
-    api.get(f"{GH_ISSUE}/comments", json=[])
-    api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    payload = github_issue()
-    expect_github_issue_edits(api, payload)
-    post_github(client, "issues", payload)
-    run_worker(redis_conn)
+    declare_on_github(client, redis_conn, api)
 
     api.reset()
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(501, "x"), status=201)

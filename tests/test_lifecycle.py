@@ -229,3 +229,11 @@ def test_gitlab_reporter_cannot_set_status(client, redis_conn, store, gitlab):
     run_worker(redis_conn)
     assert "⛔" in gitlab.bot_notes(PROJECT, 2)[-1]
     assert store.get_incident("gitlab", PROJECT, 2).status is Status.INVESTIGATING
+
+
+def test_help_lists_every_command_to_anyone(client, redis_conn, github):
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "stranger", "/help"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 1)[-1]
+    for name in ("incident", "status", "severity", "timeline", "action", "taxonomy", "postmortem", "close"):
+        assert f"`/{name}" in reply
