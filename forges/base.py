@@ -65,6 +65,12 @@ class Forge(abc.ABC):
 
     label_separator: str  # "::" scopes labels on GitLab; GitHub has no scoped labels
     body_limit: int  # characters an issue body or comment may hold
+    merge_request_sigil: str  # "#" for GitHub pull requests, "!" for GitLab merge requests
+    web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
+
+    def merge_request_ref(self, repository: str, number: int, home: str | None = None) -> str:
+        """How people write a reference to this merge request from `home`."""
+        return f"{'' if repository == home else repository}{self.merge_request_sigil}{number}"
 
     def __init__(self):
         self.labels = LabelScheme.with_separator(self.label_separator)
@@ -82,6 +88,10 @@ class Forge(abc.ABC):
                    body: str | None = None, state: str | None = None) -> None: ...
 
     @abc.abstractmethod
+    def list_issues(self, repository: str, label: str) -> list[Issue]:
+        """Every issue, open or closed, carrying `label`."""
+
+    @abc.abstractmethod
     def create_issue(self, repository: str, title: str, body: str,
                      labels: Iterable[str] = (), assignees: Iterable[str] = ()) -> Issue: ...
 
@@ -91,14 +101,16 @@ class Forge(abc.ABC):
     @abc.abstractmethod
     def remove_label(self, repository: str, number: int, label: str) -> None: ...
 
+    # `merge_request=True` addresses a merge request's comments (GitLab keeps them apart from issues').
     @abc.abstractmethod
-    def list_comments(self, repository: str, number: int) -> list[Comment]: ...
+    def list_comments(self, repository: str, number: int, merge_request: bool = False) -> list[Comment]: ...
 
     @abc.abstractmethod
-    def create_comment(self, repository: str, number: int, body: str) -> Comment: ...
+    def create_comment(self, repository: str, number: int, body: str, merge_request: bool = False) -> Comment: ...
 
     @abc.abstractmethod
-    def edit_comment(self, repository: str, number: int, comment: Comment, body: str) -> None: ...
+    def edit_comment(self, repository: str, number: int, comment: Comment, body: str,
+                     merge_request: bool = False) -> None: ...
 
     @abc.abstractmethod
     def read_file(self, repository: str, path: str) -> str | None:
@@ -114,6 +126,12 @@ class Forge(abc.ABC):
     @abc.abstractmethod
     def set_commit_status(self, repository: str, sha: str, state: str, context: str,
                           description: str, target_url: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def publish_check(self, repository: str, sha: str, name: str, conclusion: str, title: str, summary: str,
+                      details_url: str | None = None) -> None:
+        """A check on a commit: conclusion success | neutral | failure (a check run where the forge has
+        them for this auth, else a commit status)."""
 
     @abc.abstractmethod
     def assign(self, repository: str, number: int, logins: Iterable[str]) -> None: ...
@@ -132,23 +150,25 @@ class Forge(abc.ABC):
         """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
         return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}")
 
-    def find_marked_comment(self, repository: str, number: int, marker: str) -> Comment | None:
-        for comment in self.list_comments(repository, number):
+    def find_marked_comment(self, repository: str, number: int, marker: str,
+                            merge_request: bool = False) -> Comment | None:
+        for comment in self.list_comments(repository, number, merge_request):
             if comment.body.startswith(marker):
                 return comment
         return None
 
-    def upsert_marked_comment(self, repository: str, number: int, marker: str, body: str) -> Comment | None:
+    def upsert_marked_comment(self, repository: str, number: int, marker: str, body: str,
+                              merge_request: bool = False) -> Comment | None:
         """Create or update the one comment starting with `marker`; no write when the text is the same.
 
         Returns the comment written, or None when nothing changed.
         """
-        existing = self.find_marked_comment(repository, number, marker)
+        existing = self.find_marked_comment(repository, number, marker, merge_request)
         if existing is None:
-            return self.create_comment(repository, number, body)
+            return self.create_comment(repository, number, body, merge_request)
         if existing.body.strip() == body.strip():
             return None
-        self.edit_comment(repository, number, existing, body)
+        self.edit_comment(repository, number, existing, body, merge_request)
         return existing
 
     def edit_body(self, repository: str, number: int, change, attempts: int = 3) -> str:

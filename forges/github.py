@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlparse
 from collections.abc import Iterable
 
 from github import Auth, Github, GithubException
@@ -34,12 +35,15 @@ class GitHubForge(Forge):
     platform = "github"
     label_separator = ": "
     body_limit = 65_536
+    merge_request_sigil = "#"
     config_path = ".github/incident-desk.yml"
 
     def __init__(self, settings, installation_id: int | None = None):
         super().__init__()
         self.settings = settings
         self.installation_id = installation_id
+        api_host = urlparse(settings.github_api_url).hostname or "api.github.com"
+        self.web_host = "github.com" if api_host == "api.github.com" else api_host  # Enterprise: same host
         self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)
         self.gh = _client(settings.github_api_url, settings.github_token, settings.github_app_id,
                           settings.github_private_key, installation_id if self.is_app else None,
@@ -53,18 +57,23 @@ class GitHubForge(Forge):
 
     def get_issue(self, repository, number):
         with _api("read issue"):
-            raw = self._issue(repository, number)
-            return Issue(
-                repository=repository, number=raw.number, title=raw.title or "", body=raw.body or "",
-                state=raw.state, labels=tuple(l.name for l in raw.labels), author=raw.user.login,
-                url=raw.html_url, created_at=raw.created_at, closed_at=raw.closed_at,
-                assignees=tuple(a.login for a in raw.assignees),
-            )
+            return self._as_issue(repository, self._issue(repository, number))
 
     def edit_issue(self, repository, number, *, title=None, body=None, state=None):
         changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
         with _api("edit issue"):
             self._issue(repository, number).edit(**changes)
+
+    def list_issues(self, repository, label):
+        with _api("list issues"):
+            return [self._as_issue(repository, raw) for raw in self._repo(repository).get_issues(state="all", labels=[label])
+                    if raw.pull_request is None]
+
+    def _as_issue(self, repository, raw) -> Issue:
+        return Issue(repository=repository, number=raw.number, title=raw.title or "", body=raw.body or "",
+                     state=raw.state, labels=tuple(l.name for l in raw.labels), author=raw.user.login,
+                     url=raw.html_url, created_at=raw.created_at, closed_at=raw.closed_at,
+                     assignees=tuple(a.login for a in raw.assignees))
 
     def create_issue(self, repository, title, body, labels=(), assignees=()):
         with _api("create issue"):
@@ -85,17 +94,17 @@ class GitHubForge(Forge):
             if exc.status != 404:  # already gone is what we wanted
                 raise
 
-    def list_comments(self, repository, number):
+    def list_comments(self, repository, number, merge_request=False):  # PR comments are issue comments
         with _api("list comments"):
             return [Comment(id=c.id, body=c.body or "", author=c.user.login, handle=c)
                     for c in self._issue(repository, number).get_comments()]
 
-    def create_comment(self, repository, number, body):
+    def create_comment(self, repository, number, body, merge_request=False):
         with _api("create comment"):
             c = self._issue(repository, number).create_comment(body)
             return Comment(id=c.id, body=body, author=self.bot_login if self.settings.bot_login else "", handle=c)
 
-    def edit_comment(self, repository, number, comment, body):
+    def edit_comment(self, repository, number, comment, body, merge_request=False):
         with _api("edit comment"):
             handle = comment.handle or self._issue(repository, number).get_comment(comment.id)
             handle.edit(body)
@@ -131,6 +140,17 @@ class GitHubForge(Forge):
             self._repo(repository).get_commit(sha).create_status(
                 state=state, context=context, description=description[:140],
                 **({"target_url": target_url} if target_url else {}))
+
+    def publish_check(self, repository, sha, name, conclusion, title, summary, details_url=None):
+        if self.is_app:  # check runs need an App; they can say "neutral"
+            with _api("create check run"):
+                self._repo(repository).create_check_run(
+                    name=name, head_sha=sha, status="completed", conclusion=conclusion,
+                    output={"title": title[:255], "summary": summary[:65000]},
+                    **({"details_url": details_url} if details_url else {}))
+            return
+        state = "failure" if conclusion == "failure" else "success"  # statuses have no neutral
+        self.set_commit_status(repository, sha, state, name, title, details_url)
 
     def assign(self, repository, number, logins):
         with _api("assign"):

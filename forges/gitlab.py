@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlparse
 from collections.abc import Iterable
 
 import gitlab
@@ -25,6 +26,7 @@ class GitLabForge(Forge):
     platform = "gitlab"
     label_separator = "::"
     body_limit = 1_000_000
+    merge_request_sigil = "!"
     config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "
@@ -32,6 +34,7 @@ class GitLabForge(Forge):
     def __init__(self, settings):
         super().__init__()
         self.settings = settings
+        self.web_host = urlparse(settings.gitlab_url).hostname or "gitlab.com"
         if not settings.gitlab_token:
             raise ForgeError("GitLab credentials missing: set GITLAB_TOKEN")
         self._last_headers: dict = {}
@@ -57,12 +60,21 @@ class GitLabForge(Forge):
     def _issues(self, repository: str):
         return self._project(repository).issues
 
-    def _notes(self, repository: str, number: int):
-        return self._issues(repository).get(number, lazy=True).notes
+    def _notes(self, repository: str, number: int, merge_request: bool = False):
+        parent = self._project(repository).mergerequests if merge_request else self._issues(repository)
+        return parent.get(number, lazy=True).notes
 
     def get_issue(self, repository, number):
         with self._api("read issue"):
             raw = self._issues(repository).get(number)
+        return self._as_issue(repository, raw)
+
+    def list_issues(self, repository, label):
+        with self._api("list issues"):
+            return [self._as_issue(repository, raw)
+                    for raw in self._issues(repository).list(labels=[label], state="all", iterator=True)]
+
+    def _as_issue(self, repository, raw) -> Issue:
         return Issue(
             repository=repository, number=raw.iid, title=raw.title or "", body=raw.description or "",
             state="closed" if raw.state == "closed" else "open", labels=tuple(raw.labels),
@@ -96,20 +108,20 @@ class GitLabForge(Forge):
         with self._api("remove label"):
             self._issues(repository).update(number, {"remove_labels": label})
 
-    def list_comments(self, repository, number):
+    def list_comments(self, repository, number, merge_request=False):
         with self._api("list notes"):
-            notes = self._notes(repository, number).list(iterator=True, sort="asc", order_by="created_at")
+            notes = self._notes(repository, number, merge_request).list(iterator=True, sort="asc", order_by="created_at")
             return [Comment(id=n.id, body=n.body or "", author=n.author["username"], handle=n)
                     for n in notes if not getattr(n, "system", False)]
 
-    def create_comment(self, repository, number, body):
+    def create_comment(self, repository, number, body, merge_request=False):
         with self._api("create note"):
-            n = self._notes(repository, number).create({"body": body})
+            n = self._notes(repository, number, merge_request).create({"body": body})
         return Comment(id=n.id, body=body, author=self.settings.bot_login or "", handle=n)
 
-    def edit_comment(self, repository, number, comment, body):
+    def edit_comment(self, repository, number, comment, body, merge_request=False):
         with self._api("edit note"):
-            self._notes(repository, number).update(comment.id, {"body": body})
+            self._notes(repository, number, merge_request).update(comment.id, {"body": body})
 
     def read_file(self, repository, path):
         try:
@@ -154,6 +166,11 @@ class GitLabForge(Forge):
             data["target_url"] = target_url
         with self._api("set commit status"):
             self._project(repository).commits.get(sha, lazy=True).statuses.create(data)
+
+    def publish_check(self, repository, sha, name, conclusion, title, summary, details_url=None):
+        # GitLab commit statuses have no neutral; a not-yet-due postmortem must not block the merge.
+        state = "failed" if conclusion == "failure" else "success"
+        self.set_commit_status(repository, sha, state, name, title, details_url)
 
     def assign(self, repository, number, logins):
         ids = [i for i in (self._user_id(login) for login in logins) if i]

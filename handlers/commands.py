@@ -10,8 +10,8 @@ from forges.events import COMMENT, CommentEvent
 from handlers.declare import reconcile
 from handlers.router import Router
 from incidents import editing
-from incidents.commands import USAGE, Command, CommandError, parse_commands, render_help
-from incidents.model import Status
+from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
+from incidents.model import Link, Status
 from incidents.summary import postmortem_template_header
 from incidents.text import escape
 from issue_templates.render import postmortem_skeleton
@@ -228,6 +228,28 @@ def add_action(command: Command, run: Run) -> str:
     run.edit_body(lambda body: editing.add_action_item(body, run.profile, args["text"], args["owner"],
                                                        args["due"], link), args["text"])
     return "action item added" + (f", follow-up issue {link}" if link else "") + "."
+
+
+@effect("caused-by")
+@effect("fixed-by")
+def link_by_command(command: Command, run: Run) -> str:
+    """Link a merge request explicitly; only merge requests, never commits (the parser refuses those)."""
+    from handlers.links import note_merge
+    from incidents.links import parse_merge_request_ref
+
+    incident = run.incident_or_refuse()
+    ref = parse_merge_request_ref(command.args["ref"], run.event.repository, run.event.platform)
+    if ref is None:
+        raise Refused(ISSUE_REF.format(value=escape(command.args["ref"], 100)))
+    merge_request = run.forge.get_merge_request(ref.repository or run.event.repository, ref.number)
+    role = "cause" if command.name == "caused-by" else "fix"
+    link = Link(merge_request.repository, merge_request.number, role, "command", merge_request.url,
+                merge_request.title, merge_request.merged_at, merge_request.head_sha)
+    run.store.save_link(incident, link)
+    if link.merged_at:
+        note_merge(run.forge, run.config, incident, link)
+    shown = run.forge.merge_request_ref(link.repository, link.number, run.event.repository)
+    return f"linked {shown} as the {role}" + (" (merged)." if link.merged_at else " (not merged yet).")
 
 
 @effect("taxonomy")

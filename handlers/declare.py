@@ -11,6 +11,7 @@ from forges.events import ISSUE, IssueEvent
 from handlers.router import Router
 from incidents.editing import add_timeline_entry, issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
+from incidents.metrics import compute_metrics, render_metrics
 from incidents.model import Status
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 from incidents.text import escape
@@ -39,14 +40,55 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
         forge.add_labels(issue.repository, issue.number, add)
     for label in remove:
         forge.remove_label(issue.repository, issue.number, label)
+    links = store.links(incident) if known is not None else []
+    causes = sorted((l for l in links if l.role == "cause"), key=lambda l: (l.merged_at is None, l.merged_at))
+    cause = causes[0] if causes else None  # the earliest merged cause: failure reached production then
+    metrics = compute_metrics(
+        cause_merged_at=cause.merged_at if cause else None,
+        cause_ref=forge.merge_request_ref(cause.repository, cause.number, issue.repository) if cause else None,
+        reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=document.timeline)
+    incident = incident.with_changes(
+        taxonomy=" < ".join(document.taxonomy.terms) if document.taxonomy else None,
+        open_actions=sum(not a.done for a in document.actions),
+        ttd_seconds=metrics.ttd, ttf_seconds=metrics.ttf, ttr_seconds=metrics.ttr)
     if incident != known:
         store.save_incident(incident)
     store.set_follow_ups(incident, _linked_issues(document, issue.repository))
-    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER,
-                                render_summary(incident, findings, forge.command_prefix))
+    summary = render_summary(
+        incident, findings, forge.command_prefix,
+        links=[(forge.merge_request_ref(l.repository, l.number, issue.repository), l) for l in links],
+        metrics_lines=render_metrics(metrics, config.config.timezone),
+        open_actions=[a for a in document.actions if not a.done])
+    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, summary)
+    publish_postmortem_check(forge, store, incident, links, findings)
     if (known is None or not known.tracking) and schedule_reminder:
         schedule_reminder(incident, config.config.reminders.interval)
     return incident
+
+
+CHECK_NAME = "incident-desk/postmortem"
+CHECK_NOT_DUE = "Postmortem of incident {ref}: due once it is resolved"
+CHECK_RESULT = "Postmortem of incident {ref}: {errors} error(s), {warnings} warning(s)"
+
+
+def publish_postmortem_check(forge, store, incident, links, findings) -> None:
+    """The incident's document checks on each linked merge request's head commit; neutral until resolved,
+    so it never blocks a hotfix. Published only when it changed."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    ref = f"{incident.repository}#{incident.number}"
+    if incident.status is not Status.RESOLVED:
+        conclusion, title = "neutral", CHECK_NOT_DUE.format(ref=ref)
+    else:
+        conclusion = "failure" if errors else "success"
+        title = CHECK_RESULT.format(ref=ref, errors=errors, warnings=warnings)
+    text = "\n".join(f"- {f.severity} `{f.code}`: {f.message}" for f in findings) or "No findings."
+    for link in links:
+        state = f"{conclusion}|{title}"
+        if not link.head_sha or link.check_state == state:
+            continue
+        forge.publish_check(link.repository, link.head_sha, CHECK_NAME, conclusion, title, text, incident.url)
+        store.save_link(incident, replace(link, check_state=state))
 
 
 def _linked_issues(document, home_repository: str) -> list[tuple[str, int, str]]:
@@ -64,11 +106,12 @@ def issue_of(event: IssueEvent) -> Issue:
                  created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees)
 
 
-def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False) -> str | None:
+def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False,
+                       at: datetime | None = None) -> str | None:
     """Append a bot entry (now, repository timezone) to the body's Timeline; the new body, or None if it
     could not be written (then a reply carries the entry so it is not lost). With `once`, an entry
     already there (a retried delivery) is not written again."""
-    now = datetime.now(timezone.utc)
+    now = at or datetime.now(timezone.utc)
     profile, zone = config.config.get_profile(), config.config.timezone
 
     def change(body: str) -> str:

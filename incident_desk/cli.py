@@ -163,10 +163,11 @@ def replay(file, event_name, platform, url, delivery_id):
     sys.exit(0 if response.status_code < 400 else 1)
 
 
-from incident_desk.doc_commands import check, install_templates  # noqa: E402  (commands of issue 4)
+from incident_desk.doc_commands import check, install_templates  # noqa: E402
+from incident_desk.tracking import export, report, sync  # noqa: E402
 
-cli.add_command(check)
-cli.add_command(install_templates)
+for command in (check, install_templates, export, report, sync):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -63,7 +63,27 @@ class Incident:
     installation_id: int | None = None
     last_update_at: datetime | None = None  # last status update or timeline entry (reminders)
     forced_close: bool = False
+    taxonomy: str | None = None  # "A < B < C" as the document states it
+    open_actions: int = 0
+    ttd_seconds: float | None = None
+    ttf_seconds: float | None = None
+    ttr_seconds: float | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     def with_changes(self, **changes) -> "Incident":
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A merge request linked to an incident as its cause, its fix, or related."""
+
+    repository: str
+    number: int
+    role: str  # cause | fix | related
+    source: str = "text"  # text | command
+    url: str = ""
+    title: str = ""
+    merged_at: datetime | None = None
+    head_sha: str | None = None
+    check_state: str | None = None  # the postmortem check last published on head_sha

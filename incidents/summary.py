@@ -23,8 +23,12 @@ NEXT_STEP = {
 UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` label was removed)."
 
 
-def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/") -> str:
-    """The summary comment's Markdown for this incident's state."""
+def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
+                   links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = ()) -> str:
+    """The summary comment's Markdown for this incident's state.
+
+    `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics.
+    """
     severity = incident.severity.title if incident.severity else "unknown"
     components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
     lines = [
@@ -37,6 +41,14 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
         f"**Operations lead:** {_person(incident.operations_lead)} · "
         f"**Communications:** {_person(incident.communications_lead)}",
     ]
+    if links:
+        lines += ["", "**Linked merge requests:**"]
+        lines += truncate_lines([
+            f"- {link.role}: [{escape(ref, 100)}]({link.url}) {escape(link.title, 120)}"
+            + (f" (merged {link.merged_at:%Y-%m-%d %H:%M} UTC)" if link.merged_at else " (not merged)")
+            for ref, link in links], 30)
+    if metrics_lines:
+        lines += ["", "**Metrics:**", *metrics_lines]
     if findings:
         ordered = sorted(findings, key=lambda f: (f.severity != "error", f.line or 0))
         items = [
@@ -45,6 +57,9 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
             for f in ordered
         ]
         lines += ["", "**Postmortem to-do:**", *truncate_lines(items, MAX_FINDINGS)]
+    if open_actions:
+        lines += ["", "**Open action items:**"]
+        lines += truncate_lines([f"- [ ] {escape(a.text, 200)} ({_person(a.owner)})" for a in open_actions], 30)
     next_step = NEXT_STEP[incident.status].format(cmd=command_prefix)
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"

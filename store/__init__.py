@@ -9,8 +9,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.model import Incident, Severity, Status
-from store.models import FollowUpRow, IncidentRow
+from incidents.model import Incident, Link, Severity, Status
+from store.models import FollowUpRow, IncidentRow, LinkRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -69,6 +69,8 @@ class Store:
             row.installation_id = incident.installation_id
             row.last_update_at = incident.last_update_at
             row.forced_close = incident.forced_close
+            for field in ("taxonomy", "open_actions", "ttd_seconds", "ttf_seconds", "ttr_seconds"):
+                setattr(row, field, getattr(incident, field))
 
     def incidents(self, repository: str | None = None) -> list[Incident]:
         with self.session() as s:
@@ -108,6 +110,57 @@ class Store:
                                                        IncidentRow.status != Status.RESOLVED.value))
             return [_to_incident(r) for r in rows]
 
+    def links(self, incident: Incident) -> list[Link]:
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            if row is None:
+                return []
+            rows = s.scalars(select(LinkRow).where(LinkRow.incident_id == row.id).order_by(LinkRow.id))
+            return [_to_link(r) for r in rows]
+
+    def save_link(self, incident: Incident, link: Link) -> bool:
+        """Insert or update the link; True when anything changed."""
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            existing = s.scalars(select(LinkRow).where(LinkRow.incident_id == row.id,
+                                                       LinkRow.repository == link.repository,
+                                                       LinkRow.number == link.number)).first()
+            if existing is not None and _to_link(existing) == link:
+                return False
+            if existing is None:
+                existing = LinkRow(incident_id=row.id, repository=link.repository, number=link.number)
+                s.add(existing)
+            for field in ("role", "source", "url", "title", "merged_at", "head_sha", "check_state"):
+                setattr(existing, field, getattr(link, field))
+            return True
+
+    def remove_link(self, incident: Incident, repository: str, number: int) -> bool:
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            link = s.scalars(select(LinkRow).where(LinkRow.incident_id == row.id, LinkRow.repository == repository,
+                                                   LinkRow.number == number)).first()
+            if link is None:
+                return False
+            s.delete(link)
+            return True
+
+    def all_links(self) -> dict[tuple[str, str, int], list[Link]]:
+        """Every link, by (platform, repository, number) of its incident: one query for exports."""
+        with self.session() as s:
+            rows = s.execute(select(IncidentRow.platform, IncidentRow.repository, IncidentRow.number, LinkRow)
+                             .join(LinkRow, LinkRow.incident_id == IncidentRow.id).order_by(LinkRow.id)).all()
+            found: dict[tuple[str, str, int], list[Link]] = {}
+            for platform, repository, number, link in rows:
+                found.setdefault((platform, repository, number), []).append(_to_link(link))
+            return found
+
+    def incidents_linked_to(self, platform: str, repository: str, number: int) -> list[tuple[Incident, Link]]:
+        """The incidents a merge request is linked to, with the link."""
+        with self.session() as s:
+            rows = s.execute(select(IncidentRow, LinkRow).join(LinkRow, LinkRow.incident_id == IncidentRow.id).where(
+                IncidentRow.platform == platform, LinkRow.repository == repository, LinkRow.number == number)).all()
+            return [(_to_incident(i), _to_link(l)) for i, l in rows]
+
     @staticmethod
     def _row(s: Session, platform: str, repository: str, number: int) -> IncidentRow | None:
         return s.scalars(select(IncidentRow).where(
@@ -123,5 +176,11 @@ def _to_incident(row: IncidentRow) -> Incident:
         communications_lead=row.communications_lead, reported_at=row.reported_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, tracking=row.tracking,
         installation_id=row.installation_id, last_update_at=row.last_update_at,
-        forced_close=bool(row.forced_close),
+        forced_close=bool(row.forced_close), taxonomy=row.taxonomy, open_actions=row.open_actions or 0,
+        ttd_seconds=row.ttd_seconds, ttf_seconds=row.ttf_seconds, ttr_seconds=row.ttr_seconds,
     )
+
+
+def _to_link(row: LinkRow) -> Link:
+    return Link(repository=row.repository, number=row.number, role=row.role, source=row.source, url=row.url or "",
+                title=row.title or "", merged_at=row.merged_at, head_sha=row.head_sha, check_state=row.check_state)

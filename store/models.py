@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator,
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,6 +50,11 @@ class IncidentRow(Base):
     installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     forced_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    taxonomy: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    open_actions: Mapped[int] = mapped_column(Integer, default=0)
+    ttd_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ttf_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ttr_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(timezone.utc),
                                                  onupdate=lambda: datetime.now(timezone.utc))
 
@@ -66,3 +71,22 @@ class FollowUpRow(Base):
     repository: Mapped[str] = mapped_column(String(255))
     number: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(512))
+
+
+class LinkRow(Base):
+    """A merge request that caused, fixed or relates to an incident."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("incident_id", "repository", "number", name="uq_link"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    repository: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # cause | fix | related
+    source: Mapped[str] = mapped_column(String(16))  # text (title, description, trailers) | command
+    url: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    head_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    check_state: Mapped[str | None] = mapped_column(String(300), nullable=True)  # last check published

@@ -1,0 +1,65 @@
+"""Merge requests that caused and fixed incidents (reference/000): linked from their text or by command."""
+from __future__ import annotations
+
+from forges.events import MERGE_REQUEST, MergeRequestEvent
+from handlers.declare import reconcile, record_in_timeline
+from handlers.router import Router
+from incidents.links import incident_references
+from incidents.model import Link
+from incidents.text import escape
+
+router = Router()
+
+LINK_MARKER = "<!-- incident-desk:link -->"
+LINK_COMMENT = "{marker}\nIncident Desk linked this {kind} to:\n\n{items}\n"
+MERGED_ENTRY = "{role} merged: {ref} {title}"
+ROLE_WORDS = {"cause": "the cause of", "fix": "the fix of", "related": "related to"}
+
+
+@router.register(MERGE_REQUEST, "opened", "edited", "merged", "closed", "reopened")
+def link_merge_request(event: MergeRequestEvent, forge, store, config_for):
+    """A merge request whose title, description or commits reference incidents is linked to them, gets
+    one comment linking back, and its merge goes into their timelines; removing the reference unlinks."""
+    wanted = {}
+    for ref in incident_references(event.title, event.body, event.commit_messages, event.repository):
+        if ref.host and ref.host != forge.web_host:
+            continue  # an issue on another forge: not one of ours
+        incident = store.get_incident(event.platform, ref.repository or event.repository, ref.number)
+        if incident is not None and incident.tracking:
+            wanted[(incident.repository, incident.number)] = (incident, ref.role)
+    touched = []
+    for incident, link in store.incidents_linked_to(event.platform, event.repository, event.number):
+        if link.source == "text" and (incident.repository, incident.number) not in wanted:
+            store.remove_link(incident, event.repository, event.number)
+            touched.append(incident)
+    merged_at = event.merged_at
+    if event.merged and merged_at is None:  # GitLab's hook has no merge time; the API has it
+        merged_at = forge.get_merge_request(event.repository, event.number).merged_at
+    for incident, role in wanted.values():
+        known = {(l.repository, l.number): l for l in store.links(incident)}.get((event.repository, event.number))
+        if known is not None and known.source == "command":
+            role = known.role  # an explicit /caused-by or /fixed-by wins over the text
+        link = Link(event.repository, event.number, role, known.source if known else "text", event.url,
+                    event.title, merged_at, event.head_sha, known.check_state if known else None)
+        store.save_link(incident, link)
+        if merged_at:
+            note_merge(forge, config_for(incident.repository), incident, link)
+        touched.append(incident)
+    for incident in {(i.repository, i.number): i for i in touched}.values():
+        reconcile(forge, store, config_for(incident.repository), forge.get_issue(incident.repository, incident.number),
+                  platform=incident.platform, declared_by=incident.commander or "")
+    if wanted:
+        items = "\n".join(f"- {ROLE_WORDS[role]} incident {i.repository}#{i.number}: {escape(i.title, 150)}"
+                          for i, role in wanted.values())
+        kind = "merge request" if forge.merge_request_sigil == "!" else "pull request"
+        forge.upsert_marked_comment(event.repository, event.number, LINK_MARKER,
+                                    LINK_COMMENT.format(marker=LINK_MARKER, kind=kind, items=items),
+                                    merge_request=True)
+
+
+def note_merge(forge, config, incident, link: Link) -> None:
+    """The merge of a linked merge request, in the incident's timeline at the merge time (once)."""
+    ref = forge.merge_request_ref(link.repository, link.number, incident.repository)
+    record_in_timeline(forge, config, incident.repository, incident.number,
+                       MERGED_ENTRY.format(role=link.role.capitalize(), ref=ref, title=link.title)[:300],
+                       once=True, at=link.merged_at)

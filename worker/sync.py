@@ -1,0 +1,49 @@
+"""Rebuilding the store from the issues (`incident-desk sync`): the issue is the source of truth."""
+from __future__ import annotations
+
+import re
+
+from forges.errors import ForgeError
+from handlers.declare import reconcile
+from incidents.links import parse_merge_request_ref
+from incidents.model import Incident, Link, Status
+from incidents.summary import SUMMARY_MARKER
+
+_ROLE = re.compile(r"\*\*(Commander|Operations lead|Communications):\*\* @([\w.-]+)")
+_LINK = re.compile(r"^- (cause|fix|related): \[[^\]]*\]\((\S+)\)", re.M)
+_RESOLVED = ("Status: resolved",)
+
+
+def sync_repository(forge, store, config, repository: str) -> int:
+    """Restore every incident issue of the repository; returns how many."""
+    from checks import review
+
+    issues = forge.list_issues(repository, forge.labels.incident)
+    for issue in issues:
+        summary = forge.find_marked_comment(repository, issue.number, SUMMARY_MARKER)
+        roles = dict(_ROLE.findall(summary.body)) if summary else {}
+        document, _ = review(issue.body, config.config)
+        resolved = [e.at for e in document.timeline if e.at and (e.tag == "resolved" or e.text.startswith(_RESOLVED))]
+        status = forge.labels.status_of(issue.labels) or Status.INVESTIGATING
+        incident = Incident(
+            platform=forge.platform, repository=repository, number=issue.number, title=issue.title, url=issue.url,
+            status=status, commander=roles.get("Commander"), operations_lead=roles.get("Operations lead"),
+            communications_lead=roles.get("Communications"), reported_at=issue.created_at,
+            resolved_at=min(resolved) if resolved else None,
+            closed_at=issue.closed_at if issue.state == "closed" else None)
+        store.save_incident(incident)
+        for role, url in (_LINK.findall(summary.body) if summary else ()):
+            ref = parse_merge_request_ref(url, repository, forge.platform)
+            if ref is None:
+                continue
+            try:
+                merge_request = forge.get_merge_request(ref.repository or repository, ref.number)
+            except ForgeError as exc:
+                if exc.status != 404:
+                    raise
+                continue
+            store.save_link(incident, Link(merge_request.repository, merge_request.number, role, "text",
+                                           merge_request.url, merge_request.title, merge_request.merged_at,
+                                           merge_request.head_sha))
+        reconcile(forge, store, config, issue, platform=forge.platform, declared_by=incident.commander or "")
+    return len(issues)
