@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 _MENTION = re.compile(r"@(?=[\w-])")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")  # `#` only matters at a line start
 
 GITHUB_BODY_LIMIT = 65_536
 

@@ -201,7 +201,11 @@ class FakeGitHub:
             ("POST", r"/issues/(?P<n>\d+)/assignees$", self._assign),
             ("GET", r"/collaborators/(?P<user>[^/]+)/permission$", self._permission),
             ("GET", r"/contents/(?P<path>.+)$", self._file),
+            ("GET", r"/pulls/(?P<n>\d+)$", self._get_pull),
+            ("POST", r"/statuses/(?P<sha>[0-9a-f]+)$", self._status),
         ]
+        self.pulls: dict[tuple[str, int], dict] = {}
+        self.statuses: list[dict] = []
         for method, pattern, handler in routes:
             api.add_callback(method, re.compile(base + pattern.rstrip("$") + r"(\?.*)?$"),
                              callback=self._wrap(base + pattern, handler))
@@ -296,6 +300,36 @@ class FakeGitHub:
         return 200, {"type": "file", "encoding": "base64", "name": path.split("/")[-1], "path": path,
                      "sha": "0" * 40, "size": len(text), "content": base64.b64encode(text.encode()).decode()}
 
+    def add_pull(self, repo, number, title, body="", merged_at=None, sha="ec26c3e57ca3a959ca5aad62de7213c562f8c821"):
+        """A pull request (numbers are shared with issues, so its comments live there too)."""
+        self.pulls[(repo, number)] = dict(title=title, body=body, merged_at=merged_at, sha=sha)
+        self.comments.setdefault((repo, number), [])
+
+    def pull_json(self, repo, number):
+        state = self.pulls[(repo, number)]
+        pull = load_fixture("github", "pull_request__closed_merged")["pull_request"]
+        pull.update(number=number, title=state["title"], body=state["body"], merged_at=state["merged_at"],
+                    merged=state["merged_at"] is not None, state="closed" if state["merged_at"] else "open",
+                    url=f"{GITHUB_API}/repos/{repo}/pulls/{number}", html_url=f"https://github.com/{repo}/pull/{number}")
+        pull["head"]["sha"] = state["sha"]
+        return pull
+
+    def _get_pull(self, _body, repo, n):
+        return (200, self.pull_json(repo, int(n))) if (repo, int(n)) in self.pulls else (404, {"message": "Not Found"})
+
+    def _status(self, body, repo, sha):
+        self.statuses.append(dict(body, repository=repo, sha=sha))
+        return 201, dict(body, id=len(self.statuses))
+
+    def pull_request_event(self, repo, number, action, sender="alice"):
+        payload = load_fixture("github", "pull_request__closed_merged" if action == "closed" else "pull_request__opened")
+        payload["action"] = action
+        payload["pull_request"] = self.pull_json(repo, number)
+        payload["number"] = number
+        payload["repository"]["full_name"] = repo
+        payload["sender"]["login"] = sender
+        return payload
+
     # -- webhooks describing the fake's current state
     def issues_event(self, repo, number, action, sender, **extra):
         payload = load_fixture("github", "issues__opened")
@@ -338,7 +372,14 @@ class FakeGitLab:
             ("GET", project + r"/members/all/(?P<uid>\d+)$", self._member),
             ("GET", project + r"/repository/files/(?P<path>[^/]+)/raw$", self._file),
             ("GET", base + r"/users$", self._find_user),
+            ("GET", project + r"/merge_requests/(?P<n>\d+)$", self._get_mr),
+            ("GET", project + r"/merge_requests/(?P<n>\d+)/notes$", self._list_mr_notes),
+            ("POST", project + r"/merge_requests/(?P<n>\d+)/notes$", self._add_mr_note),
+            ("PUT", project + r"/merge_requests/(?P<n>\d+)/notes/(?P<id>\d+)$", self._edit_mr_note),
+            ("POST", project + r"/statuses/(?P<sha>[0-9a-f]+)$", self._status),
         ]
+        self.mrs: dict[tuple[str, int], dict] = {}
+        self.statuses: list[dict] = []
         for method, pattern, handler in routes:
             api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"), callback=self._wrap(pattern, handler))
 
@@ -428,6 +469,47 @@ class FakeGitLab:
     def _file(self, _body, query, project, path):
         text = self.files.get((project, path))
         return (200, text.encode()) if text is not None else (404, {"message": "404 File Not Found"})
+
+    def add_mr(self, project, iid, title, body="", merged_at=None, sha="da1560886d4f094c3e6c9ef40349f7d38b5d27d7"):
+        self.mrs[(project, iid)] = dict(title=title, description=body, merged_at=merged_at, sha=sha, notes=[])
+
+    def mr_json(self, project, iid):
+        mr = self.mrs[(project, iid)]
+        return {"id": iid + 7000, "iid": iid, "title": mr["title"], "description": mr["description"],
+                "state": "merged" if mr["merged_at"] else "opened", "merged_at": mr["merged_at"], "sha": mr["sha"],
+                "web_url": f"{GITLAB_URL}/{project}/-/merge_requests/{iid}"}
+
+    def _get_mr(self, _body, query, project, n):
+        return (200, self.mr_json(project, int(n))) if (project, int(n)) in self.mrs else (404, {"message": "404"})
+
+    def _list_mr_notes(self, _body, query, project, n):
+        return 200, [self.note_json(note) for note in self.mrs[(project, int(n))]["notes"]]
+
+    def _add_mr_note(self, body, query, project, n):
+        self.next_note += 1
+        note = {"id": self.next_note, "body": body["body"], "author": BOT_LOGIN}
+        self.mrs[(project, int(n))]["notes"].append(note)
+        return 201, self.note_json(note)
+
+    def _edit_mr_note(self, body, query, project, n, id):
+        note = next(note for note in self.mrs[(project, int(n))]["notes"] if note["id"] == int(id))
+        note["body"] = body["body"]
+        return 200, self.note_json(note)
+
+    def _status(self, body, query, project, sha):
+        self.statuses.append(dict(body, project=project, sha=sha))
+        return 201, dict(body, id=len(self.statuses))
+
+    def merge_request_event(self, project, iid, action, sender="alice"):
+        payload = load_fixture("gitlab", "merge_request__merge" if action == "merge" else "merge_request__open")
+        mr = self.mrs[(project, iid)]
+        payload["object_attributes"].update(iid=iid, title=mr["title"], description=mr["description"], action=action,
+                                            state="merged" if action == "merge" else "opened",
+                                            url=f"{GITLAB_URL}/{project}/-/merge_requests/{iid}")
+        payload["object_attributes"]["last_commit"]["id"] = mr["sha"]
+        payload["project"]["path_with_namespace"] = project
+        payload["user"].update(username=sender, id=self.user_id(sender))
+        return payload
 
     def issue_event(self, project, iid, action, sender):
         payload = load_fixture("gitlab", f"issue__{'close' if action == 'close' else 'open'}")
