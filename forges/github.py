@@ -79,8 +79,7 @@ class GitHubForge(Forge):
         with _api("create issue"):
             raw = self._repo(repository).create_issue(title=title, body=body, labels=list(labels),
                                                       assignees=list(assignees))
-            return Issue(repository=repository, number=raw.number, title=title, body=body, state="open",
-                         labels=tuple(labels), author=self.bot_login, url=raw.html_url)
+            return self._as_issue(repository, raw)
 
     def add_labels(self, repository, number, labels: Iterable[str]):
         with _api("add labels"):

@@ -97,8 +97,7 @@ class GitLabForge(Forge):
             data["assignee_ids"] = ids
         with self._api("create issue"):
             raw = self._issues(repository).create(data)
-        return Issue(repository=repository, number=raw.iid, title=title, body=body, state="open",
-                     labels=tuple(labels), author=self.bot_login, url=raw.web_url)
+        return self._as_issue(repository, raw)
 
     def add_labels(self, repository, number, labels: Iterable[str]):
         with self._api("add labels"):

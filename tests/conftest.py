@@ -182,6 +182,12 @@ import re  # noqa: E402
 from urllib.parse import parse_qs, unquote, urlparse  # noqa: E402
 
 
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class FakeGitHub:
     """Issues, labels, comments, assignees, permissions and config files of GitHub repositories."""
 
@@ -220,7 +226,7 @@ class FakeGitHub:
 
     def add_issue(self, repo, number, title="Something", body="", labels=(), author="octocat", state="open"):
         self.issues[(repo, number)] = dict(title=title, body=body, labels=list(labels), author=author,
-                                           state=state, assignees=[])
+                                           state=state, assignees=[], created_at=_now_iso())
         self.comments.setdefault((repo, number), [])
         return self.issue_json(repo, number)
 
@@ -231,7 +237,8 @@ class FakeGitHub:
                      url=f"{GITHUB_API}/repos/{repo}/issues/{number}",
                      html_url=f"https://github.com/{repo}/issues/{number}",
                      labels=[{"id": i, "name": name} for i, name in enumerate(state["labels"])],
-                     assignees=[{"login": a, "id": 1, "type": "User"} for a in state["assignees"]])
+                     assignees=[{"login": a, "id": 1, "type": "User"} for a in state["assignees"]],
+                     created_at=state["created_at"])
         issue["user"]["login"] = state["author"]
         return issue
 
@@ -400,7 +407,7 @@ class FakeGitLab:
 
     def add_issue(self, project, iid, title="Something", body="", labels=(), author="root", state="opened"):
         self.issues[(project, iid)] = dict(title=title, description=body, labels=list(labels), author=author,
-                                           state=state, assignee_ids=[])
+                                           state=state, assignee_ids=[], created_at=_now_iso())
         self.notes.setdefault((project, iid), [])
 
     def issue_json(self, project, iid):
@@ -410,7 +417,7 @@ class FakeGitLab:
                 "author": {"username": state["author"], "id": self.user_id(state["author"])},
                 "assignees": [{"id": i, "username": next(u for u, v in self.users.items() if v == i)}
                               for i in state["assignee_ids"]],
-                "web_url": f"{GITLAB_URL}/{project}/-/issues/{iid}", "created_at": "2026-11-20T14:00:00Z",
+                "web_url": f"{GITLAB_URL}/{project}/-/issues/{iid}", "created_at": state["created_at"],
                 "closed_at": None}
 
     def _get_issue(self, _body, query, project, n):
