@@ -11,6 +11,7 @@ from handlers.declare import reconcile
 from handlers.router import Router
 from incidents import editing
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
+from incidents.metrics import compute_metrics, impact_lines
 from incidents.model import Link, Status
 from incidents.summary import postmortem_template_header
 from incidents.text import escape
@@ -262,10 +263,29 @@ def set_taxonomy(command: Command, run: Run) -> str:
 
 @effect("postmortem")
 def fill_postmortem(command: Command, run: Run) -> str:
-    run.incident_or_refuse()
+    """The profile's missing sections, and (profiles with an Impact section) its time lines."""
+    incident = run.incident_or_refuse()
     skeleton = postmortem_skeleton(run.profile)
-    run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
-    return "the postmortem's sections are in the body; fill them in."
+    body = run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
+    if "Impact" not in run.profile.required:
+        return "the postmortem's sections are in the body; fill them in."
+    lines = impact_lines(_metrics(run, incident, body), run.timezone).splitlines()
+    run.edit_body(lambda text: editing.set_generated_lines(text, run.profile, "Impact", "impact", lines),
+                  "\n".join(lines))
+    return "the postmortem's sections are in the body, with the impact times; fill in the rest."
+
+
+def _metrics(run: Run, incident, body: str):
+    from incidents.document import parse_document
+
+    causes = sorted((l for l in run.store.links(incident) if l.role == "cause" and l.merged_at),
+                    key=lambda l: l.merged_at)
+    document = parse_document(body, run.profile, run.timezone)
+    return compute_metrics(
+        cause_merged_at=causes[0].merged_at if causes else None,
+        cause_ref=run.forge.merge_request_ref(causes[0].repository, causes[0].number, incident.repository)
+        if causes else None,
+        reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=document.timeline)
 
 
 @effect("close")

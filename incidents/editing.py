@@ -647,3 +647,32 @@ def fill_postmortem(body: str, profile: Profile, skeleton: str) -> str:
 def fits(body: str, limit: int = GITHUB_BODY_LIMIT) -> bool:
     """Whether a body is within the forge's limit (GitHub: 65,536 characters)."""
     return len(_as_text(body)) <= limit
+
+
+# --- lines the bot keeps up to date ---------------------------------------------------------
+
+GENERATED_START = "<!-- incident-desk:{key} -->"
+GENERATED_END = "<!-- /incident-desk:{key} -->"
+
+
+def set_generated_lines(body: str, profile: Profile, section_name: str, key: str, lines: Sequence[str]) -> str:
+    """The body with `lines` between the bot's `key` markers: replaced where the markers already are,
+    else added at the end of the section (which is created at the end of the document if missing).
+    What people wrote around the markers is never touched."""
+    text_in = _as_text(body)
+    start, end = GENERATED_START.format(key=key), GENERATED_END.format(key=key)
+    block = [start, *(_one_line(line) for line in lines), end]
+    parsed = _parse(text_in, profile)
+    rows = parsed.body.lines
+    first = next((i for i, row in enumerate(rows) if row.strip() == start), None)
+    last = next((i for i, row in enumerate(rows) if row.strip() == end and first is not None and i > first), None)
+    if first is not None and last is not None:
+        parsed.body.lines[first:last + 1] = block
+        parsed.body.ends[first:last + 1] = [parsed.body.eol] * (len(block) - 1) + [parsed.body.ends[last]]
+        return parsed.body.text()
+    section = parsed.doc.sections.get(section_name)
+    if section is None:
+        _append_section(parsed, profile, section_name, block)
+    else:
+        _append_to_section(parsed, section, block)
+    return parsed.body.text()

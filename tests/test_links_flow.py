@@ -143,3 +143,28 @@ def test_gitlab_fix_closing_the_incident_and_caused_by_command(client, redis_con
     assert statuses and statuses[-1]["name"] == "incident-desk/postmortem" and statuses[-1]["state"] == "success"
     summary = summary_of(gitlab.bot_notes(PROJECT, 2))
     assert "**TTD** 30.0 minutes" in summary and "- fix: [!4]" in summary
+
+
+def test_postmortem_fills_the_impact_lines_in_the_reference_format(client, redis_conn, store, github):
+    github.files[(REPO, ".github/incident-desk.yml")] = "profile: impact-cause-solution-conclusion\ntimezone: America/Bogota\n"
+    with time_machine.travel(T0, tick=False) as clock:
+        post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+        run_worker(redis_conn)
+        post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/caused-by #4"))
+        run_worker(redis_conn)
+        clock.move_to(T0 + timedelta(hours=4, minutes=26))
+        post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/status resolved fixed"))
+        run_worker(redis_conn)
+        post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/postmortem"))
+        run_worker(redis_conn)
+        post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/postmortem"))  # twice
+        run_worker(redis_conn)
+    body = github.issues[(REPO, 2)]["body"]
+    document = parse_document(body, get_profile("impact-cause-solution-conclusion"), "America/Bogota")
+    impact = document.sections["Impact"].text
+    # By hand, in Bogota (UTC-5): merged 08:30, reported 09:00, resolved 13:26.
+    assert "at UTC-5 [1] 26-11-20 08:30 to [2] 26-11-20 13:26 | Time to recover was 4.9 hours" in impact  # 4 h 56 min
+    assert "at UTC-5 [1] 26-11-20 09:00 | Time to detect was 30.0 minutes" in impact
+    assert body.count("<!-- incident-desk:impact -->") == 1  # replaced, not repeated
+    for name in ("Impact", "Cause", "Solution", "Conclusion"):
+        assert name in document.sections
