@@ -129,3 +129,23 @@ def test_gitlab_server_error_is_transient(settings, api):
 def test_gitlab_without_token_is_a_clear_error(settings):
     with pytest.raises(ForgeError, match="GITLAB_TOKEN"):
         build_forge("gitlab", replace(settings, gitlab_token=None))
+
+
+def test_github_app_publishes_a_neutral_check_run(app_settings, api):
+    api.post(f"{GITHUB_REST}/app/installations/5/access_tokens", status=201,
+             json={"token": "ghs_5", "expires_at": "2099-01-01T00:00:00Z"})
+    api.post(f"{GITHUB_REST}/repos/o/r/check-runs", status=201, json={"id": 1, "name": "incident-desk/postmortem"})
+    build_forge("github", app_settings, installation_id=5).publish_check(
+        "o/r", "b" * 40, "incident-desk/postmortem", "neutral", "Postmortem due once resolved", "No findings.")
+    body = request_json(api.calls[1])
+    assert body["name"] == "incident-desk/postmortem" and body["head_sha"] == "b" * 40
+    assert (body["status"], body["conclusion"]) == ("completed", "neutral")
+    assert body["output"] == {"title": "Postmortem due once resolved", "summary": "No findings."}
+
+
+def test_github_token_publishes_a_commit_status_instead(settings, api):
+    api.post(f"{GITHUB_REST}/repos/o/r/statuses/{'b' * 40}", status=201, json={"id": 1})
+    build_forge("github", settings).publish_check("o/r", "b" * 40, "incident-desk/postmortem", "failure",
+                                                  "2 error(s)", "…")
+    assert request_json(api.calls[0]) == {"state": "failure", "context": "incident-desk/postmortem",
+                                          "description": "2 error(s)"}
