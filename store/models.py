@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator,
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,7 +63,8 @@ class FollowUpRow(Base):
     """An issue linked from an incident's action item: closing it ticks the item."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (UniqueConstraint("incident_id", "platform", "repository", "number", name="uq_follow_up"),)
+    __table_args__ = (UniqueConstraint("incident_id", "platform", "repository", "number", name="uq_follow_up"),
+                      Index("ix_follow_ups_issue", "platform", "repository", "number"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -77,7 +78,8 @@ class LinkRow(Base):
     """A merge request that caused, fixed or relates to an incident."""
 
     __tablename__ = "links"
-    __table_args__ = (UniqueConstraint("incident_id", "repository", "number", name="uq_link"),)
+    __table_args__ = (UniqueConstraint("incident_id", "repository", "number", name="uq_link"),
+                      Index("ix_links_merge_request", "repository", "number"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))

@@ -119,7 +119,7 @@ def test_gitlab_fix_closing_the_incident_and_caused_by_command(client, redis_con
     gitlab = FakeGitLab(fake_api, access={"alice": 30})
     gitlab.add_issue(PROJECT, 1, "Unrelated")
     gitlab.add_mr(PROJECT, 3, "Tune the connection pool", merged_at=CAUSE_MERGED, sha="e" * 40)
-    gitlab.add_mr(PROJECT, 4, "Revert pool tuning", body="Closes #2", sha="f" * 40)
+    gitlab.add_mr(PROJECT, 4, "Revert pool tuning", body="Fixes incident #2", sha="f" * 40)
     with time_machine.travel(T0, tick=False) as clock:
         post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident api errors"))
         run_worker(redis_conn)

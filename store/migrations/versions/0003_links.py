@@ -26,22 +26,11 @@ def upgrade() -> None:
         sa.Column("title", sa.Text, nullable=False, server_default=""),
         sa.Column("merged_at", sa.DateTime),
         sa.Column("head_sha", sa.String(64)),
-        sa.Column("check_state", sa.String(300)),
         sa.UniqueConstraint("incident_id", "repository", "number", name="uq_link"),
     )
     op.create_index("ix_links_merge_request", "links", ["repository", "number"])
-    # The tracking table's columns that come from the document and the metrics, kept for export.
-    with op.batch_alter_table("incidents") as batch:
-        batch.add_column(sa.Column("taxonomy", sa.String(500)))
-        batch.add_column(sa.Column("open_actions", sa.Integer, nullable=False, server_default="0"))
-        batch.add_column(sa.Column("ttd_seconds", sa.Float))
-        batch.add_column(sa.Column("ttf_seconds", sa.Float))
-        batch.add_column(sa.Column("ttr_seconds", sa.Float))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("incidents") as batch:
-        for column in ("ttr_seconds", "ttf_seconds", "ttd_seconds", "open_actions", "taxonomy"):
-            batch.drop_column(column)
     op.drop_index("ix_links_merge_request", "links")
     op.drop_table("links")
