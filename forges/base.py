@@ -34,6 +34,7 @@ class Issue:
     created_at: datetime | None = None
     closed_at: datetime | None = None
     assignees: tuple[str, ...] = ()
+    confidential: bool = False  # GitLab confidential issues never reach anything public
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ class Forge(abc.ABC):
     body_limit: int  # characters an issue body or comment may hold
     merge_request_sigil: str  # "#" for GitHub pull requests, "!" for GitLab merge requests
     web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
+
+    @abc.abstractmethod
+    def issue_url(self, repository: str, number: int) -> str:
+        """The web address of an issue."""
 
     def merge_request_ref(self, repository: str, number: int, home: str | None = None) -> str:
         """How people write a reference to this merge request from `home`."""
@@ -132,6 +137,26 @@ class Forge(abc.ABC):
                       details_url: str | None = None) -> None:
         """A check on a commit: conclusion success | neutral | failure (a check run where the forge has
         them for this auth, else a commit status)."""
+
+    # -- delivering files as a draft merge request (blog posts)
+    @abc.abstractmethod
+    def default_branch(self, repository: str) -> str: ...
+
+    @abc.abstractmethod
+    def ensure_branch(self, repository: str, branch: str, from_branch: str) -> None:
+        """Create `branch` from `from_branch` unless it exists."""
+
+    @abc.abstractmethod
+    def put_file(self, repository: str, branch: str, path: str, content: str, message: str) -> bool:
+        """Create or update a file on a branch; False when it already had that content."""
+
+    @abc.abstractmethod
+    def find_merge_request(self, repository: str, source_branch: str) -> MergeRequest | None:
+        """The open merge request from `source_branch`, if any."""
+
+    @abc.abstractmethod
+    def open_draft_merge_request(self, repository: str, source_branch: str, target_branch: str, title: str,
+                                 body: str) -> MergeRequest: ...
 
     @abc.abstractmethod
     def assign(self, repository: str, number: int, logins: Iterable[str]) -> None: ...

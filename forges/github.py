@@ -129,10 +129,7 @@ class GitHubForge(Forge):
 
     def get_merge_request(self, repository, number):
         with _api("read pull request"):
-            pr = self._repo(repository).get_pull(number)
-            state = "merged" if pr.merged_at else pr.state
-            return MergeRequest(repository=repository, number=number, title=pr.title or "", body=pr.body or "",
-                                state=state, url=pr.html_url, merged_at=pr.merged_at, head_sha=pr.head.sha)
+            return self._as_merge_request(repository, self._repo(repository).get_pull(number))
 
     def set_commit_status(self, repository, sha, state, context, description, target_url=None):
         with _api("set commit status"):
@@ -150,6 +147,65 @@ class GitHubForge(Forge):
             return
         state = "failure" if conclusion == "failure" else "success"  # statuses have no neutral
         self.set_commit_status(repository, sha, state, name, title, details_url)
+
+    def issue_url(self, repository, number):
+        return f"https://{self.web_host}/{repository}/issues/{number}"
+
+    def default_branch(self, repository):
+        with _api("read repository"):
+            return self._repo(repository).default_branch
+
+    def ensure_branch(self, repository, branch, from_branch):
+        repo = self._repo(repository)
+        try:
+            with _api("read branch"):
+                repo.get_branch(branch)
+            return
+        except ForgeError as exc:
+            if exc.status != 404:
+                raise
+        with _api("create branch"):
+            sha = repo.get_branch(from_branch).commit.sha
+            try:
+                repo.create_git_ref(f"refs/heads/{branch}", sha)
+            except GithubException as exc:
+                if exc.status != 422:  # created meanwhile by an earlier try: that is what we wanted
+                    raise
+
+    def put_file(self, repository, branch, path, content, message):
+        repo = self._repo(repository)
+        try:
+            with _api("read file"):
+                existing = repo.get_contents(path, ref=branch)
+        except ForgeError as exc:
+            if exc.status != 404:
+                raise
+            with _api("create file"):
+                repo.create_file(path, message, content, branch=branch)
+            return True
+        if existing.decoded_content.decode("utf-8", "replace") == content:
+            return False
+        with _api("update file"):
+            repo.update_file(path, message, content, existing.sha, branch=branch)
+        return True
+
+    def _as_merge_request(self, repository, pr) -> MergeRequest:
+        return MergeRequest(repository=repository, number=pr.number, title=pr.title or "", body=pr.body or "",
+                            state="merged" if pr.merged_at else pr.state, url=pr.html_url,
+                            merged_at=pr.merged_at, head_sha=pr.head.sha)
+
+    def find_merge_request(self, repository, source_branch):
+        owner = repository.split("/")[0]
+        with _api("list pull requests"):
+            for pr in self._repo(repository).get_pulls(state="open", head=f"{owner}:{source_branch}"):
+                return self._as_merge_request(repository, pr)
+        return None
+
+    def open_draft_merge_request(self, repository, source_branch, target_branch, title, body):
+        with _api("create pull request"):
+            pr = self._repo(repository).create_pull(base=target_branch, head=source_branch, title=title,
+                                                    body=body, draft=True)
+        return self._as_merge_request(repository, pr)
 
     def assign(self, repository, number, logins):
         with _api("assign"):

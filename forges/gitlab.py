@@ -81,6 +81,7 @@ class GitLabForge(Forge):
             author=raw.author["username"], url=raw.web_url, created_at=_date(raw.created_at),
             closed_at=_date(getattr(raw, "closed_at", None)),
             assignees=tuple(a["username"] for a in getattr(raw, "assignees", []) or []),
+            confidential=bool(getattr(raw, "confidential", False)),
         )
 
     def edit_issue(self, repository, number, *, title=None, body=None, state=None):
@@ -152,10 +153,7 @@ class GitLabForge(Forge):
 
     def get_merge_request(self, repository, number):
         with self._api("read merge request"):
-            mr = self._project(repository).mergerequests.get(number)
-        return MergeRequest(repository=repository, number=number, title=mr.title or "",
-                            body=mr.description or "", state="open" if mr.state == "opened" else mr.state,
-                            url=mr.web_url, merged_at=_date(mr.merged_at), head_sha=mr.sha)
+            return self._as_merge_request(repository, self._project(repository).mergerequests.get(number))
 
     def set_commit_status(self, repository, sha, state, context, description, target_url=None):
         # GitLab calls GitHub's "error"/"failure" both "failed", and "pending" is "pending".
@@ -170,6 +168,64 @@ class GitLabForge(Forge):
         # GitLab commit statuses have no neutral; a not-yet-due postmortem must not block the merge.
         state = "failed" if conclusion == "failure" else "success"
         self.set_commit_status(repository, sha, state, name, title, details_url)
+
+    def issue_url(self, repository, number):
+        return f"{self.settings.gitlab_url}/{repository}/-/issues/{number}"
+
+    def default_branch(self, repository):
+        with self._api("read project"):
+            return self.gl.projects.get(repository).default_branch
+
+    def ensure_branch(self, repository, branch, from_branch):
+        branches = self._project(repository).branches
+        try:
+            with self._api("read branch"):
+                branches.get(branch)
+            return
+        except ForgeError as exc:
+            if exc.status != 404:
+                raise
+        try:
+            with self._api("create branch"):
+                branches.create({"branch": branch, "ref": from_branch})
+        except ForgeError as exc:
+            if exc.status != 400:  # "Branch already exists": an earlier try made it
+                raise
+
+    def put_file(self, repository, branch, path, content, message):
+        files = self._project(repository).files
+        try:
+            with self._api("read file"):
+                existing = files.get(file_path=path, ref=branch)
+        except ForgeError as exc:
+            if exc.status != 404:
+                raise
+            with self._api("create file"):
+                files.create({"file_path": path, "branch": branch, "content": content, "commit_message": message})
+            return True
+        if existing.decode().decode("utf-8", "replace") == content:
+            return False
+        with self._api("update file"):
+            files.update(path, {"branch": branch, "content": content, "commit_message": message})
+        return True
+
+    def _as_merge_request(self, repository, mr) -> MergeRequest:
+        return MergeRequest(repository=repository, number=mr.iid, title=mr.title or "",
+                            body=mr.description or "", state="open" if mr.state == "opened" else mr.state,
+                            url=mr.web_url, merged_at=_date(getattr(mr, "merged_at", None)),
+                            head_sha=getattr(mr, "sha", None))
+
+    def find_merge_request(self, repository, source_branch):
+        with self._api("list merge requests"):
+            found = self._project(repository).mergerequests.list(source_branch=source_branch, state="opened")
+        return self._as_merge_request(repository, found[0]) if found else None
+
+    def open_draft_merge_request(self, repository, source_branch, target_branch, title, body):
+        with self._api("create merge request"):
+            mr = self._project(repository).mergerequests.create({
+                "source_branch": source_branch, "target_branch": target_branch,
+                "title": f"Draft: {title}", "description": body})
+        return self._as_merge_request(repository, mr)
 
     def assign(self, repository, number, logins):
         ids = [i for i in (self._user_id(login) for login in logins) if i]

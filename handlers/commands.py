@@ -44,6 +44,7 @@ class Run:
     schedule_reminder: object
     permissions: object = None
     incident: object = None
+    request_blog_draft: object = None
 
     @property
     def profile(self):
@@ -84,14 +85,15 @@ def effect(name):
 
 
 @router.register(COMMENT, "created")
-def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None):
+def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None,
+                 request_blog_draft=None):
     """Commands in a new comment run in order; the author gets one reply listing what each did."""
     today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
     parsed = parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
     if not parsed:
         return
     run = Run(event, forge, store, config, schedule_reminder, permissions,
-              store.get_incident(event.platform, event.repository, event.number))
+              store.get_incident(event.platform, event.repository, event.number), request_blog_draft)
     lines, changed = [], False
     for item in parsed:
         outcome, ok = _run_one(item, run, permissions)
@@ -251,6 +253,15 @@ def link_by_command(command: Command, run: Run) -> str:
         note_merge(run.forge, run.config, incident, link)
     shown = run.forge.merge_request_ref(link.repository, link.number, run.event.repository)
     return f"linked {shown} as the {role}" + (" (merged)." if link.merged_at else " (not merged yet).")
+
+
+@effect("blog")
+def request_blog(command: Command, run: Run) -> str:
+    from handlers.blog import queue_draft
+
+    incident = run.incident_or_refuse()
+    job = queue_draft(run.forge, incident, run.request_blog_draft)
+    return f"blog draft queued (job `{job}`)."
 
 
 @effect("taxonomy")

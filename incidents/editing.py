@@ -460,7 +460,8 @@ def add_action_item(body: str, profile: Profile, text: str, owner: str | None, d
     lines = parsed.body.lines
     if section.is_placeholder:
         for index in range(start, min(end, len(lines))):
-            if lines[index].strip() == NO_RESPONSE_LINE:
+            # A `_No response_` swallowed by an unclosed comment or fence is not the form's answer.
+            if lines[index].strip() == NO_RESPONSE_LINE and _terminator(parsed, index) is None:
                 lines[index] = line
                 return parsed.body.text()
     last_item = _last_bullet_item(parsed, start, end)

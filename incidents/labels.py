@@ -22,6 +22,8 @@ class LabelScheme:
     postmortem_incomplete: str
     incident: str = INCIDENT_LABEL
     component_prefix: str = "component: "  # components are any number, so never scoped
+    blog_draft: str = "blog-draft"
+    private: str = "incident: private"  # keeps a GitHub incident off everything public
 
     @classmethod
     def with_separator(cls, separator: str, labels_config=None) -> "LabelScheme":
@@ -38,6 +40,8 @@ class LabelScheme:
             postmortem_incomplete=labels_config.postmortem_incomplete or scheme.postmortem_incomplete,
             incident=labels_config.incident or scheme.incident,
             component_prefix=labels_config.component_prefix or scheme.component_prefix,
+            blog_draft=labels_config.blog_draft or scheme.blog_draft,
+            private=labels_config.private or scheme.private,
         )
 
     def status(self, status: Status) -> str:

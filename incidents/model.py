@@ -87,3 +87,14 @@ class Link:
     merged_at: datetime | None = None
     head_sha: str | None = None
     check_state: str | None = None  # the postmortem check last published on head_sha
+
+
+@dataclass(frozen=True)
+class BlogDraft:
+    """An incident's public write-up: the file in the blog repository and its draft PR/MR."""
+
+    repository: str
+    path: str
+    branch: str
+    merge_request: int | None = None
+    url: str = ""

@@ -9,8 +9,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.model import Incident, Link, Severity, Status
-from store.models import FollowUpRow, IncidentRow, LinkRow
+from incidents.model import BlogDraft, Incident, Link, Severity, Status
+from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -143,6 +143,23 @@ class Store:
                 return False
             s.delete(link)
             return True
+
+    def blog_draft(self, incident: Incident) -> BlogDraft | None:
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            draft = s.scalars(select(BlogDraftRow).where(BlogDraftRow.incident_id == row.id)).first() if row else None
+            return BlogDraft(draft.repository, draft.path, draft.branch, draft.merge_request, draft.url) \
+                if draft else None
+
+    def save_blog_draft(self, incident: Incident, draft: BlogDraft) -> None:
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            stored = s.scalars(select(BlogDraftRow).where(BlogDraftRow.incident_id == row.id)).first()
+            if stored is None:
+                stored = BlogDraftRow(incident_id=row.id)
+                s.add(stored)
+            stored.repository, stored.path, stored.branch = draft.repository, draft.path, draft.branch
+            stored.merge_request, stored.url = draft.merge_request, draft.url
 
     def all_links(self) -> dict[tuple[str, str, int], list[Link]]:
         """Every link, by (platform, repository, number) of its incident: one query for exports."""

@@ -92,3 +92,17 @@ class LinkRow(Base):
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     head_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
     check_state: Mapped[str | None] = mapped_column(String(300), nullable=True)  # last check published
+
+
+class BlogDraftRow(Base):
+    """Where an incident's blog draft lives, so a second request updates the same branch and PR/MR."""
+
+    __tablename__ = "blog_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    repository: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(1024))
+    branch: Mapped[str] = mapped_column(String(255))
+    merge_request: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str] = mapped_column(Text, default="")

@@ -195,6 +195,7 @@ class FakeGitHub:
         self.api, self.files, self.permissions = api, files or {}, permissions or {}
         self.issues: dict[tuple[str, int], dict] = {}
         self.comments: dict[tuple[str, int], list[dict]] = {}
+        self.commits: list[dict] = []
         self.next_comment = 1000
         base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
         routes = [
@@ -209,7 +210,15 @@ class FakeGitHub:
             ("GET", r"/contents/(?P<path>.+)$", self._file),
             ("GET", r"/pulls/(?P<n>\d+)$", self._get_pull),
             ("POST", r"/statuses/(?P<sha>[0-9a-f]+)$", self._status),
+            ("GET", r"$", self._get_repo),
+            ("GET", r"/branches/(?P<branch>.+)$", self._get_branch),
+            ("POST", r"/git/refs$", self._create_ref),
+            ("PUT", r"/contents/(?P<path>.+)$", self._put_file),
+            ("GET", r"/pulls$", self._list_pulls),
+            ("POST", r"/pulls$", self._create_pull),
         ]
+        self.branches: set[tuple[str, str]] = set()
+        self.fail_branch_creation = 0  # answer 502 this many times first
         self.pulls: dict[tuple[str, int], dict] = {}
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
@@ -218,6 +227,7 @@ class FakeGitHub:
 
     def _wrap(self, pattern, handler):
         def callback(request):
+            self._last_query = parse_qs(urlparse(request.url).query)
             match = re.match(pattern, request.url.split("?")[0])
             body = json.loads(request.body) if request.body else None
             status, data = handler(body, **{k: unquote(v) for k, v in match.groupdict().items()})
@@ -328,6 +338,45 @@ class FakeGitHub:
         self.statuses.append(dict(body, repository=repo, sha=sha))
         return 201, dict(body, id=len(self.statuses))
 
+    def _get_repo(self, _body, repo):
+        data = load_fixture("github", "issues__opened")["repository"]
+        data.update(full_name=repo, default_branch="main", url=f"{GITHUB_API}/repos/{repo}")
+        return 200, data
+
+    def _get_branch(self, _body, repo, branch):
+        if branch != "main" and (repo, branch) not in self.branches:
+            return 404, {"message": "Branch not found"}
+        return 200, {"name": branch, "commit": {"sha": "c" * 40, "url": f"{GITHUB_API}/repos/{repo}/commits/{'c' * 40}"}}
+
+    def _create_ref(self, body, repo):
+        if self.fail_branch_creation:
+            self.fail_branch_creation -= 1
+            return 502, {"message": "Bad gateway"}
+        branch = body["ref"].removeprefix("refs/heads/")
+        if (repo, branch) in self.branches:
+            return 422, {"message": "Reference already exists"}
+        self.branches.add((repo, branch))
+        return 201, {"ref": body["ref"], "object": {"sha": body["sha"], "type": "commit"}}
+
+    def _put_file(self, body, repo, path):
+        text = base64.b64decode(body["content"]).decode()
+        self.files[(repo, path)] = text
+        self.commits.append({"repository": repo, "path": path, "branch": body.get("branch"), "message": body["message"]})
+        content = {"type": "file", "name": path.split("/")[-1], "path": path, "sha": str(len(self.commits)) * 3}
+        return 200, {"content": content, "commit": {"sha": "d" * 40}}
+
+    def _list_pulls(self, _body, repo):
+        query = self._last_query
+        head = query.get("head", [""])[0].split(":")[-1]
+        return 200, [self.pull_json(r, n) for (r, n), pull in self.pulls.items()
+                     if r == repo and pull.get("head_ref") == head and pull["merged_at"] is None]
+
+    def _create_pull(self, body, repo):
+        number = 1 + max([n for (r, n) in list(self.pulls) + list(self.issues) if r == repo], default=0)
+        self.add_pull(repo, number, body["title"], body.get("body", ""))
+        self.pulls[(repo, number)].update(head_ref=body["head"], base=body["base"], draft=body.get("draft", False))
+        return 201, self.pull_json(repo, number)
+
     def pull_request_event(self, repo, number, action, sender="alice"):
         payload = load_fixture("github", "pull_request__closed_merged" if action == "closed" else "pull_request__opened")
         payload["action"] = action
@@ -384,7 +433,18 @@ class FakeGitLab:
             ("POST", project + r"/merge_requests/(?P<n>\d+)/notes$", self._add_mr_note),
             ("PUT", project + r"/merge_requests/(?P<n>\d+)/notes/(?P<id>\d+)$", self._edit_mr_note),
             ("POST", project + r"/statuses/(?P<sha>[0-9a-f]+)$", self._status),
+            ("GET", project + r"$", self._get_project),
+            ("GET", project + r"/repository/branches/(?P<branch>[^/]+)$", self._get_branch),
+            ("POST", project + r"/repository/branches$", self._create_branch),
+            ("GET", project + r"/repository/files/(?P<path>[^/]+)$", self._get_file),
+            ("POST", project + r"/repository/files/(?P<path>[^/]+)$", self._write_file),
+            ("PUT", project + r"/repository/files/(?P<path>[^/]+)$", self._write_file),
+            ("GET", project + r"/merge_requests$", self._list_mrs),
+            ("POST", project + r"/merge_requests$", self._create_mr),
         ]
+        self.branches: set[tuple[str, str]] = set()
+        self.commits: list[dict] = []
+        self.fail_branch_creation = 0
         self.mrs: dict[tuple[str, int], dict] = {}
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
@@ -506,6 +566,48 @@ class FakeGitLab:
     def _status(self, body, query, project, sha):
         self.statuses.append(dict(body, project=project, sha=sha))
         return 201, dict(body, id=len(self.statuses))
+
+    def _get_project(self, _body, query, project):
+        return 200, {"id": 42, "path_with_namespace": project, "default_branch": "main",
+                     "web_url": f"{GITLAB_URL}/{project}"}
+
+    def _get_branch(self, _body, query, project, branch):
+        if branch != "main" and (project, branch) not in self.branches:
+            return 404, {"message": "404 Branch Not Found"}
+        return 200, {"name": branch, "commit": {"id": "c" * 40}}
+
+    def _create_branch(self, body, query, project):
+        if self.fail_branch_creation:
+            self.fail_branch_creation -= 1
+            return 502, {"message": "502 Bad Gateway"}
+        if (project, body["branch"]) in self.branches:
+            return 400, {"message": "Branch already exists"}
+        self.branches.add((project, body["branch"]))
+        return 201, {"name": body["branch"], "commit": {"id": "c" * 40}}
+
+    def _get_file(self, _body, query, project, path):
+        text = self.files.get((project, path))
+        if text is None:
+            return 404, {"message": "404 File Not Found"}
+        return 200, {"file_name": path.split("/")[-1], "file_path": path, "encoding": "base64", "ref": "x",
+                     "content": base64.b64encode(text.encode()).decode(), "blob_id": "b", "last_commit_id": "c"}
+
+    def _write_file(self, body, query, project, path):
+        self.files[(project, path)] = body["content"]
+        self.commits.append({"repository": project, "path": path, "branch": body["branch"],
+                             "message": body["commit_message"]})
+        return 201, {"file_path": path, "branch": body["branch"]}
+
+    def _list_mrs(self, _body, query, project):
+        branch = query.get("source_branch", [""])[0]
+        return 200, [self.mr_json(p, n) for (p, n), mr in self.mrs.items()
+                     if p == project and mr.get("source_branch") == branch and not mr["merged_at"]]
+
+    def _create_mr(self, body, query, project):
+        iid = 1 + max([n for (p, n) in self.mrs if p == project], default=0)
+        self.add_mr(project, iid, body["title"], body.get("description", ""))
+        self.mrs[(project, iid)].update(source_branch=body["source_branch"], target_branch=body["target_branch"])
+        return 201, self.mr_json(project, iid)
 
     def merge_request_event(self, project, iid, action, sender="alice"):
         payload = load_fixture("gitlab", "merge_request__merge" if action == "merge" else "merge_request__open")

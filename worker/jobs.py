@@ -18,6 +18,7 @@ from incident_desk.settings import Settings
 from rq import get_current_job
 
 from store import Store
+from worker.blog import request_blog_draft
 from worker.permissions import Permissions
 from worker.reminders import schedule_reminder
 from worker.repo_config import load_repository_config
@@ -56,6 +57,7 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
             store=store_for(settings.database_url), config=config,
             permissions=Permissions(forge, conn, config.config),
             schedule_reminder=lambda incident, delay: schedule_reminder(conn, incident, delay),
+            request_blog_draft=lambda incident: request_blog_draft(conn, incident),
             config_for=lambda repository: load_repository_config(forge, repository, conn),
         )
         already_run: set = set()
@@ -72,7 +74,8 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
                       attempt=attempt, reason=str(exc), duration_ms=_ms(started))
             raise  # RQ keeps it in the failed registry with this reason
         delay = retry_delay(attempt, exc.retry_after, settings.retry_base_seconds)
-        _schedule_retry(conn, platform, delivery_id, event_name, payload_json, installation_id, attempt, delay)
+        retry_later(conn, process_delivery, (platform, delivery_id, event_name, payload_json, installation_id),
+                    attempt, delay)
         log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="retry",
                   attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc), duration_ms=_ms(started))
         return "retry scheduled"
@@ -93,15 +96,16 @@ def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:
     return max(backoff, retry_after or 0.0)
 
 
-def _schedule_retry(conn, platform, delivery_id, event_name, payload_json, installation_id, attempt, delay):
+def retry_later(conn, function, args: tuple, attempt: int, delay: float) -> None:
+    """Run `function(*args, attempt=attempt + 1)` again after `delay` seconds, as a job of its own."""
     queue = deliveries_queue(conn)
-    args = (platform, delivery_id, event_name, payload_json, installation_id, attempt + 1)
+    args = (*args, attempt + 1)
     current = get_current_job()
     next_id = retry_job_id(current.id, attempt + 1) if current else None
     if delay <= 0:
-        queue.enqueue(process_delivery, *args, job_id=next_id)
+        queue.enqueue(function, *args, job_id=next_id)
     else:  # held by the RQ scheduler, which workers run (--with-scheduler)
-        queue.enqueue_in(timedelta(seconds=delay), process_delivery, *args, job_id=next_id)
+        queue.enqueue_in(timedelta(seconds=delay), function, *args, job_id=next_id)
 
 
 def _count(conn, platform: str, event_name: str, outcome: str) -> None:

@@ -1,0 +1,130 @@
+"""Blog-post drafts of a postmortem (reference/002), made on the queue: render, then deliver as a draft PR/MR."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import replace
+
+from incident_desk.logs import log_event
+from incident_desk.settings import Settings
+from worker.queue import KEY_PREFIX, connection, deliveries_queue
+
+log = logging.getLogger("incident_desk.blog")
+
+BLOG_MARKER = "<!-- incident-desk:blog -->"
+QUEUED = "{marker}\nDrafting the public write-up of this incident… <!-- job: {job} -->"
+DRAFTED = "{marker}\nBlog draft: {url} <!-- job: {job} -->"
+IN_COMMENT = ("{marker}\nHere is the blog draft (set `blog.repository` and `blog.path` in the config to get it "
+              "as a draft pull/merge request instead). <!-- job: {job} -->\n\n"
+              "<details><summary>{path}</summary>\n\n````markdown\n{text}\n````\n\n</details>\n")
+FAILED = "{marker}\nThe blog draft could not be made: {reason} <!-- job: {job} -->"
+PRIVATE = "{marker}\nThis incident is confidential, so it gets no public blog draft."
+PR_BODY = ("Draft write-up of incident {incident} ({url}), made by Incident Desk.\n\n"
+           "Edit it here; requesting the draft again updates this branch.")
+
+
+def request_blog_draft(conn, incident) -> str:
+    """Queue the draft job and say so on the incident; returns the job id."""
+    digest = hashlib.sha1(incident.repository.encode()).hexdigest()[:10]
+    job_id = f"blog-{incident.platform}-{digest}-{incident.number}-{uuid.uuid4().hex[:8]}"
+    deliveries_queue(conn).enqueue(draft_blog_post, incident.platform, incident.repository, incident.number,
+                                   incident.installation_id, job_id=job_id, failure_ttl=30 * 24 * 3600)
+    return job_id
+
+
+def draft_blog_post(platform: str, repository: str, number: int, installation_id: int | None = None,
+                    attempt: int = 1) -> str:
+    """Render the incident's public write-up and open or update its draft; retried on transient errors."""
+    from forges import build_forge
+    from forges.errors import ForgeError, TransientForgeError
+    from issue_templates.blog import BlogTemplateError
+    from worker.jobs import retry_delay, retry_later, store_for
+    from worker.repo_config import load_repository_config
+
+    settings = Settings.from_env()
+    conn = connection(settings.redis_url)
+    store = store_for(settings.database_url)
+    forge = build_forge(platform, settings, installation_id)
+    config = load_repository_config(forge, repository, conn).config
+    forge.use_config(config.labels)
+    job = _job_id()
+    say = lambda text: forge.upsert_marked_comment(repository, number, BLOG_MARKER, text)  # noqa: E731
+    try:
+        issue = forge.get_issue(repository, number)
+        if issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels}:
+            say(PRIVATE.format(marker=BLOG_MARKER))
+            return "confidential"
+        incident = store.get_incident(platform, repository, number)
+        if incident is None:
+            raise ForgeError(f"{repository}#{number} is not a tracked incident")
+        post, text = _render(forge, store, config, incident, issue)
+        if not config.blog.repository:
+            say(IN_COMMENT.format(marker=BLOG_MARKER, job=job, path=post.slug + ".md", text=text))
+            outcome = "commented"
+        else:
+            url = _deliver(forge, store, config, incident, post, text)
+            say(DRAFTED.format(marker=BLOG_MARKER, url=url, job=job))
+            outcome = "drafted"
+    except TransientForgeError as exc:
+        if attempt >= settings.max_attempts:
+            say(FAILED.format(marker=BLOG_MARKER, reason=f"{exc} (after {attempt} tries)", job=job))
+            raise
+        retry_later(conn, draft_blog_post, (platform, repository, number, installation_id), attempt,
+                    retry_delay(attempt, exc.retry_after, settings.retry_base_seconds))
+        return "retry scheduled"
+    except (BlogTemplateError, ForgeError) as exc:
+        say(FAILED.format(marker=BLOG_MARKER, reason=str(exc), job=job))
+        raise
+    conn.hincrby(f"{KEY_PREFIX}:metrics:jobs", f"{platform}|blog|{outcome}", 1)
+    log_event(log, platform=platform, repository=repository, number=number, outcome=outcome, job=job)
+    return outcome
+
+
+def _render(forge, store, config, incident, issue):
+    from incidents.document import parse_document
+    from incidents.editing import issue_key
+    from incidents.metrics import compute_metrics
+    from issue_templates.blog import blog_context, render_blog_post
+
+    profile = config.get_profile()
+    document = parse_document(issue.body, profile, config.timezone)
+    links = store.links(incident)
+    causes = sorted((l for l in links if l.role == "cause" and l.merged_at), key=lambda l: l.merged_at)
+    metrics = compute_metrics(cause_merged_at=causes[0].merged_at if causes else None, cause_ref=None,
+                              reported_at=incident.reported_at, resolved_at=incident.resolved_at,
+                              timeline=document.timeline)
+
+    def issue_url_of(ref: str) -> str | None:
+        key = issue_key(ref, incident.repository)
+        return forge.issue_url(key[0], key[1]) if key and key[0] else (ref if ref.startswith("http") else None)
+
+    template = forge.read_file(incident.repository, config.blog.template) if config.blog.template else None
+    post = render_blog_post(blog_context(incident, document, links, metrics, issue_url_of=issue_url_of), template)
+    return post, post.text
+
+
+def _deliver(forge, store, config, incident, post, text) -> str:
+    """Branch, file and draft PR/MR in the blog repository; every step is safe to repeat."""
+    from incidents.model import BlogDraft
+    from issue_templates.blog import draft_path
+
+    draft = store.blog_draft(incident) or BlogDraft(
+        repository=config.blog.repository, path=draft_path(config.blog.path, post),
+        branch=f"incident-desk/postmortem-{incident.number}")
+    base = forge.default_branch(draft.repository)
+    forge.ensure_branch(draft.repository, draft.branch, base)
+    forge.put_file(draft.repository, draft.branch, draft.path, text,
+                   f"Postmortem draft for {incident.repository}#{incident.number}")
+    merge_request = forge.find_merge_request(draft.repository, draft.branch) or forge.open_draft_merge_request(
+        draft.repository, draft.branch, base, f"Postmortem: {incident.title}",
+        PR_BODY.format(incident=f"{incident.repository}#{incident.number}", url=incident.url))
+    store.save_blog_draft(incident, replace(draft, merge_request=merge_request.number, url=merge_request.url))
+    return merge_request.url
+
+
+def _job_id() -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job else "-"
