@@ -28,7 +28,7 @@ from markdown_it.token import Token
 
 # The parser's own patterns for an action's owner, due date and linked issue, and for an HTML
 # comment, so what is taken out of the text is exactly what the parser read.
-from incidents.document import _COMMENT, _DUE, _ISSUE_REF, _OWNER, IncidentDocument, Section
+from incidents.document import _COMMENT, _DUE, _ISSUE_REF, _OWNER, IncidentDocument, Section, TimelineEntry
 from incidents.editing import GENERATED_END, GENERATED_START
 from incidents.metrics import Metrics, resolve_zone
 from incidents.model import Incident, Link
@@ -268,11 +268,10 @@ def _what_happened(document: IncidentDocument) -> str | None:
     return "\n\n".join(plain_paragraphs(section.text))
 
 
-def _timeline_line(entry) -> str:
-    if entry.at is None:
-        return entry.text
-    at = entry.at.astimezone(timezone.utc) if entry.at.tzinfo else entry.at
-    return TIMELINE_ENTRY.format(time=at.strftime(MOMENT_FORMAT), text=entry.text)
+def _timeline_line(entry: TimelineEntry) -> str:
+    """`2026-11-20 14:05 UTC: Customers report failed payments` (without the entry's tag)."""
+    time = _moment(entry.at)
+    return TIMELINE_ENTRY.format(time=time, text=entry.text) if time else entry.text
 
 
 def _first_paragraph(document: IncidentDocument, names: Sequence[str]) -> str | None:
@@ -332,6 +331,7 @@ def _duration(metrics: Metrics) -> tuple[str | None, bool, str | None, str | Non
 
 
 def _moment(at: datetime | None) -> str | None:
+    """A moment for readers anywhere: in UTC, named as such."""
     if at is None:
         return None
     return (at.astimezone(timezone.utc) if at.tzinfo else at).strftime(MOMENT_FORMAT)

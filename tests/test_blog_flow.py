@@ -145,3 +145,12 @@ def test_gitlab_allowed_label_opens_one_draft_mr(client, redis_conn, store, fake
     [text] = [t for (p, path), t in gitlab.files.items() if p == BLOG]
     assert front_matter(text)["draft"] is True
     assert store.blog_draft(store.get_incident("gitlab", "gitlabhq/gitlab-test", 2)).merge_request == key[1]
+
+
+def test_blog_job_outcomes_show_in_metrics(client, redis_conn, fake_api):
+    github = github_fake(fake_api)
+    resolved_incident_on_github(client, redis_conn, github)
+    label_blog_draft(client, github, "cto")
+    run_worker(redis_conn)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'incident_desk_jobs_total{event="blog",outcome="drafted",platform="github"} 1.0' in text
