@@ -89,7 +89,8 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
                  request_blog_draft=None):
     """Commands in a new comment run in order; the author gets one reply listing what each did."""
     today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
-    parsed = parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
+    parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
+              if not _forge_quick_action(item, forge)]
     if not parsed:
         return
     run = Run(event, forge, store, config, schedule_reminder, permissions,
@@ -103,6 +104,15 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
     if changed and run.incident is not None and run.incident.tracking:
         reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)
+
+
+# GitLab runs these bare names as its own quick actions; their errors are not ours to report.
+GITLAB_QUICK_ACTIONS = {"close", "severity", "timeline", "publish", "status"}
+
+
+def _forge_quick_action(item, forge) -> bool:
+    return (isinstance(item, CommandError) and forge.command_prefix != "/" and item.name in GITLAB_QUICK_ACTIONS
+            and not item.raw.lower().startswith(forge.command_prefix.strip().lower()))
 
 
 def _run_one(item, run: Run, permissions) -> tuple[str, bool]:

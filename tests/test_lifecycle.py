@@ -237,3 +237,15 @@ def test_help_lists_every_command_to_anyone(client, redis_conn, github):
     reply = github.bot_comments(REPO, 1)[-1]
     for name in ("incident", "status", "severity", "timeline", "action", "taxonomy", "postmortem", "close"):
         assert f"`/{name}" in reply
+
+
+def test_gitlab_own_quick_actions_get_no_error_reply_but_desk_errors_do(client, redis_conn, gitlab):
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident db is down"))
+    run_worker(redis_conn)
+    notes = len(gitlab.bot_notes(PROJECT, 2))
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice", "/close\n/severity S1"))
+    run_worker(redis_conn)
+    assert len(gitlab.bot_notes(PROJECT, 2)) == notes  # GitLab's own /close and /severity: not ours
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice", "/desk severity S1"))
+    run_worker(redis_conn)
+    assert "❓" in gitlab.bot_notes(PROJECT, 2)[-1] and "Usage: `/desk severity" in gitlab.bot_notes(PROJECT, 2)[-1]
