@@ -154,3 +154,20 @@ def test_blog_job_outcomes_show_in_metrics(client, redis_conn, fake_api):
     run_worker(redis_conn)
     text = client.get("/metrics").get_data(as_text=True)
     assert 'incident_desk_jobs_total{event="blog",outcome="drafted",platform="github"} 1.0' in text
+
+
+def test_a_draft_that_fails_after_its_retries_says_why(client, redis_conn, fake_api):
+    from rq.registry import FailedJobRegistry
+
+    from worker.queue import deliveries_queue
+
+    github = github_fake(fake_api)
+    resolved_incident_on_github(client, redis_conn, github)
+    github.fail_branch_creation = 10  # more than INCIDENT_DESK_MAX_ATTEMPTS (4 in tests)
+    label_blog_draft(client, github, "cto")
+    run_worker(redis_conn)
+    comment = blog_comment(github.bot_comments(REPO, 2))
+    assert "The blog draft could not be made: create branch" in comment and "502" in comment
+    assert "after 4 tries" in comment and "<!-- job: blog-github-" in comment
+    assert not [k for k in github.pulls if k[0] == BLOG]
+    assert len(FailedJobRegistry(queue=deliveries_queue(redis_conn))) == 1
