@@ -69,19 +69,39 @@ def keep_open_until_actions_done(event: IssueEvent, forge, store, config):
 def tick_follow_up_actions(event: IssueEvent, forge, store, config_for):
     """A closed follow-up issue ticks its action item in every incident that links it."""
     for incident in store.incidents_following(event.platform, event.repository, event.number):
-        config = config_for(incident.repository)
-        profile = config.config.get_profile()
-        ref = f"{event.repository}#{event.number}"
-        before = forge.get_issue(incident.repository, incident.number)
-        body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(
-            text, profile, ref, home_repository=incident.repository))
-        document, _ = review(body, config.config)
-        if body == before.body or open_actions(forge, document, incident.repository):
+        tick_follow_up(forge, store, config_for(incident.repository), incident, f"{event.repository}#{event.number}")
+
+
+def tick_follow_up(forge, store, config, incident, ref: str) -> None:
+    """Tick the action item linked to `ref`; when it was the last open one, say so (and close if asked)."""
+    profile = config.config.get_profile()
+    before = forge.get_issue(incident.repository, incident.number)
+    body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(
+        text, profile, ref, home_repository=incident.repository))
+    document, _ = review(body, config.config)
+    if body == before.body or open_actions(forge, document, incident.repository):
+        return
+    closing = config.config.close_when_actions_done and incident.status is Status.RESOLVED
+    forge.comment(incident.repository, incident.number, ALL_DONE_CLOSING if closing else ALL_DONE)
+    if closing:
+        forge.edit_issue(incident.repository, incident.number, state="closed")
+        store.save_incident(incident.with_changes(closed_at=datetime.now(timezone.utc)))
+    reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
+              platform=incident.platform, declared_by=incident.commander or "")
+
+
+def tick_closed_follow_ups(forge, store, config, incident) -> None:
+    """Re-read the linked follow-ups and tick the closed ones: repositories without the bot send no hooks."""
+    document, _ = review(forge.get_issue(incident.repository, incident.number).body, config.config)
+    for action in document.actions:
+        key = editing.issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
+        if action.done or not key or not key[0]:
             continue
-        closing = config.config.close_when_actions_done and incident.status is Status.RESOLVED
-        forge.comment(incident.repository, incident.number, ALL_DONE_CLOSING if closing else ALL_DONE)
-        if closing:
-            forge.edit_issue(incident.repository, incident.number, state="closed")
-            store.save_incident(incident.with_changes(closed_at=datetime.now(timezone.utc)))
-        reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
-                  platform=incident.platform, declared_by=incident.commander or "")
+        try:
+            closed = forge.get_issue(key[0], key[1]).state == "closed"
+        except ForgeError as exc:
+            if exc.status not in (403, 404):
+                raise
+            continue
+        if closed:
+            tick_follow_up(forge, store, config, incident, f"{key[0]}#{key[1]}")

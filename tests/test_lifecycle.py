@@ -249,3 +249,19 @@ def test_gitlab_own_quick_actions_get_no_error_reply_but_desk_errors_do(client, 
     post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice", "/desk severity S1"))
     run_worker(redis_conn)
     assert "❓" in gitlab.bot_notes(PROJECT, 2)[-1] and "Usage: `/desk severity" in gitlab.bot_notes(PROJECT, 2)[-1]
+
+
+def test_reminder_rereads_follow_ups_that_send_no_hooks(client, redis_conn, store, github):
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    with time_machine.travel(start, tick=False) as clock:
+        post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+        run_worker(redis_conn)
+        post_github(client, "issue_comment", github.comment_event(
+            REPO, 2, "alice", "/action add alert on queue depth @alice in team/backlog"))
+        run_worker(redis_conn)
+        github.issues[(BACKLOG, 2)]["state"] = "closed"  # closed where the bot gets no webhook
+        clock.move_to(start + timedelta(minutes=61))
+        run_worker(redis_conn)
+    [action] = parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).actions
+    assert action.done
+    assert any("Every action item of this incident is done" in c for c in github.bot_comments(REPO, 2))

@@ -30,6 +30,7 @@ def schedule_reminder(conn, incident, delay: timedelta) -> None:
 def send_reminder(platform: str, repository: str, number: int, installation_id: int | None = None) -> str:
     """Remind the commander unless someone updated the incident within the interval; then schedule the next."""
     from forges import build_forge
+    from handlers.lifecycle import tick_closed_follow_ups
     from worker.jobs import store_for
     from worker.repo_config import load_repository_config
 
@@ -40,7 +41,10 @@ def send_reminder(platform: str, repository: str, number: int, installation_id: 
     if incident is None or not incident.tracking or incident.status.value == "resolved" or incident.closed_at:
         return "stopped"
     forge = build_forge(platform, settings, installation_id)
-    config = load_repository_config(forge, repository, conn).config
+    loaded = load_repository_config(forge, repository, conn)
+    forge.use_config(loaded.config.labels)
+    tick_closed_follow_ups(forge, store, loaded, incident)
+    config = loaded.config
     interval = config.reminders.interval
     now = datetime.now(timezone.utc)
     last = incident.last_update_at or incident.reported_at or now
