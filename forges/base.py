@@ -68,6 +68,7 @@ class Forge(abc.ABC):
     body_limit: int  # characters an issue body or comment may hold
     merge_request_sigil: str  # "#" for GitHub pull requests, "!" for GitLab merge requests
     web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
+    own_quick_actions: frozenset = frozenset()  # bare command names the forge itself runs
 
     @abc.abstractmethod
     def issue_url(self, repository: str, number: int) -> str:

@@ -30,6 +30,7 @@ class GitLabForge(Forge):
     config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "
+    own_quick_actions = frozenset({"close", "severity", "timeline", "publish", "status"})
 
     def __init__(self, settings):
         super().__init__()

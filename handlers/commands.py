@@ -11,7 +11,7 @@ from handlers.declare import reconcile
 from handlers.router import Router
 from incidents import editing
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
-from incidents.metrics import compute_metrics, impact_lines
+from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status
 from incidents.summary import postmortem_template_header
 from incidents.text import escape
@@ -106,18 +106,21 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
                   platform=event.platform, declared_by=event.actor.login)
 
 
-# GitLab runs these bare names as its own quick actions; their errors are not ours to report.
-GITLAB_QUICK_ACTIONS = {"close", "severity", "timeline", "publish", "status"}
-
-
 def _forge_quick_action(item, forge) -> bool:
-    return (isinstance(item, CommandError) and forge.command_prefix != "/" and item.name in GITLAB_QUICK_ACTIONS
+    """An error on a bare name the forge runs as its own quick action: not ours to report."""
+    return (isinstance(item, CommandError) and item.name in forge.own_quick_actions
             and not item.raw.lower().startswith(forge.command_prefix.strip().lower()))
+
+
+def _code(raw: str) -> str:
+    """The command as written, in a code span (no Markdown or mention works there; backticks would end it)."""
+    text = " ".join(raw.replace("`", "'").split())
+    return f"`{text[:119] + '…' if len(text) > 120 else text}`"
 
 
 def _run_one(item, run: Run, permissions) -> tuple[str, bool]:
     prefix = run.forge.command_prefix
-    shown = f"`{escape(item.raw, 120)}`"
+    shown = _code(item.raw)
     if isinstance(item, CommandError):
         usage = f" Usage: `{USAGE[item.name].format(prefix=prefix)}`" if item.name in USAGE else \
             f" `{prefix}help` lists the commands."
@@ -290,23 +293,14 @@ def fill_postmortem(command: Command, run: Run) -> str:
     body = run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
     if "Impact" not in run.profile.required:
         return "the postmortem's sections are in the body; fill them in."
-    lines = impact_lines(_metrics(run, incident, body), run.timezone).splitlines()
+    from incidents.document import parse_document
+
+    timeline = parse_document(body, run.profile, run.timezone).timeline
+    metrics = incident_metrics(incident, run.store.links(incident), timeline)
+    lines = impact_lines(metrics, run.timezone).splitlines()
     run.edit_body(lambda text: editing.set_generated_lines(text, run.profile, "Impact", "impact", lines),
                   "\n".join(lines))
     return "the postmortem's sections are in the body, with the impact times; fill in the rest."
-
-
-def _metrics(run: Run, incident, body: str):
-    from incidents.document import parse_document
-
-    causes = sorted((l for l in run.store.links(incident) if l.role == "cause" and l.merged_at),
-                    key=lambda l: l.merged_at)
-    document = parse_document(body, run.profile, run.timezone)
-    return compute_metrics(
-        cause_merged_at=causes[0].merged_at if causes else None,
-        cause_ref=run.forge.merge_request_ref(causes[0].repository, causes[0].number, incident.repository)
-        if causes else None,
-        reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=document.timeline)
 
 
 @effect("close")

@@ -11,7 +11,7 @@ from forges.events import ISSUE, IssueEvent
 from handlers.router import Router
 from incidents.editing import add_timeline_entry, issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
-from incidents.metrics import compute_metrics, render_metrics
+from incidents.metrics import incident_metrics, render_metrics
 from incidents.model import Status
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 from incidents.text import escape
@@ -41,12 +41,8 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
     for label in remove:
         forge.remove_label(issue.repository, issue.number, label)
     links = store.links(incident) if known is not None else []
-    causes = sorted((l for l in links if l.role == "cause"), key=lambda l: (l.merged_at is None, l.merged_at))
-    cause = causes[0] if causes else None  # the earliest merged cause: failure reached production then
-    metrics = compute_metrics(
-        cause_merged_at=cause.merged_at if cause else None,
-        cause_ref=forge.merge_request_ref(cause.repository, cause.number, issue.repository) if cause else None,
-        reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=document.timeline)
+    metrics = incident_metrics(incident, links, document.timeline,
+                               lambda link: forge.merge_request_ref(link.repository, link.number, issue.repository))
     incident = incident.with_changes(
         taxonomy=" < ".join(document.taxonomy.terms) if document.taxonomy else None,
         open_actions=sum(not a.done for a in document.actions),

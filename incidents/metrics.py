@@ -311,3 +311,15 @@ __all__ = [
     "Metrics", "Moment", "UNKNOWN", "compute_metrics", "elapsed_seconds", "format_elapsed",
     "format_timestamp", "impact_lines", "render_metrics", "resolve_zone", "utc_offset_name",
 ]
+
+
+def incident_metrics(incident, links: Sequence, timeline: Sequence = (), ref_of=None) -> Metrics:
+    """An incident's metrics from its stored times, its links and its document's timeline.
+
+    The impact started when the earliest merged cause reached production; `ref_of(link)` names it.
+    """
+    causes = sorted((link for link in links if link.role == "cause" and link.merged_at), key=lambda l: l.merged_at)
+    cause = causes[0] if causes else None
+    return compute_metrics(cause_merged_at=cause.merged_at if cause else None,
+                           cause_ref=ref_of(cause) if cause and ref_of else None,
+                           reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=timeline)

@@ -84,16 +84,13 @@ def draft_blog_post(platform: str, repository: str, number: int, installation_id
 def _render(forge, store, config, incident, issue):
     from incidents.document import parse_document
     from incidents.editing import issue_key
-    from incidents.metrics import compute_metrics
+    from incidents.metrics import incident_metrics
     from issue_templates.blog import blog_context, render_blog_post
 
     profile = config.get_profile()
     document = parse_document(issue.body, profile, config.timezone)
     links = store.links(incident)
-    causes = sorted((l for l in links if l.role == "cause" and l.merged_at), key=lambda l: l.merged_at)
-    metrics = compute_metrics(cause_merged_at=causes[0].merged_at if causes else None, cause_ref=None,
-                              reported_at=incident.reported_at, resolved_at=incident.resolved_at,
-                              timeline=document.timeline)
+    metrics = incident_metrics(incident, links, document.timeline)
 
     def issue_url_of(ref: str) -> str | None:
         key = issue_key(ref, incident.repository)
