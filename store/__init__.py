@@ -104,12 +104,6 @@ class Store:
                 FollowUpRow.number == number, IncidentRow.tracking.is_(True))).all()
             return [_to_incident(r) for r in rows]
 
-    def unresolved_incidents(self) -> list[Incident]:
-        with self.session() as s:
-            rows = s.scalars(select(IncidentRow).where(IncidentRow.tracking.is_(True),
-                                                       IncidentRow.status != Status.RESOLVED.value))
-            return [_to_incident(r) for r in rows]
-
     def links(self, incident: Incident) -> list[Link]:
         with self.session() as s:
             row = self._row(s, incident.platform, incident.repository, incident.number)

@@ -213,16 +213,20 @@ def gitlab_note_json(note_id, body):
             "created_at": "2026-11-20T14:05:00Z", "noteable_type": "Issue", "noteable_iid": 23}
 
 
-def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+def declare_on_gitlab(client, redis_conn, api) -> None:
+    """The incident label on a new GitLab issue, with every call the bot makes expected."""
     gitlab_repo_config(api)
     api.put(GL_ISSUE, json={"iid": 23})
     api.get(f"{GL_ISSUE}/notes", json=[])
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
-
     payload = gitlab_issue()
     expect_gitlab_issue_edits(api, payload)
     assert post_gitlab(client, "Issue Hook", payload).status_code == 202
     run_worker(redis_conn)
+
+
+def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn, store, api):
+    declare_on_gitlab(client, redis_conn, api)
 
     assert {"add_labels": "status::investigating,postmortem::incomplete"} in sent(api, "PUT", "/issues/23")
     [summary] = [body["body"] for body in sent(api, "POST", "/issues/23/notes")]
@@ -233,14 +237,7 @@ def test_gitlab_issue_with_incident_label_becomes_an_incident(client, redis_conn
 
 
 def test_gitlab_edit_updates_the_same_note(client, redis_conn, store, api):
-    gitlab_repo_config(api)
-    api.put(GL_ISSUE, json={"iid": 23})
-    api.get(f"{GL_ISSUE}/notes", json=[])
-    api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
-    payload = gitlab_issue()
-    expect_gitlab_issue_edits(api, payload)
-    post_gitlab(client, "Issue Hook", payload)
-    run_worker(redis_conn)
+    declare_on_gitlab(client, redis_conn, api)
     [first] = [body["body"] for body in sent(api, "POST", "/issues/23/notes")]
     [written] = [body["description"] for body in sent(api, "PUT", "/issues/23") if "description" in body]
 

@@ -41,7 +41,3 @@ def load_repository_config(forge, repository: str, conn) -> RepositoryConfig:
 
     return RepositoryConfig(forge.config_path, config, tuple(errors), version, claim_warning)
 
-
-def forget_repository_config(forge, repository: str, conn) -> None:
-    """Drop the cached file, e.g. when a push changed it."""
-    conn.delete(f"{KEY_PREFIX}:config:{forge.platform}:{repository}")
