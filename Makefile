@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test install install-dev bench clean
+.PHONY: serve test install install-dev bench clean chromium
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ install-dev: $(VENV)/.installed-dev
 serve: install
 	$(BIN)/incident-desk serve
 
-test: install-dev
+test: install-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used). Installed when
+# missing and apt-get may run; otherwise those tests fail and say how to install it.
+chromium:
+	@test -x /usr/bin/chromium || { echo "== installing Debian's chromium for the browser tests =="; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium \
+	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; } \
+	  || echo "could not install chromium: run 'apt-get install -y chromium' as root"; }
 
 bench: install-dev
 	$(BIN)/python bench/ack.py

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from forges.base import BodyTooLong, ConcurrentEdit
 from forges.events import COMMENT, CommentEvent
+from handlers import publication
 from handlers.declare import reconcile
 from handlers.router import Router
 from incidents import editing
@@ -22,7 +23,6 @@ EFFECTS = {}
 
 NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
 UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing changed."
-NOT_YET = "not available in this version of Incident Desk yet; nothing changed."
 REFUSED = "you need {needed}; nothing changed."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
 BUSY = "the issue body kept changing while I tried to write; please run it again."
@@ -45,6 +45,11 @@ class Run:
     permissions: object = None
     incident: object = None
     request_blog_draft: object = None
+    announce: object = None  # queues a public update's notifications
+
+    def key(self, command: Command) -> str:
+        """What makes a public update from this command written once, however often the delivery runs."""
+        return f"comment-{self.event.comment_id}:{command.raw}"
 
     @property
     def profile(self):
@@ -86,7 +91,7 @@ def effect(name):
 
 @router.register(COMMENT, "created")
 def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None,
-                 request_blog_draft=None):
+                 request_blog_draft=None, announce=None):
     """Commands in a new comment run in order; the author gets one reply listing what each did."""
     today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
     parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
@@ -94,7 +99,7 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
     if not parsed:
         return
     run = Run(event, forge, store, config, schedule_reminder, permissions,
-              store.get_incident(event.platform, event.repository, event.number), request_blog_draft)
+              store.get_incident(event.platform, event.repository, event.number), request_blog_draft, announce)
     lines, changed = [], False
     for item in parsed:
         outcome, ok = _run_one(item, run, permissions)
@@ -129,13 +134,9 @@ def _run_one(item, run: Run, permissions) -> tuple[str, bool]:
     if needed:
         return f"- ⛔ {shown}: {REFUSED.format(needed=needed)}", False
     try:
-        return f"- ✅ {shown}: {EFFECTS.get(item.name, _not_yet)(item, run)}", True
+        return f"- ✅ {shown}: {EFFECTS[item.name](item, run)}", True
     except Refused as exc:
         return f"- ⚠️ {shown}: {exc}", False
-
-
-def _not_yet(command: Command, run: Run) -> str:
-    raise Refused(NOT_YET)
 
 
 @effect("help")
@@ -172,7 +173,36 @@ def set_status(command: Command, run: Run) -> str:
     run.save(**changes)
     text = f"Status: {status.value}" + (f" - {message}" if message else "")
     run.add_to_timeline(now, text, "resolved" if status is Status.RESOLVED else None)
-    return f"status is now **{status.value}**."
+    public = publication.status_changed(run.store, run.incident, message, run.key(command), run.announce, now)
+    return f"status is now **{status.value}**." + (" Posted on the status page." if public else "")
+
+
+@effect("publish")
+def publish(command: Command, run: Run) -> str:
+    incident = run.incident_or_refuse()
+    try:
+        if command.args.get("postmortem"):
+            body = run.forge.get_issue(run.event.repository, run.event.number).body
+            return publication.publish_postmortem(run.store, incident, body, run.profile, run.timezone,
+                                                  run.config.path)
+        return publication.publish(run.store, incident, run.key(command), run.announce, run.config.path)
+    except ValueError as exc:
+        raise Refused(str(exc)) from exc
+
+
+@effect("unpublish")
+def unpublish(command: Command, run: Run) -> str:
+    return publication.unpublish(run.store, run.incident_or_refuse())
+
+
+@effect("workaround")
+def workaround(command: Command, run: Run) -> str:
+    incident = run.incident_or_refuse()
+    try:
+        return publication.set_workaround(run.store, incident, command.args["text"], run.key(command),
+                                          run.announce, run.config.path)
+    except ValueError as exc:
+        raise Refused(str(exc)) from exc
 
 
 @effect("severity")

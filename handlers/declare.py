@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from checks import review
 from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
+from handlers.publication import status_changed
 from handlers.router import Router
 from incidents.editing import add_timeline_entry, issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
@@ -32,6 +33,9 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
                      title=issue.title, url=issue.url, labels=issue.labels, declared_by=declared_by,
                      reported_at=issue.created_at or datetime.now(timezone.utc), scheme=forge.labels,
                      form=declared_in_form(document), labels_added=labels_added)
+    private = issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels}
+    if incident.private != private:
+        incident = incident.with_changes(private=private)  # the status page hides it from now on
     if installation_id and incident.installation_id != installation_id:
         incident = incident.with_changes(installation_id=installation_id)
     complete = not any(f.severity == "error" for f in findings)
@@ -99,7 +103,8 @@ def _linked_issues(document, home_repository: str) -> list[tuple[str, int, str]]
 def issue_of(event: IssueEvent) -> Issue:
     return Issue(repository=event.repository, number=event.number, title=event.title, body=event.body,
                  state=event.state, labels=event.labels, author=event.author, url=event.url,
-                 created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees)
+                 created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees,
+                 confidential=event.confidential)
 
 
 def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False,
@@ -121,7 +126,7 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
 
 
 @router.register(ISSUE, "opened", "reopened", "labeled", "unlabeled", "edited")
-def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_reminder=None):
+def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_reminder=None, announce=None):
     """An incident issue is in the store, labelled with its state and postmortem state, and has one
     summary comment showing its postmortem's findings. An unchanged issue costs no write.
     Declaring, and changing the status label by hand, are recorded in the timeline."""
@@ -141,7 +146,9 @@ def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_rem
         record_in_timeline(forge, config, event.repository, event.number,
                            STATUS_BY_LABEL.format(status=incident.status.value, login=event.actor.login))
         resolved = {"resolved_at": now} if incident.status is Status.RESOLVED and not incident.resolved_at else {}
-        store.save_incident(incident.with_changes(last_update_at=now, **resolved))
+        incident = incident.with_changes(last_update_at=now, **resolved)
+        store.save_incident(incident)
+        status_changed(store, incident, None, f"delivery-{event.delivery_id}:status", announce, now)
     if config.errors and config.claim_warning():
         forge.comment(event.repository, event.number, render_config_errors(config.path, config.errors))
 

@@ -7,6 +7,7 @@ from checks import review
 from forges.errors import ForgeError
 from forges.events import ISSUE, IssueEvent
 from handlers.declare import reconcile
+from handlers.publication import closed_without_resolving
 from handlers.router import Router
 from incidents import editing
 from incidents.model import Status
@@ -40,7 +41,7 @@ def open_actions(forge, document, home_repository: str) -> list:
 
 
 @router.register(ISSUE, "closed")
-def keep_open_until_actions_done(event: IssueEvent, forge, store, config):
+def keep_open_until_actions_done(event: IssueEvent, forge, store, config, announce=None):
     """Closing an incident with open action items reopens it and lists them with their owners."""
     incident = store.get_incident(event.platform, event.repository, event.number)
     if incident is None or not incident.tracking:
@@ -63,6 +64,8 @@ def keep_open_until_actions_done(event: IssueEvent, forge, store, config):
     if incident.resolved_at is None:
         changes["resolved_at"] = now
     store.save_incident(incident.with_changes(**changes))
+    if incident.status is not Status.RESOLVED:  # the public page must not show it ongoing forever
+        closed_without_resolving(store, incident, f"delivery-{event.delivery_id}:closed", announce, now)
 
 
 @router.register(ISSUE, "closed")

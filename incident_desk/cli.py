@@ -164,9 +164,10 @@ def replay(file, event_name, platform, url, delivery_id):
 
 
 from incident_desk.doc_commands import check, install_templates  # noqa: E402
+from incident_desk.status_commands import status  # noqa: E402
 from incident_desk.tracking import export, report, sync  # noqa: E402
 
-for command in (check, install_templates, export, report, sync):
+for command in (check, install_templates, export, report, sync, status):
     cli.add_command(command)
 
 

@@ -35,6 +35,7 @@ class Settings:
     # GitHub asks integrations to space writes at least a second apart (secondary rate limits).
     github_write_interval: float = 1.0
     max_attempts: int = 6
+    notify_max_attempts: int = 20  # subscriber notifications: hourly at most, so about 10 hours
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -57,4 +58,5 @@ class Settings:
             github_write_interval=float(env.get("INCIDENT_DESK_GITHUB_WRITE_INTERVAL", cls.github_write_interval)),
             retry_base_seconds=float(env.get("INCIDENT_DESK_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
             max_attempts=int(env.get("INCIDENT_DESK_MAX_ATTEMPTS", cls.max_attempts)),
+            notify_max_attempts=int(env.get("INCIDENT_DESK_NOTIFY_MAX_ATTEMPTS", cls.notify_max_attempts)),
         )

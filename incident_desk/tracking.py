@@ -165,6 +165,12 @@ def sync(repository, platform, installation_id):
     conn = connection(settings.redis_url)
     config = load_repository_config(forge, repository, conn)
     forge.use_config(config.config.labels)
-    count = sync_repository(forge, _store(), config, repository)
+    from handlers.publication import keep_page
+
+    store = _store()
+    problem = keep_page(store, platform, repository, config.config)
+    if problem:
+        click.echo(f"incident-desk: {problem}", err=True)
+    count = sync_repository(forge, store, config, repository)
     click.echo(f"synced {count} incident(s) of {repository}", err=True)
     sys.exit(0)

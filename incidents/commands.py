@@ -46,7 +46,7 @@ USAGE: Mapping[str, str] = MappingProxyType({
     "taxonomy": "{prefix}taxonomy TERM [< TERM ...]",
     "postmortem": "{prefix}postmortem",
     "close": "{prefix}close --force [reason]",
-    "publish": "{prefix}publish",
+    "publish": "{prefix}publish [postmortem]",
     "unpublish": "{prefix}unpublish",
     "workaround": "{prefix}workaround <text or link>",
     "blog": "{prefix}blog",
@@ -68,7 +68,7 @@ DESCRIPTION: Mapping[str, str] = MappingProxyType({
     "taxonomy": "Set the root-cause taxonomy term or tree.",
     "postmortem": "Add the postmortem template's missing sections to the issue, keeping what is written.",
     "close": "Close the incident although action items are still open; recorded in the timeline.",
-    "publish": "Show the incident on the status page.",
+    "publish": "Show the incident on the status page; `postmortem` also shows its written postmortem.",
     "unpublish": "Take the incident off the status page.",
     "workaround": "Publish a workaround with the incident.",
     "blog": "Request (again) the blog-post draft of the postmortem.",
@@ -80,6 +80,7 @@ UNKNOWN_COMMAND = "`{name}` is not an Incident Desk command."
 MISSING_COMMAND = "Say which command to run after `/desk`."
 MISSING_TEXT = "Say what went wrong."
 MISSING_WORKAROUND = "Give the workaround text or a link to it."
+PUBLISH_WHAT = "`publish` takes nothing, or `postmortem`."
 UNKNOWN_STATUS = "`{value}` is not a status; use investigating, identified, monitoring or resolved."
 MISSING_STATUS = "Give the new status."
 UNKNOWN_SEVERITY = ("`{value}` is not a severity; use major-outage, partial-outage, "
@@ -249,6 +250,12 @@ def _incident(rest: str, **_: Any) -> dict[str, Any]:
 
 def _workaround(rest: str, **_: Any) -> dict[str, Any]:
     return _text(rest, MISSING_WORKAROUND)
+
+
+def _publish(rest: str, **_: Any) -> dict[str, Any]:
+    if rest and rest.split()[0].lower() != "postmortem":
+        raise _BadArgs(PUBLISH_WHAT)
+    return {"postmortem": bool(rest)}
 
 
 def _no_args(rest: str, **_: Any) -> dict[str, Any]:
@@ -436,7 +443,7 @@ _PARSERS: Mapping[str, Callable[..., dict[str, Any]]] = MappingProxyType({
     "taxonomy": _taxonomy,
     "postmortem": _no_args,
     "close": _close,
-    "publish": _no_args,
+    "publish": _publish,
     "unpublish": _no_args,
     "workaround": _workaround,
     "blog": _no_args,

@@ -63,6 +63,7 @@ class Incident:
     installation_id: int | None = None
     last_update_at: datetime | None = None  # last status update or timeline entry (reminders)
     forced_close: bool = False
+    private: bool = False  # GitLab confidential or the private label: never on anything public
     taxonomy: str | None = None  # "A < B < C" as the document states it
     open_actions: int = 0
     ttd_seconds: float | None = None

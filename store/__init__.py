@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link, Severity, Status
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
+from store.publications import PublicationStore, SlugTaken  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,7 +25,7 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-class Store:
+class Store(PublicationStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):
@@ -69,6 +70,7 @@ class Store:
             row.installation_id = incident.installation_id
             row.last_update_at = incident.last_update_at
             row.forced_close = incident.forced_close
+            row.private = incident.private
             for field in ("taxonomy", "open_actions", "ttd_seconds", "ttf_seconds", "ttr_seconds"):
                 setattr(row, field, getattr(incident, field))
 
@@ -187,7 +189,7 @@ def _to_incident(row: IncidentRow) -> Incident:
         communications_lead=row.communications_lead, reported_at=row.reported_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, tracking=row.tracking,
         installation_id=row.installation_id, last_update_at=row.last_update_at,
-        forced_close=bool(row.forced_close), taxonomy=row.taxonomy, open_actions=row.open_actions or 0,
+        forced_close=bool(row.forced_close), private=bool(row.private), taxonomy=row.taxonomy, open_actions=row.open_actions or 0,
         ttd_seconds=row.ttd_seconds, ttf_seconds=row.ttf_seconds, ttr_seconds=row.ttr_seconds,
     )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+from sqlalchemy import (JSON, false, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,6 +50,7 @@ class IncidentRow(Base):
     installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     forced_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # never public
     taxonomy: Mapped[str | None] = mapped_column(String(500), nullable=True)
     open_actions: Mapped[int] = mapped_column(Integer, default=0)
     ttd_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -106,3 +107,87 @@ class BlogDraftRow(Base):
     branch: Mapped[str] = mapped_column(String(255))
     merge_request: Mapped[int | None] = mapped_column(Integer, nullable=True)
     url: Mapped[str] = mapped_column(Text, default="")
+
+
+class StatusPageRow(Base):
+    """A status page as its repository's config last declared it (the web app never reads a forge)."""
+
+    __tablename__ = "status_pages"
+    __table_args__ = (UniqueConstraint("platform", "repository", name="uq_status_page_repository"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text, default="", server_default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    components: Mapped[list] = mapped_column(JSON)  # [{id, name, description, group}]
+    repositories: Mapped[list] = mapped_column(JSON)  # other repositories whose incidents it shows
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublicationRow(Base):
+    """An incident's public face: whether it is shown, under which id and name, workaround, postmortem."""
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_published", "published"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str | None] = mapped_column(String(32), nullable=True)  # as the last public update said
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the public resolve time
+    workaround: Mapped[str | None] = mapped_column(Text, nullable=True)
+    postmortem: Mapped[str | None] = mapped_column(Text, nullable=True)  # Markdown snapshot
+    postmortem_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StatusUpdateRow(Base):
+    """One public update; `key` makes a retried delivery write it once."""
+
+    __tablename__ = "status_updates"
+    __table_args__ = (UniqueConstraint("incident_id", "key", name="uq_status_update_key"),
+                      Index("ix_status_updates_incident", "incident_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    components: Mapped[list] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SubscriberRow(Base):
+    """An email address (confirmed by double opt-in) or a webhook URL (with its signing secret)."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (Index("ix_subscribers_slug", "slug", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # email | webhook
+    address: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    components: Mapped[list] = mapped_column(JSON)  # empty: every component
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # confirm and unsubscribe links
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationRow(Base):
+    """One update sent (or being retried) to one subscriber: never sent twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("update_id", "subscriber_id", name="uq_notification"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("status_updates.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -258,9 +258,15 @@ def test_close_needs_force():
     assert "--force" in error("/close now please").message
 
 
-@pytest.mark.parametrize("name", ["postmortem", "publish", "unpublish", "blog", "help"])
+@pytest.mark.parametrize("name", ["postmortem", "unpublish", "blog", "help"])
 def test_commands_without_arguments_ignore_extra_words(name):
     assert args(f"/{name}") == {} and args(f"/{name} please") == {}
+
+
+def test_publish_takes_nothing_or_postmortem():
+    assert args("/publish") == {"postmortem": False}
+    assert args("/publish Postmortem") == {"postmortem": True}
+    assert "postmortem" in error("/publish everything").message
 
 
 # --- usage and help ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Flask app: webhook receiver, health and metrics (and later the status page)."""
+"""The Flask app: webhook receiver, health and metrics, and the public status pages."""
 from __future__ import annotations
 
 from flask import Flask, jsonify
@@ -26,8 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     from webhook_app.routes import bp
+    from webhook_app.status_page import bp as status_page
 
     app.register_blueprint(bp)
+    app.register_blueprint(status_page)
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -18,7 +18,9 @@ from incident_desk.settings import Settings
 from rq import get_current_job
 
 from store import Store
+from handlers.publication import keep_page
 from worker.blog import request_blog_draft
+from worker.notify import announce
 from worker.permissions import Permissions
 from worker.reminders import schedule_reminder
 from worker.repo_config import load_repository_config
@@ -53,8 +55,12 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
             return "ignored"
         config = load_repository_config(forge, events[0].repository, conn)
         forge.use_config(config.config.labels)
+        store = store_for(settings.database_url)
+        problem = keep_page(store, platform, events[0].repository, config.config)
+        if problem:
+            log_event(log, delivery_id=delivery_id, platform=platform, outcome="status-page-refused", reason=problem)
         deps = dict(
-            store=store_for(settings.database_url), config=config,
+            store=store, config=config, announce=lambda update_id: announce(conn, update_id),
             permissions=Permissions(forge, conn, config.config),
             schedule_reminder=lambda incident, delay: schedule_reminder(conn, incident, delay),
             request_blog_draft=lambda incident: request_blog_draft(conn, incident),

@@ -31,6 +31,7 @@ def send_reminder(platform: str, repository: str, number: int, installation_id: 
     """Remind the commander unless someone updated the incident within the interval; then schedule the next."""
     from forges import build_forge
     from handlers.lifecycle import tick_closed_follow_ups
+    from handlers.publication import public_reminder
     from worker.jobs import store_for
     from worker.repo_config import load_repository_config
 
@@ -53,8 +54,9 @@ def send_reminder(platform: str, repository: str, number: int, installation_id: 
         return "not due"
     who = f"@{incident.commander}" if incident.commander else "Commander"
     elapsed = _elapsed(now - last)
-    forge.comment(repository, number, REMINDER.format(who=who, elapsed=elapsed, status=incident.status.value,
-                                                      prefix=forge.command_prefix))
+    text = REMINDER.format(who=who, elapsed=elapsed, status=incident.status.value, prefix=forge.command_prefix)
+    public = public_reminder(store, incident, settings.public_url, forge.command_prefix, now)
+    forge.comment(repository, number, f"{text}\n\n{public}" if public else text)
     schedule_reminder(conn, incident, interval)
     log_event(log, platform=platform, repository=repository, number=number, outcome="reminded")
     return "reminded"

@@ -30,7 +30,8 @@ def sync_repository(forge, store, config, repository: str) -> int:
             status=status, commander=roles.get("Commander"), operations_lead=roles.get("Operations lead"),
             communications_lead=roles.get("Communications"), reported_at=issue.created_at,
             resolved_at=min(resolved) if resolved else None,
-            closed_at=issue.closed_at if issue.state == "closed" else None)
+            closed_at=issue.closed_at if issue.state == "closed" else None,
+            private=issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels})
         store.save_incident(incident)
         for role, url in (_LINK.findall(summary.body) if summary else ()):
             ref = parse_merge_request_ref(url, repository, forge.platform)

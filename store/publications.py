@@ -1,0 +1,279 @@
+"""The status page's part of the store: pages, publications, public updates, subscribers, notifications.
+Unlike the incident index, none of this can be rebuilt from the issues (DESIGN "sync")."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from incidents.config import Component
+from incidents.model import Incident, Severity, Status
+from incidents.status_page import Publication, PublicIncident, PublicUpdate, StatusPage, Subscriber
+from store.models import (IncidentRow, NotificationRow, PublicationRow, StatusPageRow, StatusUpdateRow,
+                          SubscriberRow)
+
+
+class SlugTaken(Exception):
+    """Another repository's page already has this slug."""
+
+
+class PublicationStore:
+    """Mixed into `Store`; needs its `session()` and `_row()`."""
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def save_status_page(self, page: StatusPage) -> bool:
+        """Record the page as the repository's config declares it; True when anything changed."""
+        with self.session() as s:
+            owner = s.scalars(select(StatusPageRow).where(StatusPageRow.slug == page.slug)).first()
+            if owner is not None and (owner.platform, owner.repository) != (page.platform, page.repository):
+                raise SlugTaken(page.slug)
+            row = s.scalars(select(StatusPageRow).where(StatusPageRow.platform == page.platform,
+                                                        StatusPageRow.repository == page.repository)).first()
+            if row is not None and _to_page(row) == page:
+                return False
+            if row is None:
+                row = StatusPageRow(platform=page.platform, repository=page.repository)
+                s.add(row)
+            row.slug, row.title, row.timezone = page.slug, page.title, page.timezone
+            row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group}
+                              for c in page.components]
+            row.repositories = list(page.repositories)
+            row.updated_at = datetime.now(timezone.utc)
+            return True
+
+    def remove_status_page(self, platform: str, repository: str) -> bool:
+        with self.session() as s:
+            row = s.scalars(select(StatusPageRow).where(StatusPageRow.platform == platform,
+                                                        StatusPageRow.repository == repository)).first()
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
+    def status_page(self, slug: str) -> tuple[StatusPage, datetime] | None:
+        """The page and when its definition last changed."""
+        with self.session() as s:
+            row = s.scalars(select(StatusPageRow).where(StatusPageRow.slug == slug)).first()
+            return (_to_page(row), row.updated_at) if row else None
+
+    def status_pages(self) -> list[StatusPage]:
+        with self.session() as s:
+            return [_to_page(r) for r in s.scalars(select(StatusPageRow).order_by(StatusPageRow.slug))]
+
+    def pages_showing(self, platform: str, repository: str) -> list[StatusPage]:
+        return [page for page in self.status_pages() if page.shows(platform, repository)]
+
+    # --- publication ---------------------------------------------------------------------
+
+    def publication(self, incident: Incident) -> Publication | None:
+        with self.session() as s:
+            row = self._publication_row(s, incident)
+            return _to_publication(row) if row else None
+
+    def set_publication(self, incident: Incident, **changes) -> Publication:
+        """Create the incident's publication record if needed (with a fresh public id) and apply `changes`."""
+        with self.session() as s:
+            row = self._publication_row(s, incident)
+            if row is None:
+                row = PublicationRow(incident_id=self._row(s, incident.platform, incident.repository,
+                                                           incident.number).id,
+                                     public_id=secrets.token_hex(6), published=False, name=incident.title)
+                s.add(row)
+            for field, value in changes.items():
+                setattr(row, field, value)
+            s.flush()
+            return _to_publication(row)
+
+    def add_update(self, incident: Incident, key: str, message: str, at: datetime) -> int | None:
+        """Record a public update with the incident's state now; None when `key` was already recorded."""
+        try:
+            with self.session() as s:
+                row = self._row(s, incident.platform, incident.repository, incident.number)
+                update = StatusUpdateRow(incident_id=row.id, key=key[:200], status=incident.status.value,
+                                         severity=incident.severity.value if incident.severity else None,
+                                         components=list(incident.components), message=message, created_at=at)
+                s.add(update)
+                s.flush()
+                publication = s.scalars(select(PublicationRow).where(PublicationRow.incident_id == row.id)).first()
+                if publication is not None:  # the public status is what the last update said
+                    publication.status = incident.status.value
+                    resolved = incident.status is Status.RESOLVED
+                    publication.resolved_at = (publication.resolved_at or at) if resolved else None
+                return update.id
+        except IntegrityError:
+            return None
+
+    def public_incidents(self, page: StatusPage, *, active_only: bool = False, since: datetime | None = None,
+                         limit: int | None = None, public_id: str | None = None) -> list[PublicIncident]:
+        """The page's published incidents, newest first, with their updates."""
+        with self.session() as s:
+            query = (select(IncidentRow, PublicationRow).join(PublicationRow, PublicationRow.incident_id == IncidentRow.id)
+                     .where(PublicationRow.published.is_(True), IncidentRow.private.is_(False),
+                            IncidentRow.platform == page.platform,
+                            IncidentRow.repository.in_((page.repository, *page.repositories)))
+                     .order_by(IncidentRow.reported_at.desc(), IncidentRow.id.desc()))
+            if active_only:
+                query = query.where(PublicationRow.resolved_at.is_(None))
+            if since is not None:
+                query = query.where(or_(PublicationRow.resolved_at.is_(None), PublicationRow.resolved_at >= since))
+            if public_id is not None:
+                query = query.where(PublicationRow.public_id == public_id)
+            if limit is not None:
+                query = query.limit(limit)
+            rows = s.execute(query).all()
+            updates: dict[int, list[PublicUpdate]] = {}
+            if rows:
+                ids = [incident.id for incident, _ in rows]
+                for chunk in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+                    for u in s.scalars(select(StatusUpdateRow).where(StatusUpdateRow.incident_id.in_(
+                            ids[chunk:chunk + 500])).order_by(StatusUpdateRow.created_at, StatusUpdateRow.id)):
+                        updates.setdefault(u.incident_id, []).append(_to_update(u))
+            return [_to_public(i, p, updates.get(i.id, [])) for i, p in rows]
+
+    def update_context(self, update_id: int) -> tuple[Incident, PublicIncident, PublicUpdate] | None:
+        """A public update with its incident, for notifications; None once it is no longer public."""
+        from store import _to_incident
+
+        with self.session() as s:
+            found = s.execute(select(IncidentRow, PublicationRow, StatusUpdateRow)
+                              .join(PublicationRow, PublicationRow.incident_id == IncidentRow.id)
+                              .join(StatusUpdateRow, StatusUpdateRow.incident_id == IncidentRow.id)
+                              .where(StatusUpdateRow.id == update_id)).first()
+            if found is None:
+                return None
+            incident, publication, update = found
+            if not publication.published or incident.private:
+                return None
+            all_updates = [_to_update(u) for u in s.scalars(select(StatusUpdateRow).where(
+                StatusUpdateRow.incident_id == incident.id, StatusUpdateRow.id <= update_id)
+                .order_by(StatusUpdateRow.created_at, StatusUpdateRow.id))]
+            return _to_incident(incident), _to_public(incident, publication, all_updates), _to_update(update)
+
+    # --- subscribers ---------------------------------------------------------------------
+
+    def add_subscriber(self, slug: str, kind: str, address: str, components=(), secret: str | None = None,
+                       confirmed: bool = False) -> Subscriber:
+        """A new subscriber, or the existing one for the same address (its component choice replaced)."""
+        now = datetime.now(timezone.utc)
+        with self.session() as s:
+            row = s.scalars(select(SubscriberRow).where(SubscriberRow.slug == slug, SubscriberRow.kind == kind,
+                                                        func.lower(SubscriberRow.address) == address.lower())).first()
+            if row is None:
+                row = SubscriberRow(slug=slug, kind=kind, address=address, token=secrets.token_urlsafe(24),
+                                    created_at=now, secret=secret)
+                s.add(row)
+            row.components = sorted(set(components))
+            if confirmed and row.confirmed_at is None:
+                row.confirmed_at = now
+            s.flush()
+            return _to_subscriber(row)
+
+    def subscriber(self, *, token: str | None = None, id: int | None = None) -> Subscriber | None:
+        with self.session() as s:
+            query = select(SubscriberRow).where(SubscriberRow.token == token) if token else \
+                select(SubscriberRow).where(SubscriberRow.id == id)
+            row = s.scalars(query).first()
+            return _to_subscriber(row) if row else None
+
+    def confirm_subscriber(self, token: str) -> Subscriber | None:
+        with self.session() as s:
+            row = s.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).first()
+            if row is None:
+                return None
+            row.confirmed_at = row.confirmed_at or datetime.now(timezone.utc)
+            return _to_subscriber(row)
+
+    def remove_subscriber(self, token: str) -> Subscriber | None:
+        with self.session() as s:
+            row = s.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).first()
+            if row is None:
+                return None
+            s.delete(row)
+            return _to_subscriber(row)
+
+    def subscribers(self, slug: str, *, confirmed_only: bool = True) -> list[Subscriber]:
+        with self.session() as s:
+            query = select(SubscriberRow).where(SubscriberRow.slug == slug).order_by(SubscriberRow.id)
+            if confirmed_only:
+                query = query.where(SubscriberRow.confirmed_at.is_not(None))
+            return [_to_subscriber(r) for r in s.scalars(query)]
+
+    # --- notifications -------------------------------------------------------------------
+
+    def notification_attempt(self, update_id: int, subscriber_id: int) -> bool:
+        """Count an attempt to send; False when it was already sent."""
+        try:
+            with self.session() as s:
+                row = s.scalars(select(NotificationRow).where(NotificationRow.update_id == update_id,
+                                                              NotificationRow.subscriber_id == subscriber_id)).first()
+                if row is None:
+                    row = NotificationRow(update_id=update_id, subscriber_id=subscriber_id, attempts=0)
+                    s.add(row)
+                if row.sent_at is not None:
+                    return False
+                row.attempts = (row.attempts or 0) + 1
+                return True
+        except IntegrityError:  # a concurrent first attempt; the row exists now
+            return self.notification_attempt(update_id, subscriber_id)
+
+    def notification_done(self, update_id: int, subscriber_id: int, error: str | None = None) -> None:
+        """Mark the notification sent, or record why the last attempt failed."""
+        with self.session() as s:
+            row = s.scalars(select(NotificationRow).where(NotificationRow.update_id == update_id,
+                                                          NotificationRow.subscriber_id == subscriber_id)).first()
+            if row is None:
+                return
+            if error is None:
+                row.sent_at, row.last_error = datetime.now(timezone.utc), None
+            else:
+                row.last_error = error[:2000]
+
+    def notifications_sent(self, subscriber_id: int) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(NotificationRow).where(
+                NotificationRow.subscriber_id == subscriber_id, NotificationRow.sent_at.is_not(None)))
+
+    @staticmethod
+    def _publication_row(s, incident: Incident) -> PublicationRow | None:
+        return s.scalars(select(PublicationRow).join(IncidentRow, IncidentRow.id == PublicationRow.incident_id).where(
+            IncidentRow.platform == incident.platform, IncidentRow.repository == incident.repository,
+            IncidentRow.number == incident.number)).first()
+
+
+def _to_page(row: StatusPageRow) -> StatusPage:
+    return StatusPage(slug=row.slug, title=row.title, timezone=row.timezone, platform=row.platform,
+                      repository=row.repository, repositories=tuple(row.repositories or ()),
+                      components=tuple(Component(c["id"], c.get("name") or c["id"], c.get("description") or "",
+                                                 c.get("group")) for c in row.components or ()))
+
+
+def _to_publication(row: PublicationRow) -> Publication:
+    return Publication(public_id=row.public_id, published=bool(row.published), name=row.name,
+                       published_at=row.published_at, workaround=row.workaround, postmortem=row.postmortem,
+                       postmortem_at=row.postmortem_at)
+
+
+def _to_update(row: StatusUpdateRow) -> PublicUpdate:
+    return PublicUpdate(id=row.id, status=Status(row.status), message=row.message, at=row.created_at,
+                        severity=Severity(row.severity) if row.severity else None,
+                        components=tuple(row.components or ()))
+
+
+def _to_public(incident: IncidentRow, publication: PublicationRow, updates: list[PublicUpdate]) -> PublicIncident:
+    status = Status(publication.status or incident.status)
+    return PublicIncident(
+        id=publication.public_id, name=publication.name or incident.title, status=status,
+        severity=Severity(incident.severity) if incident.severity else None,
+        components=tuple(incident.components or ()),
+        started_at=incident.reported_at or publication.published_at or incident.updated_at,
+        resolved_at=publication.resolved_at if status is Status.RESOLVED else None,
+        published_at=publication.published_at, updates=tuple(updates), workaround=publication.workaround,
+        postmortem=publication.postmortem, postmortem_at=publication.postmortem_at)
+
+
+def _to_subscriber(row: SubscriberRow) -> Subscriber:
+    return Subscriber(id=row.id, slug=row.slug, kind=row.kind, address=row.address, token=row.token,
+                      components=tuple(row.components or ()), secret=row.secret, confirmed_at=row.confirmed_at)

@@ -1,0 +1,230 @@
+"""Subscribers: email through a real local SMTP server (double opt-in, one mail per update, unsubscribe),
+webhooks through a real local HTTP server (signed JSON, retried), and a mail server that is down."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+from email.policy import default as email_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from rq.registry import ScheduledJobRegistry
+
+from conftest import FakeGitHub, post_github, run_worker
+from incident_desk.cli import cli
+from incident_desk.settings import Settings
+from worker.queue import deliveries_queue
+
+REPO = "Codertocat/Hello-World"
+CONFIG = """components:
+  - {id: api, name: Public API}
+  - {id: mail, name: Email delivery}
+status_page: {enabled: true, slug: hello, title: Hello status}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
+        return "250 OK"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+def start_smtp(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def mail_client(settings, store, monkeypatch, smtp_port):
+    """The app with SMTP_URL set (the shared `settings` fixture has no mail)."""
+    from webhook_app import create_app
+
+    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{smtp_port}?from=status@example.com")
+    monkeypatch.setenv("PUBLIC_URL", "https://status.example.com")
+    return create_app({"SETTINGS": Settings.from_env(), "TESTING": True}).test_client()
+
+
+@pytest.fixture
+def github(fake_api):
+    fake = FakeGitHub(fake_api, files={(REPO, ".github/incident-desk.yml"): CONFIG}, permissions={"alice": "write"})
+    fake.add_issue(REPO, 1, "Spelling error in the README file")
+    return fake
+
+
+def say(client, redis_conn, github, number, text):
+    post_github(client, "issue_comment", github.comment_event(REPO, number, "alice", text))
+    run_worker(redis_conn)
+
+
+def link_path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_email_double_opt_in_one_mail_per_update_and_unsubscribe(mail_client, redis_conn, store, github,
+                                                                 smtp_port):
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        say(mail_client, redis_conn, github, 1, "/incident API errors")  # records the page
+        answer = mail_client.post("/status/hello/subscribe", data={"email": "ana@example.com", "component": "api"})
+        assert answer.status_code == 202 and "Check your inbox" in answer.get_data(as_text=True)
+        run_worker(redis_conn)
+        [confirmation] = inbox.to("ana@example.com")
+        assert confirmation["From"] == "status@example.com"
+        [confirm] = re.findall(r"https://status\.example\.com/\S+/confirm", confirmation.get_content())
+
+        say(mail_client, redis_conn, github, 2, "/component api\n/status identified bad deploy")
+        assert len(inbox.to("ana@example.com")) == 1  # not confirmed yet: nothing but the confirmation
+
+        assert mail_client.get(link_path(confirm)).status_code == 200
+        say(mail_client, redis_conn, github, 2, "/status monitoring rolled back")
+        say(mail_client, redis_conn, github, 2, "/status resolved all good")
+        run_worker(redis_conn)  # nothing left to send twice
+        updates = inbox.to("ana@example.com")[1:]
+        assert [m["Subject"] for m in updates] == ["[Hello status] API errors: Monitoring",
+                                                   "[Hello status] API errors: Resolved"]
+        body = updates[0].get_content()
+        assert "rolled back" in body and "Public API" in body
+        unsubscribe = updates[0]["List-Unsubscribe"].strip("<>")
+        assert updates[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert unsubscribe in body
+
+        page = mail_client.get(link_path(unsubscribe))
+        assert page.status_code == 200 and "<button" in page.get_data(as_text=True)  # GET only asks
+        assert store.subscribers("hello") != []
+        assert mail_client.post(link_path(unsubscribe)).status_code == 200
+        assert store.subscribers("hello") == []
+        say(mail_client, redis_conn, github, 2, "/status monitoring it came back")
+        assert len(inbox.to("ana@example.com")) == 3
+    finally:
+        controller.stop()
+
+
+def test_component_choice_filters_mail_and_bad_addresses_are_refused(mail_client, redis_conn, store, github,
+                                                                     smtp_port):
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        say(mail_client, redis_conn, github, 1, "/incident API errors")
+        assert mail_client.post("/status/hello/subscribe", data={"email": "not an address"}).status_code == 400
+        store.add_subscriber("hello", "email", "mail-team@example.com", ["mail"], confirmed=True)
+        store.add_subscriber("hello", "email", "everyone@example.com", [], confirmed=True)
+        say(mail_client, redis_conn, github, 2, "/component api\n/status identified bad deploy")
+        assert inbox.to("mail-team@example.com") == []
+        assert len(inbox.to("everyone@example.com")) == 1
+    finally:
+        controller.stop()
+
+
+def test_smtp_down_delays_the_mail_but_loses_nothing(mail_client, redis_conn, store, github, smtp_port,
+                                                     monkeypatch):
+    monkeypatch.setenv("INCIDENT_DESK_RETRY_BASE_SECONDS", "60")
+    say(mail_client, redis_conn, github, 1, "/incident API errors")
+    store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
+    say(mail_client, redis_conn, github, 2, "/status identified bad deploy")  # SMTP is down
+
+    incident = store.get_incident("github", REPO, 2)
+    assert incident.status.value == "identified"  # the status change went through regardless
+    registry = ScheduledJobRegistry(queue=deliveries_queue(redis_conn))
+    assert len(registry.get_job_ids()) >= 1  # the notification waits for its retry
+
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=5)):
+            run_worker(redis_conn)
+        [mail] = inbox.to("ana@example.com")
+        assert "bad deploy" in mail.get_content()
+        run_worker(redis_conn)
+        assert len(inbox.to("ana@example.com")) == 1
+    finally:
+        controller.stop()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    answers: list[int] = []
+    received: list[tuple[dict, bytes]] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        status = self.answers.pop(0) if self.answers else 200
+        if status == 200:
+            self.received.append((dict(self.headers), body))
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    Receiver.answers, Receiver.received = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Receiver
+    server.shutdown()
+
+
+def test_webhook_subscriber_gets_signed_json_retried_after_a_502(client, redis_conn, store, github, receiver,
+                                                                 fake_api):
+    url, hook = receiver
+    fake_api.add_passthru(url)  # only the forges' APIs are faked; the subscriber is a real server
+    say(client, redis_conn, github, 1, "/incident API errors")
+    result = CliRunner().invoke(cli, ["status", "subscribe", "hello", "--webhook", url, "--component", "api"])
+    assert result.exit_code == 0, result.output
+    secret = re.search(r"signing secret .*: ([0-9a-f]{64})", result.output).group(1)
+
+    hook.answers = [502]  # the first try fails; the retry (base delay 0 in tests) goes through
+    say(client, redis_conn, github, 2, "/component api\n/severity major-outage\n/status identified bad deploy")
+    [(headers, body)] = hook.received
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Incident-Desk-Signature"] == expected
+    data = json.loads(body)
+    assert data["incident"]["name"] == "API errors" and data["page"]["status_indicator"] == "critical"
+    assert data["incident"]["incident_updates"][0]["body"] == "bad deploy"
+    assert data["incident"]["incident_updates"][0]["affected_components"] == [
+        {"code": "api", "name": "Public API", "old_status": "operational", "new_status": "major_outage"}]
+
+
+def test_status_cli_refuses_bad_input_with_exit_2(client, redis_conn, store, github, tmp_path):
+    say(client, redis_conn, github, 1, "/incident API errors")
+    for args in (["status", "subscribe", "hello"], ["status", "subscribe", "nope", "--email", "a@b.co"],
+                 ["status", "subscribe", "hello", "--webhook", "ftp://x"],
+                 ["status", "subscribe", "hello", "--email", "a@b.co", "--component", "db"],
+                 ["status", "export", str(tmp_path), "--slug", "nope"]):
+        result = subprocess.run([sys.executable, "-m", "incident_desk.cli", *args], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.startswith("incident-desk: error:") and result.stderr.count("\n") == 1

@@ -1,0 +1,113 @@
+"""The status page's rules, pure: component states, indicator, uptime, the API's shapes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from incidents.config import Component
+from incidents.model import Severity, Status
+from incidents.status_page import (PublicIncident, PublicUpdate, StatusPage, Subscriber, component_states,
+                                   components_json, incident_json, indicator, minutes_ago, status_json, uptime)
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+PAGE = StatusPage("acme", "Acme status", "Europe/Berlin",
+                  (Component("api", "API", "", "Core"), Component("web", "Website", "", "Core"),
+                   Component("mail", "Mail", "", None)), "github", "acme/app", ("acme/infra",))
+
+
+def incident(severity, components=("api",), status=Status.IDENTIFIED, start=NOW - timedelta(hours=1), end=None,
+             updates=()):
+    return PublicIncident("abc", "Trouble", status, severity, components, start, end, start, tuple(updates))
+
+
+def test_the_worst_open_incident_sets_each_component_and_resolved_ones_count_for_nothing():
+    open_ = [incident(Severity.DEGRADED_PERFORMANCE, ("api", "web")), incident(Severity.MAJOR_OUTAGE, ("api",)),
+             incident(Severity.PARTIAL_OUTAGE, ("mail",), status=Status.RESOLVED)]
+    assert component_states(PAGE, open_) == {"api": "major_outage", "web": "degraded_performance",
+                                             "mail": "operational"}
+    assert indicator(open_) == "critical"
+
+
+@pytest.mark.parametrize("severity, expected", [
+    (Severity.MAJOR_OUTAGE, "critical"), (Severity.PARTIAL_OUTAGE, "major"),
+    (Severity.DEGRADED_PERFORMANCE, "minor"), (Severity.OPERATIONAL, "none"), (None, "none")])
+def test_indicator_follows_design(severity, expected):
+    assert indicator([incident(severity)]) == expected
+    assert status_json([incident(severity)])["indicator"] == expected
+
+
+def test_incidents_of_unknown_components_change_nothing_listed():
+    assert component_states(PAGE, [incident(Severity.MAJOR_OUTAGE, ("db",))]) == dict.fromkeys(
+        ("api", "web", "mail"), "operational")
+
+
+def test_page_shows_its_own_and_listed_repositories_on_the_same_platform_only():
+    assert PAGE.shows("github", "acme/app") and PAGE.shows("github", "acme/infra")
+    assert not PAGE.shows("gitlab", "acme/app") and not PAGE.shows("github", "acme/other")
+
+
+def test_components_json_adds_groups_with_their_worst_member():
+    listed = components_json(PAGE, [incident(Severity.PARTIAL_OUTAGE, ("web",))], NOW)
+    by_id = {c["id"]: c for c in listed}
+    assert by_id["group-core"]["group"] is True and by_id["group-core"]["components"] == ["api", "web"]
+    assert by_id["group-core"]["status"] == "partial_outage" and by_id["web"]["group_id"] == "group-core"
+    assert by_id["mail"]["group_id"] is None and [c["position"] for c in listed] == [1, 2, 3, 4]
+
+
+def test_incident_json_lists_updates_newest_first_with_component_transitions():
+    updates = (PublicUpdate(1, Status.IDENTIFIED, "found", NOW - timedelta(minutes=50), Severity.PARTIAL_OUTAGE, ("api",)),
+               PublicUpdate(2, Status.MONITORING, "fixed", NOW - timedelta(minutes=20), Severity.PARTIAL_OUTAGE, ("api",)),
+               PublicUpdate(3, Status.RESOLVED, "done", NOW, Severity.PARTIAL_OUTAGE, ("api",)))
+    data = incident_json(PAGE, incident(Severity.PARTIAL_OUTAGE, status=Status.RESOLVED, end=NOW, updates=updates),
+                         "https://x/incidents/abc.html")
+    assert [u["status"] for u in data["incident_updates"]] == ["resolved", "monitoring", "identified"]
+    assert data["incident_updates"][-1]["affected_components"][0]["new_status"] == "partial_outage"
+    assert data["incident_updates"][0]["affected_components"][0] == {
+        "code": "api", "name": "API", "old_status": "partial_outage", "new_status": "operational"}
+    assert data["monitoring_at"] == "2026-11-23T12:40:00.000+01:00"  # page timezone
+    assert data["impact"] == "major" and data["components"] == [{"id": "api", "name": "API", "page_id": "acme"}]
+
+
+def test_uptime_counts_major_fully_and_partial_at_thirty_percent_in_page_days():
+    day = timedelta(days=1)
+    history = [incident(Severity.MAJOR_OUTAGE, start=NOW - 2 * day, end=NOW - 2 * day + timedelta(hours=6),
+                        status=Status.RESOLVED),
+               incident(Severity.PARTIAL_OUTAGE, start=NOW - 10 * day, end=NOW - 10 * day + timedelta(hours=10),
+                        status=Status.RESOLVED),
+               incident(Severity.MAJOR_OUTAGE, components=("web",), start=NOW - day, end=NOW, status=Status.RESOLVED)]
+    bar, percent = uptime("api", history, NOW, PAGE.zone)
+    assert len(bar) == 90 and bar[-1].day == NOW.date()
+    assert bar[-3].state == "major_outage" and bar[-11].state == "partial_outage"
+    assert {d.state for d in bar[:-11]} == {"operational"}
+    window_minutes = (89 * 24 + 13) * 60  # 89 whole Berlin days and today until 13:00 local
+    assert percent == round(100 * (1 - (6 * 60 + 0.3 * 10 * 60) / window_minutes), 2)
+    assert "major outage 360 min" in bar[-3].label
+
+
+def test_uptime_splits_an_incident_across_midnight_in_the_page_timezone():
+    start = datetime(2026, 11, 20, 22, 30, tzinfo=timezone.utc)  # 23:30 in Berlin
+    history = [incident(Severity.MAJOR_OUTAGE, start=start, end=start + timedelta(hours=1), status=Status.RESOLVED)]
+    bar, _ = uptime("api", history, NOW, PAGE.zone)
+    by_day = {d.day.isoformat(): d.minutes for d in bar if d.minutes}
+    assert by_day == {"2026-11-20": {"major_outage": 30.0}, "2026-11-21": {"major_outage": 30.0}}
+
+
+def test_an_open_incident_counts_until_now():
+    bar, percent = uptime("api", [incident(Severity.MAJOR_OUTAGE, start=NOW - timedelta(minutes=30))], NOW,
+                          PAGE.zone)
+    assert bar[-1].minutes == {"major_outage": 30.0} and percent < 100
+
+
+@pytest.mark.parametrize("minutes, text", [(0, "just now"), (1, "1 minute ago"), (42, "42 minutes ago"),
+                                           (180, "3 hours ago"), (3 * 1440, "3 days ago")])
+def test_minutes_ago(minutes, text):
+    assert minutes_ago(NOW - timedelta(minutes=minutes), NOW) == text
+
+
+def test_subscribers_choose_components_and_incidents_without_any_reach_everyone():
+    chooser = Subscriber(1, "acme", "email", "a@example.com", "t", ("mail",))
+    assert not chooser.wants(incident(Severity.MAJOR_OUTAGE, ("api",)))
+    assert chooser.wants(incident(Severity.MAJOR_OUTAGE, ("api", "mail")))
+    assert chooser.wants(incident(Severity.MAJOR_OUTAGE, ()))
+    assert Subscriber(2, "acme", "email", "b@example.com", "u").wants(incident(Severity.MAJOR_OUTAGE, ("api",)))

@@ -1,0 +1,104 @@
+"""The public status page: its files (pages, API, feed) with ETags, and email subscriptions with double
+opt-in. It reads the store only; the worker keeps the store in step with the incidents."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, request
+
+from webhook_app.status_site import Site
+from worker.notify import send_confirmation
+from worker.queue import deliveries_queue
+
+bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
+MAX_AGE = 30  # seconds; monitors poll summary.json often, and a status page must not lag long
+_EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+
+
+def _site(slug: str) -> Site | None:
+    settings = current_app.config["SETTINGS"]
+    return Site.load(current_app.extensions["store"], slug, settings.public_url,
+                     subscribe=bool(settings.smtp_url))
+
+
+def _not_found() -> Response:
+    return Response("<!doctype html><title>Not found</title><h1>No such status page</h1>", 404,
+                    content_type="text/html; charset=utf-8")
+
+
+@bp.get("/", defaults={"path": ""})
+@bp.get("/<path:path>")
+def page_file(slug: str, path: str):
+    """Any file of the page; answers 304 when the client's ETag still matches."""
+    site = _site(slug)
+    rendered = site.render(path) if site else None
+    if rendered is None:
+        return _not_found()
+    content, content_type = rendered
+    response = Response(content, content_type=content_type)
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    if not path.endswith(".html") and path:
+        response.headers["Access-Control-Allow-Origin"] = "*"  # widgets and monitors on other sites
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _page(site: Site, status: int, heading: str, text: str, root: str = "", **form) -> Response:
+    response = Response(site.message(heading, text, root, **form), status, content_type="text/html; charset=utf-8")
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.post("/subscribe")
+def subscribe(slug: str):
+    """Email subscription, step one: nothing is sent but the confirmation mail until the link is followed."""
+    site = _site(slug)
+    if site is None:
+        return _not_found()
+    if not site.subscribe:
+        return _page(site, 503, "Email updates are not available", "This status page does not send email.")
+    address = (request.form.get("email") or "").strip()
+    if not _EMAIL.match(address) or len(address) > 254:
+        return _page(site, 400, "That address does not look right", "Give an email address like name@example.com.")
+    known = set(site.page.component_ids)
+    components = [c for c in request.form.getlist("component") if c in known]
+    store = current_app.extensions["store"]
+    existing = [s for s in store.subscribers(slug, confirmed_only=False)
+                if s.kind == "email" and s.address.lower() == address.lower()]
+    if not existing or existing[0].confirmed_at is None:  # a confirmed address is left as its owner set it
+        subscriber = store.add_subscriber(slug, "email", address, components)
+        deliveries_queue(current_app.extensions["redis"]).enqueue(
+            send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
+    return _page(site, 202, "Check your inbox",
+                 "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
+
+
+@bp.get("/subscriptions/<token>/confirm")
+def confirm(slug: str, token: str):
+    site = _site(slug)
+    if site is None:
+        return _not_found()
+    subscriber = current_app.extensions["store"].confirm_subscriber(token)
+    if subscriber is None or subscriber.slug != slug:
+        return _page(site, 404, "Link not valid", "This confirmation link is unknown or was unsubscribed.", "../../")
+    return _page(site, 200, "Subscribed", f"{subscriber.address} will receive this page's incident updates.",
+                 "../../")
+
+
+@bp.route("/subscriptions/<token>/unsubscribe", methods=["GET", "POST"])
+def unsubscribe(slug: str, token: str):
+    """GET asks (mail scanners follow links); POST, from the button or RFC 8058's one-click, unsubscribes."""
+    site = _site(slug)
+    if site is None:
+        return _not_found()
+    store = current_app.extensions["store"]
+    subscriber = store.subscriber(token=token)
+    if subscriber is None or subscriber.slug != slug:
+        return _page(site, 404, "Already unsubscribed", "This address receives nothing from this page.", "../../")
+    if request.method == "GET":
+        return _page(site, 200, "Unsubscribe?", f"Stop sending this page's incident updates to {subscriber.address}.",
+                     "../../", form_action="unsubscribe", button="Unsubscribe")
+    store.remove_subscriber(token)
+    return _page(site, 200, "Unsubscribed", f"{subscriber.address} will receive nothing more from this page.",
+                 "../../")

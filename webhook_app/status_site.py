@@ -1,0 +1,193 @@
+"""One status page rendered as files: HTML pages, the v2 JSON API and the Atom feed. The blueprint serves
+these files and `incident-desk status export` writes them, so both show exactly the same thing.
+Links between pages are relative (DESIGN "Status page URLs"); mail and feeds use PUBLIC_URL."""
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
+                                   components_json, incident_json, minutes_ago, page_json, page_updated_at,
+                                   status_json, uptime, utc_now)
+
+TEMPLATES = Path(__file__).parent / "templates"
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
+                   trim_blocks=True, lstrip_blocks=True)
+# Raw HTML stays text and unsafe link schemes are refused (markdown-it's validateLink): the postmortem
+# is people's writing, shown to the public.
+_POSTMORTEM = MarkdownIt("commonmark", {"html": False}).enable("table")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+RECENT_INCIDENTS_API = 50  # what the hosted API's incidents.json lists
+
+STATIC = ("index.html", "history.html", "feed.atom", "api/v2/summary.json", "api/v2/status.json",
+          "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json")
+TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
+         ".atom": "application/atom+xml; charset=utf-8"}
+
+
+@dataclass
+class Site:
+    """A page's files as of `now`, read from the store once per request or export."""
+
+    store: object
+    page: StatusPage
+    changed_at: datetime
+    public_url: str
+    now: datetime = field(default_factory=utc_now)
+    static: bool = False  # exported files: the subscribe form posts to the running app at PUBLIC_URL
+    subscribe: bool = True  # whether mail can be sent at all (SMTP_URL set)
+
+    @classmethod
+    def load(cls, store, slug: str, public_url: str, **kwargs) -> "Site | None":
+        found = store.status_page(slug)
+        return cls(store, found[0], found[1], public_url.rstrip("/"), **kwargs) if found else None
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.public_url}/status/{self.page.slug}/"
+
+    def render(self, path: str) -> tuple[str, str] | None:
+        """The file at `path` (relative to the page) and its content type; None when there is none."""
+        path = path or "index.html"
+        if path in STATIC:
+            content = getattr(self, "_" + re.sub(r"\W", "_", path.rsplit(".", 1)[0]))()
+        else:
+            match = re.fullmatch(r"incidents/([0-9a-f]{1,32})\.html", path)
+            content = self._incident(match.group(1)) if match else None
+        if content is None:
+            return None
+        return content, TYPES[Path(path).suffix]
+
+    def files(self):
+        """Every file of the page: the fixed ones, then one page per incident of the history."""
+        for path in STATIC:
+            yield path, self.render(path)[0]
+        for incident in self._history_incidents():
+            yield f"incidents/{incident.id}.html", self._incident(incident.id)
+
+    # --- data ---------------------------------------------------------------------------
+
+    def _active(self):
+        if not hasattr(self, "_active_cache"):
+            self._active_cache = self.store.public_incidents(self.page, active_only=True)
+        return self._active_cache
+
+    def _history_incidents(self):
+        if not hasattr(self, "_history_cache"):
+            self._history_cache = self.store.public_incidents(self.page,
+                                                              since=self.now - timedelta(days=HISTORY_DAYS))
+        return self._history_cache
+
+    def _updated_at(self) -> datetime:
+        return page_updated_at(self.changed_at, self._active())
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def _shortlink(self, incident) -> str:
+        return f"{self.base_url}incidents/{incident.id}.html"
+
+    def _page_json(self):
+        return page_json(self.page, self.base_url, self._updated_at())
+
+    def _api_v2_summary(self) -> str:
+        active = self._active()
+        return _json({"page": self._page_json(),
+                      "components": components_json(self.page, active, self._updated_at()),
+                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in active],
+                      "scheduled_maintenances": [], "status": status_json(active)})
+
+    def _api_v2_status(self) -> str:
+        return _json({"page": self._page_json(), "status": status_json(self._active())})
+
+    def _api_v2_components(self) -> str:
+        return _json({"page": self._page_json(),
+                      "components": components_json(self.page, self._active(), self._updated_at())})
+
+    def _api_v2_incidents(self) -> str:
+        recent = self.store.public_incidents(self.page, limit=RECENT_INCIDENTS_API)
+        return _json({"page": self._page_json(),
+                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in recent]})
+
+    def _api_v2_incidents_unresolved(self) -> str:
+        return _json({"page": self._page_json(),
+                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in self._active()]})
+
+    # --- HTML and feed ------------------------------------------------------------------
+
+    def _context(self, root: str = "", **extra) -> dict:
+        zone = self.page.zone
+        subscribe_url = None
+        if self.subscribe:
+            subscribe_url = f"{self.base_url}subscribe" if self.static else f"{root}subscribe"
+        return dict(page=self.page, root=root, now=self.now, history_days=HISTORY_DAYS,
+                    subscribe_url=subscribe_url,
+                    when=lambda moment: moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z") if moment else "",
+                    ago=lambda moment: minutes_ago(moment, self.now), state_title=STATE_TITLE.get, **extra)
+
+    def _template(self, name: str, **context) -> str:
+        names = {c.id: c.name for c in self.page.components}
+        return _ENV.get_template(f"status/{name}").render(
+            component_names=lambda ids: ", ".join(names.get(i, i) for i in ids), **context)
+
+    def _index(self) -> str:
+        active, history = self._active(), self._history_incidents()
+        states = component_states(self.page, active)
+        rows, group = [], object()
+        for component in self.page.components:
+            if component.group != group and component.group:
+                rows.append({"group": component.group})
+            group = component.group
+            bar, percent = uptime(component.id, history, self.now, self.page.zone)
+            rows.append({"component": component, "state": states[component.id], "bar": bar, "percent": percent})
+        status = status_json(active)
+        recent = [i for i in history if not i.active][:5]
+        return self._template("overview.html", **self._context(
+            active=active, rows=rows, status={**status, "description": DESCRIPTION[status["indicator"]]},
+            recent=recent))
+
+    def _history(self) -> str:
+        zone = self.page.zone
+        months: OrderedDict[str, list] = OrderedDict()
+        # Dates, not datetimes: the window's first day may be on summer time and today on winter time.
+        first = (self.now - timedelta(days=HISTORY_DAYS)).astimezone(zone).date().replace(day=1)
+        cursor = self.now.astimezone(zone).date().replace(day=1)
+        while cursor >= first:  # every month of the window, newest first, even empty ones
+            months[f"{cursor:%B %Y}"] = []
+            cursor = (cursor - timedelta(days=1)).replace(day=1)
+        for incident in self._history_incidents():
+            key = f"{incident.started_at.astimezone(zone):%B %Y}"
+            months.setdefault(key, []).append(incident)
+        return self._template("history.html", **self._context(months=list(months.items())))
+
+    def _incident(self, public_id: str) -> str | None:
+        found = self.store.public_incidents(self.page, public_id=public_id)
+        if not found:
+            return None
+        incident = found[0]
+        postmortem = Markup(_POSTMORTEM.render(_HTML_COMMENT.sub("", incident.postmortem))) \
+            if incident.postmortem else None
+        return self._template("incident.html", **self._context("../", incident=incident, postmortem=postmortem))
+
+    def _feed(self) -> str:
+        incidents = self._history_incidents()
+        updated = max([self.changed_at, *(i.updated_at for i in incidents)])
+        return self._template("feed.atom.xml", **self._context(base_url=self.base_url, incidents=incidents,
+                                                               updated_at=updated))
+
+    def message(self, heading: str, text: str, root: str = "", form_action: str | None = None,
+                button: str = "") -> str:
+        """A small page for the subscription steps."""
+        return self._template("message.html", **self._context(root, heading=heading, text=text,
+                                                              form_action=form_action, button=button))
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

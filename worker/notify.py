@@ -1,0 +1,243 @@
+"""Telling subscribers: each published update fans out into one job per subscriber (email through SMTP,
+or a signed JSON POST), retried with backoff. These jobs run after the status change is saved, so a
+mail server or webhook that is down delays a notification but never blocks or loses anything."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import socket
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+
+from incident_desk.logs import log_event
+from incident_desk.settings import Settings
+from incidents.status_page import incident_json, page_json, status_json
+from worker.queue import connection, deliveries_queue
+
+log = logging.getLogger("incident_desk.notify")
+MAX_RETRY_DELAY = 3600.0  # hourly at most, for as long as the attempts last (about 10 hours by default)
+WEBHOOK_TIMEOUT = 10
+SIGNATURE_HEADER = "X-Incident-Desk-Signature"
+USER_AGENT = "Incident-Desk-Status-Page"
+
+
+class TransientNotifyError(Exception):
+    """Worth trying again later: the server is down, busy or timed out."""
+
+
+class PermanentNotifyError(Exception):
+    """Trying again will not help: the address or endpoint refuses it."""
+
+
+def announce(conn, update_id: int) -> None:
+    """Queue the fan-out of one public update (once, whatever re-runs the status change)."""
+    deliveries_queue(conn).enqueue(notify_subscribers, update_id, job_id=f"announce-{update_id}")
+
+
+def notify_subscribers(update_id: int) -> str:
+    """One job per confirmed subscriber of every page that shows the incident and wants its components."""
+    settings, store = _runtime()
+    found = store.update_context(update_id)
+    if found is None:
+        return "not public"
+    incident, public, _update = found
+    queue = deliveries_queue(connection(settings.redis_url))
+    queued = 0
+    for page in store.pages_showing(incident.platform, incident.repository):
+        for subscriber in store.subscribers(page.slug):
+            if subscriber.wants(public):
+                queue.enqueue(send_notification, update_id, subscriber.id, page.slug,
+                              job_id=f"notify-{update_id}-{subscriber.id}")
+                queued += 1
+    return f"{queued} notification(s) queued"
+
+
+def send_notification(update_id: int, subscriber_id: int, slug: str, attempt: int = 1) -> str:
+    """Send one update to one subscriber, unless that was done already."""
+    settings, store = _runtime()
+    found, subscriber, page = store.update_context(update_id), store.subscriber(id=subscriber_id), \
+        store.status_page(slug)
+    if found is None or subscriber is None or page is None:
+        return "nothing to send"
+    if not store.notification_attempt(update_id, subscriber_id):
+        return "already sent"
+    incident, public, update = found
+    page = page[0]
+    try:
+        if subscriber.kind == "email":
+            _send_mail(settings, update_email(settings, page, public, update, subscriber))
+        else:
+            _post_webhook(subscriber, webhook_body(settings, page, public, store))
+    except PermanentNotifyError as exc:
+        store.notification_done(update_id, subscriber_id, str(exc))
+        log_event(log, update_id=update_id, subscriber_id=subscriber_id, outcome="refused", reason=str(exc))
+        return "refused"
+    except TransientNotifyError as exc:
+        store.notification_done(update_id, subscriber_id, str(exc))
+        _retry(settings, send_notification, (update_id, subscriber_id, slug), attempt, exc)
+        return "retry scheduled"
+    store.notification_done(update_id, subscriber_id)
+    log_event(log, update_id=update_id, subscriber_id=subscriber_id, kind=subscriber.kind, outcome="sent")
+    return "sent"
+
+
+def send_confirmation(subscriber_id: int, attempt: int = 1) -> str:
+    """The double opt-in mail: nothing is sent to an address until its owner follows this link."""
+    settings, store = _runtime()
+    subscriber = store.subscriber(id=subscriber_id)
+    found = store.status_page(subscriber.slug) if subscriber else None
+    if subscriber is None or found is None or subscriber.confirmed_at is not None:
+        return "nothing to send"
+    page = found[0]
+    message = _message(settings, subscriber.address, f"[{page.title}] Confirm your subscription")
+    message.set_content(CONFIRM_TEXT.format(title=page.title, confirm=_link(settings, page.slug, subscriber.token,
+                                                                            "confirm")))
+    try:
+        _send_mail(settings, message)
+    except TransientNotifyError as exc:
+        _retry(settings, send_confirmation, (subscriber_id,), attempt, exc)
+        return "retry scheduled"
+    except PermanentNotifyError:
+        return "refused"
+    return "sent"
+
+
+CONFIRM_TEXT = """Someone, hopefully you, asked to receive the incident updates of {title}.
+
+Confirm the subscription: {confirm}
+
+If it was not you, ignore this mail: nothing will be sent.
+"""
+UPDATE_TEXT = """{name}
+
+{status} - {message}
+{workaround}
+Affected: {components}
+Posted {at}
+
+Details: {incident_url}
+
+--
+You receive this because you subscribed to {title}.
+Unsubscribe: {unsubscribe}
+"""
+
+
+def update_email(settings: Settings, page, public, update, subscriber) -> EmailMessage:
+    from handlers.publication import local_time
+
+    names = {c.id: c.name for c in page.components}
+    unsubscribe = _link(settings, page.slug, subscriber.token, "unsubscribe")
+    message = _message(settings, subscriber.address,
+                       f"[{page.title}] {public.name}: {update.status.value.capitalize()}")
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    message.set_content(UPDATE_TEXT.format(
+        name=public.name, status=update.status.value.capitalize(), message=update.message,
+        workaround=f"\nWorkaround: {public.workaround}\n" if public.workaround else "",
+        components=", ".join(names.get(c, c) for c in public.components) or "not stated",
+        at=local_time(update.at, page), title=page.title, unsubscribe=unsubscribe,
+        incident_url=f"{settings.public_url}/status/{page.slug}/incidents/{public.id}.html"))
+    return message
+
+
+def webhook_body(settings: Settings, page, public, store) -> bytes:
+    """The update as JSON, in the API's incident shape, with the page's status now."""
+    base = f"{settings.public_url}/status/{page.slug}/"
+    active = store.public_incidents(page, active_only=True)
+    body = {"meta": {"documentation": base, "generated_at": public.updated_at.isoformat()},
+            "page": {**page_json(page, base, public.updated_at),
+                     "status_indicator": status_json(active)["indicator"],
+                     "status_description": status_json(active)["description"]},
+            "incident": incident_json(page, public, f"{base}incidents/{public.id}.html")}
+    return json.dumps(body, sort_keys=True).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _post_webhook(subscriber, body: bytes) -> None:
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               SIGNATURE_HEADER: signature(subscriber.secret or "", body)}
+    try:
+        response = requests.post(subscriber.address, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT,
+                                 allow_redirects=False)
+    except requests.RequestException as exc:
+        raise TransientNotifyError(f"webhook unreachable: {exc.__class__.__name__}") from exc
+    if response.status_code in (408, 425, 429) or response.status_code >= 500:
+        raise TransientNotifyError(f"webhook answered {response.status_code}")
+    if response.status_code >= 300:
+        raise PermanentNotifyError(f"webhook answered {response.status_code}")
+
+
+def _send_mail(settings: Settings, message: EmailMessage) -> None:
+    if not settings.smtp_url:
+        raise PermanentNotifyError("no SMTP_URL is set, so no mail can be sent")
+    url = urlsplit(settings.smtp_url)
+    secure = url.scheme == "smtps"
+    port = url.port or (465 if secure else 25)
+    try:
+        client = (smtplib.SMTP_SSL if secure else smtplib.SMTP)(url.hostname or "localhost", port, timeout=30)
+        with client:
+            client.ehlo()
+            if not secure and client.has_extn("starttls"):
+                client.starttls()
+                client.ehlo()
+            if url.username:
+                client.login(unquote(url.username), unquote(url.password or ""))
+            client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentNotifyError(f"the mail server refused the address: {exc.recipients}") from exc
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentNotifyError(f"the mail server refused: {exc.smtp_code}") from exc
+        raise TransientNotifyError(f"the mail server answered {exc.smtp_code}") from exc
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        raise TransientNotifyError(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _message(settings: Settings, to: str, subject: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = mail_from(settings)
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=urlsplit(settings.public_url).hostname or "localhost")
+    return message
+
+
+def mail_from(settings: Settings) -> str:
+    """`SMTP_URL`'s `?from=` address, else status@ the public host."""
+    query = parse_qs(urlsplit(settings.smtp_url or "").query)
+    if query.get("from"):
+        return query["from"][0]
+    return formataddr(("Status page", f"status@{urlsplit(settings.public_url).hostname or 'localhost'}"))
+
+
+def _link(settings: Settings, slug: str, token: str, action: str) -> str:
+    return f"{settings.public_url}/status/{slug}/subscriptions/{token}/{action}"
+
+
+def _retry(settings: Settings, function, args: tuple, attempt: int, exc: Exception) -> None:
+    from worker.jobs import retry_delay, retry_later
+
+    if attempt >= settings.notify_max_attempts:
+        log_event(log, outcome="failed", attempt=attempt, reason=str(exc))
+        raise exc  # RQ's failed registry keeps it, with the reason, to be requeued by hand
+    delay = min(retry_delay(attempt, None, settings.retry_base_seconds), MAX_RETRY_DELAY)
+    retry_later(connection(settings.redis_url), function, args, attempt, delay)
+    log_event(log, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc))
+
+
+def _runtime():
+    from worker.jobs import store_for
+
+    settings = Settings.from_env()
+    return settings, store_for(settings.database_url)
+
