@@ -206,24 +206,50 @@ def test_a_failed_enqueue_leaves_nothing_so_the_redelivery_is_accepted(app, redi
     def fail(*args, **kwargs):
         raise ConnectionError("redis went away mid-request")
 
-    monkeypatch.setattr(queue, "enqueue_call", fail)
+    monkeypatch.setattr(redis_conn, "evalsha", fail)
     with pytest.raises(ConnectionError):
         accept(redis_conn, "github", "1", "crash-1", "issues", body, None, queue)
-    assert redis_conn.keys("incident-desk:delivery:*") == []
+    assert redis_conn.keys("incident-desk:delivery:*") == [] and queued(redis_conn) == []
     monkeypatch.undo()
     assert accept(redis_conn, "github", "1", "crash-1", "issues", body, None, queue) == "queued"
     assert len(queued(redis_conn)) == 1
 
 
-def test_a_claim_never_confirmed_lapses_within_a_minute(app, redis_conn, monkeypatch):
-    """A process killed between claim and commit leaves only a short claim, never a 72-hour key."""
-    from webhook_app.deliveries import CLAIM_SECONDS, accept, delivery_key
+def test_a_write_failing_inside_redis_leaves_the_delivery_unclaimed(app, redis_conn):
+    """The 72-hour key is written last: whatever fails before it, the forge's redelivery is accepted."""
+    import pytest
+    import redis
+
+    from webhook_app.deliveries import accept, delivery_key
 
     queue = app.extensions["queue"]
-    monkeypatch.setattr(redis_conn, "pipeline", lambda **kwargs: (_ for _ in ()).throw(SystemExit))
+    redis_conn.set(queue.key, "not a list")  # the queue push fails inside the script
+    with pytest.raises(redis.ResponseError):
+        accept(redis_conn, "github", "1", "broken-1", "issues", "{}", None, queue)
+    assert redis_conn.exists(delivery_key("github", "1", "broken-1")) == 0
+    redis_conn.delete(queue.key)  # the job hash written before the failure is written again below
+    assert accept(redis_conn, "github", "1", "broken-1", "issues", "{}", None, queue) == "queued"
+    assert len(queued(redis_conn)) == 1
+
+
+def test_a_process_killed_after_queueing_never_makes_a_second_job(app, redis_conn, monkeypatch):
+    """The check, the job, the 72-hour key and the count are one step: a web process that dies after it
+    (its answer never reaching the forge) leaves all of them, so the redelivery is a duplicate."""
+    from webhook_app.deliveries import accept, delivery_key
+
+    queue = app.extensions["queue"]
+    real = redis_conn.evalsha
+
+    def run_then_die(*args):
+        real(*args)
+        raise SystemExit  # stands for the process dying: no cleanup runs
+
+    monkeypatch.setattr(redis_conn, "evalsha", run_then_die)
     try:
         accept(redis_conn, "github", "1", "killed-1", "issues", "{}", None, queue)
     except SystemExit:
-        pass  # stands for the process dying: no cleanup runs
-    assert 0 < redis_conn.ttl(delivery_key("github", "1", "killed-1")) <= CLAIM_SECONDS
-    assert queued(redis_conn) == []
+        pass
+    monkeypatch.undo()
+    assert redis_conn.get(delivery_key("github", "1", "killed-1")) == b"queued"
+    assert accept(redis_conn, "github", "1", "killed-1", "issues", "{}", None, queue) == "duplicate"
+    assert len(queued(redis_conn)) == 1

@@ -11,8 +11,13 @@ DELIVERIES_KEY = f"{KEY_PREFIX}:metrics:deliveries"
 JOBS_KEY = f"{KEY_PREFIX}:metrics:jobs"
 
 
+def delivery_field(platform: str, event: str, outcome: str) -> str:
+    """The counter's field in DELIVERIES_KEY (webhook_app.deliveries also counts there, in its script)."""
+    return f"{platform}|{event}|{outcome}"
+
+
 def count_delivery(conn, platform: str, event: str, outcome: str) -> None:
-    conn.hincrby(DELIVERIES_KEY, f"{platform}|{event}|{outcome}", 1)
+    conn.hincrby(DELIVERIES_KEY, delivery_field(platform, event, outcome), 1)
 
 
 class RedisCollector:

@@ -13,6 +13,7 @@ from incident_desk.logs import log_event
 from webhook_app import metrics
 from webhook_app.deliveries import accept
 from webhook_app.signatures import github_signature_valid, gitlab_token_valid
+from worker.queue import pinned
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger("incident_desk.webhooks")
@@ -45,8 +46,8 @@ def _receive(platform: str, event: str, delivery_id: str, scope_of, installation
         return _answer(200, platform, event, delivery_id, "pong", started)
     if not is_handled(platform, event):
         return _answer(202, platform, event, delivery_id, "ignored", started)
-    outcome = accept(current_app.extensions["redis"], platform, scope_of(payload), delivery_id, event, text,
-                     installation_of(payload), current_app.extensions["queue"])
+    outcome = accept(pinned(current_app.extensions["redis"]), platform, scope_of(payload), delivery_id, event,
+                     text, installation_of(payload), current_app.extensions["queue"])
     return _answer(202, platform, event, delivery_id, outcome, started, counted=True)
 
 
