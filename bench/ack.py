@@ -409,8 +409,9 @@ def report(args, rounds: list[tuple[dict, dict]], queued: int) -> int:
 
     ratio_ok = ratio >= 0.5
     p99_ok = ack_p99_ms < 50
-    print(f"{what}throughput ratio ack/bare: {ratio:.2f}  (target >= 0.50: {'met' if ratio_ok else 'NOT met'})")
-    print(f"{what}ack p99 at {args.rate:.0f}/s: {ack_p99_ms:.2f} ms  (target < 50 ms: {'met' if p99_ok else 'NOT met'})")
+    print(f"{what}throughput ratio ack/bare: {ratio:.3f}  (target >= 0.50: {'met' if ratio_ok else 'NOT met'})")
+    print(f"{what}ack p99 at {args.rate:.0f}/s: {ack_p99_ms:.2f} ms"
+          f"  (target < 50 ms: {'met' if p99_ok else 'NOT met'})")
 
     # Every ack answer must be 202 "queued", and the queue must hold exactly that many jobs.
     answers: dict[tuple[int, str], int] = {}

@@ -78,6 +78,7 @@ def test_a_real_worker_runs_the_job(client, redis_conn):
     assert job.get_status() is JobStatus.FINISHED
     assert job.return_value() == "ignored"
     assert redis_conn.hget(JOBS_KEY, "github|issues|ignored") == b"1"
+    zlib.decompress(redis_conn.hget(job.key, "data"))  # RQ compressed the data when it saved the finished job
 
 
 def test_constant_fields_reach_redis_byte_for_byte(redis_conn):

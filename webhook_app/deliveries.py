@@ -1,15 +1,19 @@
 """Accepting a delivery: check its id and queue its job in one atomic step (one Lua script in Redis).
 
-The script writes the RQ job exactly as `Queue.enqueue_call` would (the job hash, its id pushed on the
-queue list, the queue in RQ's set of queues), plus the 72-hour delivery key and the delivery counter.
-Redis runs a script alone, so two copies arriving together still make one job, and a web process that
-dies before or after the script leaves nothing or everything: the forge's redelivery is then either
-queued or a duplicate of a job that exists. tests/test_fast_enqueue.py checks the job against RQ's own.
+The script writes the RQ job as `Queue.enqueue_call` would (the job hash, its id pushed on the queue
+list, the queue in RQ's set of queues), plus the 72-hour delivery key and the delivery counter, in one
+round trip; RQ's own enqueue (job object, zlib, a MULTI/EXEC after a separate SET NX) was most of the
+ack path's cost. Redis runs a script alone, so two copies arriving together still make one job, and a
+web process that dies before or after the script leaves nothing or everything: the forge's redelivery
+is then queued, or is a duplicate of a job that exists. tests/test_fast_enqueue.py holds the job to
+RQ's own, field by field.
 
-The hash fields that are the same for every delivery come from RQ itself (`Job.to_dict` of a job
-made with `Queue.create_job`, once per queue); per delivery only the data, times and description
-are filled in. `data` is the JSON job tuple left uncompressed: RQ's `Job.restore` reads data that is
-not zlib as it is, and the worker compresses it when it saves the job after running it.
+The hash fields that are the same for every delivery come from RQ (`Job.to_dict` of a job made by
+`Queue.create_job`, once per queue) and are written into the script's text; each call sends only the
+job's data, times and description. The data is the JSON job tuple, not zlib-compressed as RQ does it:
+RQ's `Job.restore` reads uncompressed data as it is, and the worker compresses it when it saves the job
+after running it. Compressing a 14 KB payload took longer than the Redis round trip; the price is
+memory: a job waiting in the queue holds its payload at full size (about 15 KB instead of 2 KB).
 """
 from __future__ import annotations
 
