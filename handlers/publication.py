@@ -4,7 +4,6 @@ and every update is announced to the subscribers. Confidential incidents never a
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from incidents.document import parse_document
 from incidents.model import Incident, Status
@@ -140,9 +139,8 @@ def _check_publishable(store, incident: Incident, config_path: str) -> None:
 
 def _publish(store, incident: Incident, at: datetime | None = None):
     known = store.publication(incident)
-    return store.set_publication(incident, published=True, name=incident.title,
-                                 published_at=(known.published_at if known and known.published_at else None)
-                                 or at or datetime.now(timezone.utc))
+    first_time = (known.published_at if known else None) or at or datetime.now(timezone.utc)
+    return store.set_publication(incident, published=True, name=incident.title, published_at=first_time)
 
 
 PUBLIC_DUE = ("The public status page is due an update too (last one {ago}): {url} - "
@@ -160,7 +158,3 @@ def public_reminder(store, incident: Incident, public_base: str, prefix: str, no
         return None
     url = f"{public_base.rstrip('/')}/status/{pages[0].slug}/incidents/{public.id}.html"
     return PUBLIC_DUE.format(ago=minutes_ago(public.updated_at, now), url=url, prefix=prefix)
-
-
-def local_time(moment: datetime, page: StatusPage) -> str:
-    return moment.astimezone(ZoneInfo(page.timezone)).strftime("%Y-%m-%d %H:%M %Z")

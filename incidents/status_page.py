@@ -281,6 +281,11 @@ def minutes_ago(moment: datetime, now: datetime) -> str:
     return f"{minutes // 1440} days ago"
 
 
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as the page shows it: `Nov 23, 2026 13:53 CET`."""
+    return moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z")
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 

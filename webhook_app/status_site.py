@@ -7,6 +7,7 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
-                                   components_json, incident_json, minutes_ago, page_json, page_updated_at,
-                                   status_json, uptime, utc_now)
+                                   components_json, incident_json, local_time, minutes_ago, page_json,
+                                   page_updated_at, status_json, uptime, utc_now)
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
@@ -70,24 +71,21 @@ class Site:
         """Every file of the page: the fixed ones, then one page per incident of the history."""
         for path in STATIC:
             yield path, self.render(path)[0]
-        for incident in self._history_incidents():
+        for incident in self._history_list:
             yield f"incidents/{incident.id}.html", self._incident(incident.id)
 
     # --- data ---------------------------------------------------------------------------
 
-    def _active(self):
-        if not hasattr(self, "_active_cache"):
-            self._active_cache = self.store.public_incidents(self.page, active_only=True)
-        return self._active_cache
+    @cached_property
+    def _active_list(self):
+        return self.store.public_incidents(self.page, active_only=True)
 
-    def _history_incidents(self):
-        if not hasattr(self, "_history_cache"):
-            self._history_cache = self.store.public_incidents(self.page,
-                                                              since=self.now - timedelta(days=HISTORY_DAYS))
-        return self._history_cache
+    @cached_property
+    def _history_list(self):
+        return self.store.public_incidents(self.page, since=self.now - timedelta(days=HISTORY_DAYS))
 
     def _updated_at(self) -> datetime:
-        return page_updated_at(self.changed_at, self._active())
+        return page_updated_at(self.changed_at, self._active_list)
 
     # --- JSON ---------------------------------------------------------------------------
 
@@ -98,18 +96,18 @@ class Site:
         return page_json(self.page, self.base_url, self._updated_at())
 
     def _api_v2_summary(self) -> str:
-        active = self._active()
+        active = self._active_list
         return _json({"page": self._page_json(),
                       "components": components_json(self.page, active, self._updated_at()),
                       "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in active],
                       "scheduled_maintenances": [], "status": status_json(active)})
 
     def _api_v2_status(self) -> str:
-        return _json({"page": self._page_json(), "status": status_json(self._active())})
+        return _json({"page": self._page_json(), "status": status_json(self._active_list)})
 
     def _api_v2_components(self) -> str:
         return _json({"page": self._page_json(),
-                      "components": components_json(self.page, self._active(), self._updated_at())})
+                      "components": components_json(self.page, self._active_list, self._updated_at())})
 
     def _api_v2_incidents(self) -> str:
         recent = self.store.public_incidents(self.page, limit=RECENT_INCIDENTS_API)
@@ -118,7 +116,7 @@ class Site:
 
     def _api_v2_incidents_unresolved(self) -> str:
         return _json({"page": self._page_json(),
-                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in self._active()]})
+                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in self._active_list]})
 
     # --- HTML and feed ------------------------------------------------------------------
 
@@ -129,7 +127,7 @@ class Site:
             subscribe_url = f"{self.base_url}subscribe" if self.static else f"{root}subscribe"
         return dict(page=self.page, root=root, now=self.now, history_days=HISTORY_DAYS,
                     subscribe_url=subscribe_url,
-                    when=lambda moment: moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z") if moment else "",
+                    when=lambda moment: local_time(moment, zone) if moment else "",
                     ago=lambda moment: minutes_ago(moment, self.now), state_title=STATE_TITLE.get, **extra)
 
     def _template(self, name: str, **context) -> str:
@@ -138,7 +136,7 @@ class Site:
             component_names=lambda ids: ", ".join(names.get(i, i) for i in ids), **context)
 
     def _index(self) -> str:
-        active, history = self._active(), self._history_incidents()
+        active, history = self._active_list, self._history_list
         states = component_states(self.page, active)
         rows, group = [], object()
         for component in self.page.components:
@@ -162,7 +160,7 @@ class Site:
         while cursor >= first:  # every month of the window, newest first, even empty ones
             months[f"{cursor:%B %Y}"] = []
             cursor = (cursor - timedelta(days=1)).replace(day=1)
-        for incident in self._history_incidents():
+        for incident in self._history_list:
             key = f"{incident.started_at.astimezone(zone):%B %Y}"
             months.setdefault(key, []).append(incident)
         return self._template("history.html", **self._context(months=list(months.items())))
@@ -177,7 +175,7 @@ class Site:
         return self._template("incident.html", **self._context("../", incident=incident, postmortem=postmortem))
 
     def _feed(self) -> str:
-        incidents = self._history_incidents()
+        incidents = self._history_list
         updated = max([self.changed_at, *(i.updated_at for i in incidents)])
         return self._template("feed.atom.xml", **self._context(base_url=self.base_url, incidents=incidents,
                                                                updated_at=updated))

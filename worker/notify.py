@@ -17,7 +17,7 @@ import requests
 
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
-from incidents.status_page import incident_json, page_json, status_json
+from incidents.status_page import incident_json, local_time, page_json, status_json
 from worker.queue import connection, deliveries_queue
 
 log = logging.getLogger("incident_desk.notify")
@@ -130,8 +130,6 @@ Unsubscribe: {unsubscribe}
 
 
 def update_email(settings: Settings, page, public, update, subscriber) -> EmailMessage:
-    from handlers.publication import local_time
-
     names = {c.id: c.name for c in page.components}
     unsubscribe = _link(settings, page.slug, subscriber.token, "unsubscribe")
     message = _message(settings, subscriber.address,
@@ -142,7 +140,7 @@ def update_email(settings: Settings, page, public, update, subscriber) -> EmailM
         name=public.name, status=update.status.value.capitalize(), message=update.message,
         workaround=f"\nWorkaround: {public.workaround}\n" if public.workaround else "",
         components=", ".join(names.get(c, c) for c in public.components) or "not stated",
-        at=local_time(update.at, page), title=page.title, unsubscribe=unsubscribe,
+        at=local_time(update.at, page.zone), title=page.title, unsubscribe=unsubscribe,
         incident_url=f"{settings.public_url}/status/{page.slug}/incidents/{public.id}.html"))
     return message
 
