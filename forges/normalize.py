@@ -5,6 +5,8 @@ worker calls `normalize` to turn the payload into Events.
 """
 from __future__ import annotations
 
+import re
+
 from marshmallow import ValidationError
 
 from forges import schemas
@@ -46,11 +48,28 @@ def normalize(platform: str, event_name: str, payload: dict, delivery_id: str = 
     if schema_class is None:
         return []
     try:
-        loaded = schema_class().load(payload)
+        loaded = schema_class().load(valid_text(payload))
     except ValidationError as exc:
         raise PayloadError(f"{platform} {event_name}: {exc.messages}") from exc
     events = loaded if isinstance(loaded, list) else [loaded]
     return [_with_delivery(e, delivery_id) for e in events]
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value):
+    """The payload with each lone surrogate replaced by U+FFFD.
+
+    JSON may escape half an emoji ("\\ud83d", from text a forge cut short); Python reads it into a str
+    that cannot be encoded as UTF-8, so it could be neither stored nor sent back to the forge."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {key: valid_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [valid_text(item) for item in value]
+    return value
 
 
 def _with_delivery(event: Event, delivery_id: str) -> Event:

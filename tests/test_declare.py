@@ -48,13 +48,13 @@ def calls(api, method=None):
     return [c for c in api.calls if method is None or c.request.method == method]
 
 
-def declare_on_github(client, redis_conn, api) -> str:
+def declare_on_github(client, redis_conn, api, payload: dict | None = None) -> str:
     """The incident label on a new issue, with every call the bot makes expected; returns the summary."""
     github_repo_config(api)
     api.post(f"{GH_ISSUE}/labels", json=[INCIDENT_LABEL])
     api.get(f"{GH_ISSUE}/comments", json=[])
     api.post(f"{GH_ISSUE}/comments", json=github_comment_json(500, "x"), status=201)
-    payload = github_issue()
+    payload = payload or github_issue()
     expect_github_issue_edits(api, payload)
     assert post_github(client, "issues", payload).status_code == 202
     assert run_worker(redis_conn)

@@ -21,9 +21,9 @@ def test_signed_github_delivery_is_queued_with_a_job_id_from_the_delivery_id(cli
     assert response.json == {"outcome": "queued", "delivery_id": "d-1"}
     [job] = queued(redis_conn)
     assert job.id == "github-186853002-d-1"  # repository id scopes repository webhooks
-    platform, delivery_id, event, body, installation = job.args
+    platform, delivery_id, event, payload, installation = job.args
     assert (platform, delivery_id, event, installation) == ("github", "d-1", "issues", None)
-    assert json.loads(body)["issue"]["number"] == 1
+    assert payload == load_fixture("github", "issues__opened")
     assert job.serializer is JSONSerializer  # primitives as JSON, never pickle
 
 
@@ -201,7 +201,7 @@ def test_a_failed_enqueue_leaves_nothing_so_the_redelivery_is_accepted(app, redi
     from webhook_app.deliveries import accept
 
     queue = app.extensions["queue"]
-    body = json.dumps(load_fixture("github", "issues__opened"))
+    body = json.dumps(load_fixture("github", "issues__opened")).encode()
 
     def fail(*args, **kwargs):
         raise ConnectionError("redis went away mid-request")
@@ -225,10 +225,10 @@ def test_a_write_failing_inside_redis_leaves_the_delivery_unclaimed(app, redis_c
     queue = app.extensions["queue"]
     redis_conn.set(queue.key, "not a list")  # the queue push fails inside the script
     with pytest.raises(redis.ResponseError):
-        accept(redis_conn, "github", "1", "broken-1", "issues", "{}", None, queue)
+        accept(redis_conn, "github", "1", "broken-1", "issues", b"{}", None, queue)
     assert redis_conn.exists(delivery_key("github", "1", "broken-1")) == 0
     redis_conn.delete(queue.key)  # the job hash written before the failure is written again below
-    assert accept(redis_conn, "github", "1", "broken-1", "issues", "{}", None, queue) == "queued"
+    assert accept(redis_conn, "github", "1", "broken-1", "issues", b"{}", None, queue) == "queued"
     assert len(queued(redis_conn)) == 1
 
 
@@ -246,10 +246,10 @@ def test_a_process_killed_after_queueing_never_makes_a_second_job(app, redis_con
 
     monkeypatch.setattr(redis_conn, "evalsha", run_then_die)
     try:
-        accept(redis_conn, "github", "1", "killed-1", "issues", "{}", None, queue)
+        accept(redis_conn, "github", "1", "killed-1", "issues", b"{}", None, queue)
     except SystemExit:
         pass
     monkeypatch.undo()
     assert redis_conn.get(delivery_key("github", "1", "killed-1")) == b"queued"
-    assert accept(redis_conn, "github", "1", "killed-1", "issues", "{}", None, queue) == "duplicate"
+    assert accept(redis_conn, "github", "1", "killed-1", "issues", b"{}", None, queue) == "duplicate"
     assert len(queued(redis_conn)) == 1

@@ -5,7 +5,8 @@ import json
 import logging
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+import orjson
+from flask import Blueprint, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from forges.normalize import is_handled
@@ -20,26 +21,31 @@ log = logging.getLogger("incident_desk.webhooks")
 
 
 def _answer(status: int, platform: str, event: str, delivery_id: str, outcome: str, started: float,
-            counted: bool = False):
+            counted: bool = False) -> Response:
     if not counted:  # accept() counts queued and duplicate deliveries in its own Redis round trip
         metrics.count_delivery(current_app.extensions["redis"], platform, event or "-", outcome)
     log_event(log, platform=platform, event=event, delivery_id=delivery_id, outcome=outcome, status=status,
               duration_ms=round((time.monotonic() - started) * 1000, 2))
-    return jsonify({"outcome": outcome, "delivery_id": delivery_id}), status
+    return Response(orjson.dumps({"outcome": outcome, "delivery_id": delivery_id}), status,
+                    mimetype="application/json")
 
 
-def _payload() -> tuple[dict | None, str]:
-    """The parsed JSON object (None when the body is not one) and the body as text."""
+def _payload(body: bytes) -> dict | None:
+    """The body's JSON object, or None when the body is not one."""
     try:
-        text = request.get_data().decode("utf-8")
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        return None, ""
-    return (data, text) if isinstance(data, dict) else (None, "")
+        data = orjson.loads(body)  # a quarter of the json module's time on a 14 KB payload
+    except orjson.JSONDecodeError:
+        # orjson refuses some JSON that Python's json module, which the worker reads jobs with, accepts
+        # (a lone surrogate escape from a truncated emoji, NaN): the json module decides.
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; nesting past the stack
+            return None
+    return data if isinstance(data, dict) else None
 
 
-def _receive(platform: str, event: str, delivery_id: str, scope_of, installation_of, started: float):
-    payload, text = _payload()
+def _receive(platform: str, event: str, delivery_id: str, body: bytes, scope_of, installation_of, started: float):
+    payload = _payload(body)
     if payload is None:
         return _answer(400, platform, event, delivery_id, "malformed-json", started)
     if event == "ping":
@@ -47,7 +53,7 @@ def _receive(platform: str, event: str, delivery_id: str, scope_of, installation
     if not is_handled(platform, event):
         return _answer(202, platform, event, delivery_id, "ignored", started)
     outcome = accept(pinned(current_app.extensions["redis"]), platform, scope_of(payload), delivery_id, event,
-                     text, installation_of(payload), current_app.extensions["queue"])
+                     body, installation_of(payload), current_app.extensions["queue"])
     return _answer(202, platform, event, delivery_id, outcome, started, counted=True)
 
 
@@ -60,10 +66,11 @@ def _dig(payload: dict, *path):
 @bp.post("/webhooks/github")
 def github():
     started = time.monotonic()
-    event = request.headers.get("X-GitHub-Event", "")
-    delivery_id = request.headers.get("X-GitHub-Delivery", "")
+    headers, body = request.headers, request.get_data()
+    event = headers.get("X-GitHub-Event", "")
+    delivery_id = headers.get("X-GitHub-Delivery", "")
     secret = current_app.config["SETTINGS"].github_webhook_secret
-    if not github_signature_valid(secret, request.get_data(), request.headers.get("X-Hub-Signature-256")):
+    if not github_signature_valid(secret, body, headers.get("X-Hub-Signature-256")):
         return _answer(401, "github", event, delivery_id, "bad-signature", started)
     if not event or not delivery_id:
         return _answer(400, "github", event, delivery_id, "missing-headers", started)
@@ -75,17 +82,18 @@ def github():
     def scope(payload):
         return str(installation(payload) or _dig(payload, "repository", "id") or "-")
 
-    return _receive("github", event, delivery_id, scope, installation, started)
+    return _receive("github", event, delivery_id, body, scope, installation, started)
 
 
 @bp.post("/webhooks/gitlab")
 def gitlab():
     started = time.monotonic()
-    event = request.headers.get("X-Gitlab-Event", "")
+    headers = request.headers
+    event = headers.get("X-Gitlab-Event", "")
     # Retries repeat Idempotency-Key; the event UUID identifies the event itself.
-    delivery_id = request.headers.get("Idempotency-Key") or request.headers.get("X-Gitlab-Event-UUID", "")
+    delivery_id = headers.get("Idempotency-Key") or headers.get("X-Gitlab-Event-UUID", "")
     secret = current_app.config["SETTINGS"].gitlab_webhook_secret
-    if not gitlab_token_valid(secret, request.headers.get("X-Gitlab-Token")):
+    if not gitlab_token_valid(secret, headers.get("X-Gitlab-Token")):
         return _answer(401, "gitlab", event, delivery_id, "bad-token", started)
     if not event or not delivery_id:
         return _answer(400, "gitlab", event, delivery_id, "missing-headers", started)
@@ -93,7 +101,7 @@ def gitlab():
     def scope(payload):
         return str(_dig(payload, "project", "id") or payload.get("project_id") or "-")
 
-    return _receive("gitlab", event, delivery_id, scope, lambda payload: None, started)
+    return _receive("gitlab", event, delivery_id, request.get_data(), scope, lambda payload: None, started)
 
 
 @bp.get("/healthz")

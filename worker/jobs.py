@@ -35,14 +35,15 @@ def store_for(database_url: str) -> Store:
     return Store(database_url)
 
 
-def process_delivery(platform: str, delivery_id: str, event_name: str, payload_json: str,
+def process_delivery(platform: str, delivery_id: str, event_name: str, payload: dict | str,
                      installation_id: int | None = None, attempt: int = 1) -> str:
     """Run the handlers for one webhook delivery. Safe to run twice: every effect is idempotent."""
     started = time.monotonic()
     settings = Settings.from_env()
     conn = connection(settings.redis_url)
-    events = [e for e in normalize(platform, event_name, json.loads(payload_json), delivery_id)
-              if router.handlers_for(e)]
+    if isinstance(payload, str):  # jobs queued before the ack path wrote the payload as a JSON object
+        payload = json.loads(payload)
+    events = [e for e in normalize(platform, event_name, payload, delivery_id) if router.handlers_for(e)]
     if not events:
         _count(conn, platform, event_name, "ignored")
         return "ignored"
@@ -80,7 +81,7 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload_j
                       attempt=attempt, reason=str(exc), duration_ms=_ms(started))
             raise  # RQ keeps it in the failed registry with this reason
         delay = retry_delay(attempt, exc.retry_after, settings.retry_base_seconds)
-        retry_later(conn, process_delivery, (platform, delivery_id, event_name, payload_json, installation_id),
+        retry_later(conn, process_delivery, (platform, delivery_id, event_name, payload, installation_id),
                     attempt, delay)
         log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="retry",
                   attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc), duration_ms=_ms(started))
