@@ -2,6 +2,7 @@
 90-day uptime, and the JSON shapes of the common hosted status-page API (reference/000-001)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -149,9 +150,20 @@ class UptimeDay:
     @property
     def label(self) -> str:
         if self.state == OPERATIONAL:
-            return f"{self.day:%b} {self.day.day}, {self.day.year}: no incidents"
+            return _quiet_day_label(self.day)
         parts = ", ".join(f"{STATE_TITLE[s].lower()} {round(m)} min" for s, m in sorted(self.minutes.items()))
-        return f"{self.day:%b} {self.day.day}, {self.day.year}: {parts}"
+        return f"{_day_name(self.day)}: {parts}"
+
+
+@functools.lru_cache(maxsize=512)
+def _day_name(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+@functools.lru_cache(maxsize=512)
+def _quiet_day_label(day: date) -> str:
+    """Cached: the overview labels the same 90 days for every component."""
+    return f"{_day_name(day)}: no incidents"
 
 
 def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
@@ -176,11 +188,25 @@ def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
     bar, lost = [], 0.0
     for offset in range(days):
         day = first + timedelta(days=offset)
-        minutes = per_day.get(day, {})
+        minutes = per_day.get(day)
+        if not minutes:  # most days: nothing to weigh
+            bar.append(UptimeDay(day, OPERATIONAL, {}))
+            continue
         bar.append(UptimeDay(day, worst(minutes), minutes))
         lost += sum(min(m, 1440.0) * UPTIME_WEIGHT.get(s, 0.0) for s, m in minutes.items())
     total = (now - window_start).total_seconds() / 60
     return bar, round(max(0.0, 100.0 * (1 - lost / total)), 2) if total > 0 else 100.0
+
+
+def uptimes(page: StatusPage, incidents, now: datetime) -> dict[str, tuple[list[UptimeDay], float]]:
+    """`uptime` for every component of the page, each given only the incidents that affected it."""
+    affecting: dict[str, list] = {component_id: [] for component_id in page.component_ids}
+    for incident in incidents:
+        if incident.state != OPERATIONAL:
+            for component_id in incident.components:
+                if component_id in affecting:
+                    affecting[component_id].append(incident)
+    return {component_id: uptime(component_id, found, now, page.zone) for component_id, found in affecting.items()}
 
 
 # --- the hosted status-page API's shapes --------------------------------------------------

@@ -111,3 +111,19 @@ def test_subscribers_choose_components_and_incidents_without_any_reach_everyone(
     assert chooser.wants(incident(Severity.MAJOR_OUTAGE, ("api", "mail")))
     assert chooser.wants(incident(Severity.MAJOR_OUTAGE, ()))
     assert Subscriber(2, "acme", "email", "b@example.com", "u").wants(incident(Severity.MAJOR_OUTAGE, ("api",)))
+
+
+def test_uptimes_gives_each_component_what_uptime_gives_it_alone():
+    from incidents.status_page import uptimes
+
+    history = [incident(Severity.MAJOR_OUTAGE, ("api", "web"), Status.RESOLVED, NOW - timedelta(days=3),
+                        NOW - timedelta(days=3) + timedelta(hours=2)),
+               incident(Severity.PARTIAL_OUTAGE, ("web", "unknown"), Status.RESOLVED, NOW - timedelta(days=40),
+                        NOW - timedelta(days=39)),
+               incident(Severity.DEGRADED_PERFORMANCE, ("mail",)),
+               incident(None, ("api",))]
+    found = uptimes(PAGE, history, NOW)
+    assert found.keys() == {"api", "web", "mail"}
+    for component_id, (bar, percent) in found.items():
+        assert (bar, percent) == uptime(component_id, history, NOW, PAGE.zone)
+    assert found["api"][1] < 100.0 and found["mail"][0][-1].state == "degraded_performance"

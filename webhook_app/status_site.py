@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
                                    components_json, incident_json, local_time, minutes_ago, page_json,
-                                   page_updated_at, status_json, uptime, utc_now)
+                                   page_updated_at, status_json, uptimes, utc_now)
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
@@ -27,6 +27,7 @@ _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 _POSTMORTEM = MarkdownIt("commonmark", {"html": False}).enable("table")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 RECENT_INCIDENTS_API = 50  # what the hosted API's incidents.json lists
+FEED_ENTRIES = 50  # a feed reader wants what changed lately, not 90 days at once
 
 STATIC = ("index.html", "history.html", "feed.atom", "api/v2/summary.json", "api/v2/status.json",
           "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json")
@@ -82,7 +83,8 @@ class Site:
 
     @cached_property
     def _history_list(self):
-        return self.store.public_incidents(self.page, since=self.now - timedelta(days=HISTORY_DAYS))
+        """The window's incidents with their latest update: what the overview and the history show."""
+        return self.store.public_incidents(self.page, since=self.now - timedelta(days=HISTORY_DAYS), updates="latest")
 
     def _updated_at(self) -> datetime:
         return page_updated_at(self.changed_at, self._active_list)
@@ -139,11 +141,12 @@ class Site:
         active, history = self._active_list, self._history_list
         states = component_states(self.page, active)
         rows, group = [], object()
+        bars = uptimes(self.page, history, self.now)
         for component in self.page.components:
             if component.group != group and component.group:
                 rows.append({"group": component.group})
             group = component.group
-            bar, percent = uptime(component.id, history, self.now, self.page.zone)
+            bar, percent = bars[component.id]
             rows.append({"component": component, "state": states[component.id], "bar": bar, "percent": percent})
         status = status_json(active)
         recent = [i for i in history if not i.active][:5]
@@ -175,7 +178,10 @@ class Site:
         return self._template("incident.html", **self._context("../", incident=incident, postmortem=postmortem))
 
     def _feed(self) -> str:
-        incidents = self._history_list
+        """The newest incidents with all their updates, and any older one still open."""
+        recent = self.store.public_incidents(self.page, limit=FEED_ENTRIES)
+        listed = {i.id for i in recent}
+        incidents = recent + [i for i in self._active_list if i.id not in listed]
         updated = max([self.changed_at, *(i.updated_at for i in incidents)])
         return self._template("feed.atom.xml", **self._context(base_url=self.base_url, incidents=incidents,
                                                                updated_at=updated))
