@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from incidents.config import ConfigError
 from incidents.document import parse_document
 from incidents.model import Incident, Status
 from incidents.status_page import WORKAROUND_MESSAGE, StatusPage, default_message, minutes_ago
@@ -18,8 +19,8 @@ AUTO_PUBLISH = (Status.IDENTIFIED, Status.MONITORING)
 PUBLIC_SECTIONS_SKIPPED = ("Timeline",)  # the public updates already tell the timeline
 
 
-def keep_page(store, platform: str, repository: str, config) -> str | None:
-    """Record the page the repository's config declares (or drop it); a problem to report, else None."""
+def keep_page(store, platform: str, repository: str, config) -> ConfigError | None:
+    """Record the page the repository's config declares (or drop it); a problem with the config, else None."""
     settings = config.status_page
     if not settings.enabled:
         store.remove_status_page(platform, repository)
@@ -31,7 +32,9 @@ def keep_page(store, platform: str, repository: str, config) -> str | None:
     try:
         store.save_status_page(page)
     except SlugTaken:
-        return f"status_page.slug `{page.slug}` is already used by another repository's page; pick another."
+        return ConfigError("status_page.slug", page.slug,
+                           "another repository's status page already has this slug; this page is not shown until "
+                           "you pick another")
     return None
 
 

@@ -275,3 +275,20 @@ def test_closing_a_published_incident_without_resolving_it_resolves_it_on_the_pa
     [past] = client.get(f"{API}/incidents.json").get_json()["incidents"]
     assert past["status"] == "resolved" and past["resolved_at"]
     assert past["incident_updates"][0]["body"] == "This incident has been resolved."
+
+
+def test_a_slug_taken_by_another_repository_is_told_on_the_incident_once(client, redis_conn, store, github):
+    from incidents.status_page import StatusPage
+
+    store.save_status_page(StatusPage("hello", "Theirs", "UTC", (), platform="github", repository="someone/else"))
+    github.add_issue(REPO, 3, "Checkout down", labels=("incident",))
+    post_github(client, "issues", github.issues_event(REPO, 3, "opened", "alice"))
+    run_worker(redis_conn)
+
+    [warning] = [c for c in github.bot_comments(REPO, 3) if "could not use part" in c]
+    assert "`status_page.slug`" in warning and "already has this slug" in warning and "'hello'" in warning
+    assert store.status_page("hello")[0].repository == "someone/else"  # the first page keeps its slug
+
+    post_github(client, "issues", github.issues_event(REPO, 3, "edited", "alice"))
+    run_worker(redis_conn)
+    assert len([c for c in github.bot_comments(REPO, 3) if "could not use part" in c]) == 1

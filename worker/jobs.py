@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from forges import build_forge
@@ -58,8 +59,10 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
         forge.use_config(config.config.labels)
         store = store_for(settings.database_url)
         problem = keep_page(store, platform, events[0].repository, config.config)
-        if problem:
-            log_event(log, delivery_id=delivery_id, platform=platform, outcome="status-page-refused", reason=problem)
+        if problem:  # told on the incident issue with the config's other problems, once per file version
+            log_event(log, delivery_id=delivery_id, platform=platform, outcome="status-page-refused",
+                      reason=str(problem))
+            config = replace(config, errors=(*config.errors, problem))
         deps = dict(
             store=store, config=config, announce=lambda update_id: announce(conn, update_id),
             permissions=Permissions(forge, conn, config.config),
