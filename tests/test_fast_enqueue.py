@@ -102,3 +102,13 @@ def test_the_ack_path_keeps_one_connection_per_process(redis_conn, monkeypatch):
     assert client.ping()
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a process forked from this one
     assert pinned(redis_conn) is not client
+
+
+def test_a_redis_that_forgot_the_script_still_queues(app, redis_conn):
+    """A restarted or flushed Redis answers NOSCRIPT; the ack path loads the script again."""
+    queue = app.extensions["queue"]
+    assert accept(redis_conn, "github", "42", "before-flush", "issues", BODY, None, queue) == "queued"
+    redis_conn.script_flush()
+    assert accept(redis_conn, "github", "42", "after-flush", "issues", BODY, None, queue) == "queued"
+    assert accept(redis_conn, "github", "42", "after-flush", "issues", BODY, None, queue) == "duplicate"
+    assert queue.job_ids == [job_id("github", "42", "before-flush"), job_id("github", "42", "after-flush")]
