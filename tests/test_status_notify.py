@@ -132,6 +132,26 @@ def test_email_double_opt_in_one_mail_per_update_and_unsubscribe(mail_client, re
         controller.stop()
 
 
+def test_the_form_sends_one_confirmation_an_hour_per_address(mail_client, redis_conn, store, github, smtp_port):
+    """Posting the same address again and again must not flood its inbox; other addresses are not held up."""
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        say(mail_client, redis_conn, github, 1, "/incident API errors")  # records the page
+        for address in ("victim@example.com", "VICTIM@example.com", "victim@example.com", "other@example.com"):
+            answer = mail_client.post("/status/hello/subscribe", data={"email": address})
+            assert answer.status_code == 202 and "Check your inbox" in answer.get_data(as_text=True)
+        run_worker(redis_conn)
+        assert len(inbox.to("victim@example.com")) == 1 and len(inbox.to("other@example.com")) == 1
+        assert not any(b"victim" in key for key in redis_conn.keys("incident-desk:confirmation-sent:*"))
+
+        redis_conn.delete(*redis_conn.keys("incident-desk:confirmation-sent:*"))  # an hour later
+        mail_client.post("/status/hello/subscribe", data={"email": "victim@example.com"})
+        run_worker(redis_conn)
+        assert len(inbox.to("victim@example.com")) == 2
+    finally:
+        controller.stop()
+
+
 def test_component_choice_filters_mail_and_bad_addresses_are_refused(mail_client, redis_conn, store, github,
                                                                      smtp_port):
     controller, inbox = start_smtp(smtp_port)

@@ -2,16 +2,18 @@
 opt-in. It reads the store only; the worker keeps the store in step with the incidents."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 from flask import Blueprint, Response, current_app, request
 
 from webhook_app.status_site import Site
 from worker.notify import send_confirmation
-from worker.queue import deliveries_queue
+from worker.queue import KEY_PREFIX, deliveries_queue
 
 bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
 MAX_AGE = 30  # seconds; monitors poll summary.json often, and a status page must not lag long
+CONFIRMATION_COOLDOWN_SECONDS = 3600
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
 
@@ -68,10 +70,19 @@ def subscribe(slug: str):
                 if s.kind == "email" and s.address.lower() == address.lower()]
     if not existing or existing[0].confirmed_at is None:  # a confirmed address is left as its owner set it
         subscriber = store.add_subscriber(slug, "email", address, components)
-        deliveries_queue(current_app.extensions["redis"]).enqueue(
-            send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
+        if _first_confirmation_in_a_while(slug, address):
+            deliveries_queue(current_app.extensions["redis"]).enqueue(
+                send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
     return _page(site, 202, "Check your inbox",
                  "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
+
+
+def _first_confirmation_in_a_while(slug: str, address: str) -> bool:
+    """At most one confirmation mail per address and page an hour: the form is public, and must not let
+    anyone flood somebody's inbox from our mail server. The answer to the form is the same either way."""
+    digest = hashlib.sha256(f"{slug}\n{address.lower()}".encode()).hexdigest()[:32]  # no addresses in key names
+    key = f"{KEY_PREFIX}:confirmation-sent:{digest}"
+    return bool(current_app.extensions["redis"].set(key, "1", nx=True, ex=CONFIRMATION_COOLDOWN_SECONDS))
 
 
 @bp.get("/subscriptions/<token>/confirm")
