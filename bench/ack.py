@@ -10,7 +10,9 @@ SQLite database, and drives each with real signed GitHub payloads:
 
 Targets (issue 3, item 12): ack throughput >= 0.5 x bare throughput, p99 < 50 ms at 200/s.
 It also checks that every ack answer was 202 "queued" and that the RQ queue holds one job per
-delivery sent (no worker runs, so nothing leaves the queue).
+delivery sent (no worker runs, so nothing leaves the queue). With no worker, the queue passes
+webhook_app.deliveries.BACKLOG_TO_COMPRESS during the warm-up, so the measured runs take the path
+the receiver takes when workers fall behind: each job's data zlib-compressed.
 
     .venv/bin/python bench/ack.py [--duration 10] [--rate 200] [--concurrency 2xworkers] [--workers 2] [--rounds 1]
 

@@ -112,3 +112,27 @@ def test_a_redis_that_forgot_the_script_still_queues(app, redis_conn):
     assert accept(redis_conn, "github", "42", "after-flush", "issues", BODY, None, queue) == "queued"
     assert accept(redis_conn, "github", "42", "after-flush", "issues", BODY, None, queue) == "duplicate"
     assert queue.job_ids == [job_id("github", "42", "before-flush"), job_id("github", "42", "after-flush")]
+
+
+def test_a_backlog_compresses_new_jobs_until_the_workers_catch_up(client, redis_conn, monkeypatch):
+    """Jobs hold payloads uncompressed (fast), until the queue grows long: then as RQ stores them."""
+    import webhook_app.deliveries as deliveries
+
+    monkeypatch.setattr(deliveries, "BACKLOG_TO_COMPRESS", 2)
+    payload = load_fixture("github", "issues__opened")
+    payload["action"] = "milestoned"  # a handled event no handler wants: runs without forge calls
+
+    def post(delivery_id):
+        assert post_github(client, "issues", payload, delivery_id=delivery_id).json["outcome"] == "queued"
+        return redis_conn.hget(Job.key_for(job_id("github", "186853002", delivery_id)), "data")
+
+    stored = [post(f"b-{n}") for n in range(4)]
+    assert [data.startswith(b"[") for data in stored] == [True, True, False, False]  # 2 waiting from the third
+    assert json.loads(zlib.decompress(stored[3]))[2][3] == payload
+
+    assert run_worker(redis_conn)
+    for n in range(4):
+        job = Job.fetch(job_id("github", "186853002", f"b-{n}"), connection=redis_conn, serializer=JSONSerializer)
+        assert job.get_status() is JobStatus.FINISHED and job.args[3] == payload
+    assert not post("b-4").startswith(b"[")  # this process last saw 4 waiting
+    assert post("b-5").startswith(b"[")  # the workers caught up: fast again
