@@ -150,20 +150,15 @@ class UptimeDay:
     @property
     def label(self) -> str:
         if self.state == OPERATIONAL:
-            return _quiet_day_label(self.day)
+            return f"{_day_name(self.day)}: no incidents"
         parts = ", ".join(f"{STATE_TITLE[s].lower()} {round(m)} min" for s, m in sorted(self.minutes.items()))
         return f"{_day_name(self.day)}: {parts}"
 
 
 @functools.lru_cache(maxsize=512)
 def _day_name(day: date) -> str:
+    """Cached: the overview names the same 90 days for every component (strftime is the slow part)."""
     return f"{day:%b} {day.day}, {day.year}"
-
-
-@functools.lru_cache(maxsize=512)
-def _quiet_day_label(day: date) -> str:
-    """Cached: the overview labels the same 90 days for every component."""
-    return f"{_day_name(day)}: no incidents"
 
 
 def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
