@@ -34,8 +34,29 @@ IGNORED_EVENTS = {
 }
 
 
+# Forge payloads nest about ten levels. The worker's parsers and `valid_text` recurse once or twice a
+# level, so the receiver refuses deeper bodies with 400 rather than queueing a job the worker cannot run.
+MAX_NESTING = 256
+
+
 class PayloadError(ValueError):
     """The payload does not have the shape the forge documents for this event."""
+
+
+def too_deep(body: bytes, payload) -> bool:
+    """Whether the parsed body nests objects and arrays more than MAX_NESTING levels."""
+    if body.count(b"{") + body.count(b"[") <= MAX_NESTING:  # C-speed bound that real payloads stay under
+        return False
+    level, depth = [payload], 1
+    while level:
+        if depth > MAX_NESTING:
+            return True
+        below = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            below.extend(child for child in children if isinstance(child, (dict, list)))
+        level, depth = below, depth + 1
+    return False
 
 
 def is_handled(platform: str, event_name: str) -> bool:

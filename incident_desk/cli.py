@@ -28,6 +28,16 @@ def _database_url(settings: Settings) -> str:
     return url
 
 
+def masked(url: str) -> str:
+    """The URL with its password shown as ***, for printing: a terminal or a CI log is no place for it."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: nothing of it is shown
+        return "(a URL that could not be read)"
+
+
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -42,7 +52,8 @@ def serve(host, port, web_workers):
     env = dict(os.environ, REDIS_URL=redis_url, DATABASE_URL=_database_url(settings))
     migrate(env["DATABASE_URL"])
     public = settings.public_url if os.environ.get("PUBLIC_URL") else f"http://localhost:{port}"
-    click.echo(f"Incident Desk on http://{host}:{port}  (Redis {redis_url}, database {env['DATABASE_URL']})")
+    click.echo(f"Incident Desk on http://{host}:{port}  (Redis {masked(redis_url)}, "
+               f"database {masked(env['DATABASE_URL'])})")
     click.echo(f"  GitHub webhook URL: {public}/webhooks/github")
     click.echo(f"  GitLab webhook URL: {public}/webhooks/gitlab")
     click.echo(f"  Health: {public}/healthz   Metrics: {public}/metrics")

@@ -77,3 +77,27 @@ def test_a_log_line_with_a_lone_surrogate_is_still_one_json_line(capsys):
     log_event(logging.getLogger("incident_desk.test"), outcome="failed", reason="title 'DB down \ud83d'")
     [line] = capsys.readouterr().err.splitlines()
     assert json.loads(line) == {"outcome": "failed", "reason": "title 'DB down \ud83d'"}
+
+
+def test_a_body_nested_past_what_the_worker_reads_is_400(client, redis_conn):
+    """Issue 13 item 8: 500-1000 levels passed the receiver and then failed in the worker."""
+    from forges.normalize import MAX_NESTING
+
+    for depth in (MAX_NESTING, 500, 1000):
+        payload = github_issue()
+        payload["issue"]["extra"] = "NESTED"
+        body = json.dumps(payload).encode().replace(b'"NESTED"', b"[" * depth + b"]" * depth)
+        response = post_github(client, "issues", body)
+        assert (response.status_code, response.json["outcome"]) == (400, "too-deep"), depth
+    assert queued_payloads(redis_conn) == []
+
+
+def test_what_the_receiver_accepts_at_the_nesting_limit_the_worker_processes(client, redis_conn, store, api):
+    """Issue 13 item 8: the deepest body the receiver queues still declares the incident."""
+    from forges.normalize import MAX_NESTING
+
+    payload = github_issue()
+    payload["extra"] = json.loads("[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1))  # MAX_NESTING in all
+    declare_on_github(client, redis_conn, api, payload)
+    assert store.get_incident("github", "Codertocat/Hello-World", 1) is not None
+    assert deliveries_queue(redis_conn).failed_job_registry.count == 0

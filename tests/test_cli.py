@@ -106,3 +106,44 @@ def test_serve_runs_everything_on_one_machine_and_stops_cleanly(tmp_path):
     assert process.returncode == 0
     with pytest.raises(redis.ConnectionError):  # the embedded Redis stopped with the app
         redis.Redis(port=redis_port, socket_connect_timeout=1).ping()
+
+
+def test_masked_urls_keep_everything_but_the_password():
+    """Issue 13 item 15."""
+    from incident_desk.cli import masked
+
+    assert masked("redis://:s3cret@10.0.0.5:6379/0") == "redis://:***@10.0.0.5:6379/0"
+    assert masked("postgresql://app:p%40ss@db.internal/incidents") == "postgresql://app:***@db.internal/incidents"
+    assert masked("sqlite:////var/lib/incident-desk.db") == "sqlite:////var/lib/incident-desk.db"
+    assert "s3cret" not in masked("rediss://default:s3cret@host:6380/1?ssl_cert_reqs=none")
+
+
+def test_serve_prints_no_password(tmp_path):
+    """Issue 13 item 15: `serve` printed REDIS_URL and DATABASE_URL with their passwords."""
+    from worker.embedded_redis import redis_server_binary
+
+    redis_port, port = free_port(), free_port()
+    server = subprocess.Popen([redis_server_binary(), "--port", str(redis_port), "--bind", "127.0.0.1",
+                               "--requirepass", "s3cret-redis", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k not in ("PUBLIC_URL",)}
+    env.update(GITHUB_WEBHOOK_SECRET=GITHUB_SECRET, REDIS_URL=f"redis://:s3cret-redis@127.0.0.1:{redis_port}/0",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    process = subprocess.Popen([sys.executable, "-m", "incident_desk.cli", "serve", "--port", str(port),
+                                "--web-workers", "1"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+        server.terminate()
+        server.wait(timeout=10)
+    assert f"Redis redis://:***@127.0.0.1:{redis_port}/0" in output
+    assert "s3cret-redis" not in output

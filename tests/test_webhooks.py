@@ -1,6 +1,7 @@
 """The receiver: verify, dedupe, enqueue, answer. Real payloads, real signatures, real Redis."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -253,3 +254,48 @@ def test_a_process_killed_after_queueing_never_makes_a_second_job(app, redis_con
     assert redis_conn.get(delivery_key("github", "1", "killed-1")) == b"queued"
     assert accept(redis_conn, "github", "1", "killed-1", "issues", b"{}", None, queue) == "duplicate"
     assert len(queued(redis_conn)) == 1
+
+
+def _post_chunked(client, body: bytes, delivery_id: str = "chunked-1"):
+    """As gunicorn hands over a `Transfer-Encoding: chunked` body: no Content-Length, input terminated."""
+    from conftest import GITHUB_SECRET
+    from webhook_app.signatures import github_signature
+
+    headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery_id, "Content-Type": "application/json",
+               "X-Hub-Signature-256": github_signature(GITHUB_SECRET, body), "Transfer-Encoding": "chunked"}
+    return client.post("/webhooks/github", input_stream=io.BytesIO(body), headers=headers,
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_over_25_mb_is_413_not_401(client, redis_conn):
+    """Issue 13 item 9: Werkzeug cut the chunked body at the limit and the signature then failed."""
+    body = b'{"pad": "' + b"x" * (25 * 1024 * 1024) + b'"}'
+    response = _post_chunked(client, body)
+    assert response.status_code == 413
+    assert queued(redis_conn) == []
+
+
+def test_a_chunked_body_under_the_limit_is_queued(client, redis_conn):
+    body = json.dumps(load_fixture("github", "issues__opened")).encode()
+    response = _post_chunked(client, body)
+    assert (response.status_code, response.json["outcome"]) == (202, "queued")
+    assert len(queued(redis_conn)) == 1
+
+
+def test_made_up_event_names_do_not_grow_metrics_or_redis(client, redis_conn):
+    """Issue 13 item 13: 2,000 unsigned requests with made-up event names added 2,000 label values."""
+    from webhook_app.metrics import DELIVERIES_KEY
+
+    payload = load_fixture("github", "issues__opened")
+    post_github(client, "issues", payload, secret="wrong", **{"X-GitHub-Event": "warm-up"})
+    before = client.get("/metrics").get_data()
+    for n in range(300):
+        post_github(client, f"made-up-{n}", payload, secret="wrong")
+        post_gitlab(client, f"Made Up Hook {n}", load_fixture("gitlab", "issue__open"), token="wrong")
+        post_github(client, f"signed-but-unknown-{n}", payload)  # signed, unknown: 202 ignored
+    after = client.get("/metrics").get_data(as_text=True)
+    assert len(after) - len(before) < 400  # the same lines, larger counts
+    assert "made-up" not in after and "Made Up" not in after and "signed-but-unknown" not in after
+    assert 'incident_desk_deliveries_total{event="other",outcome="bad-signature",platform="github"} 301.0' in after
+    assert 'incident_desk_deliveries_total{event="other",outcome="ignored",platform="github"} 300.0' in after
+    assert redis_conn.hlen(DELIVERIES_KEY) == 3

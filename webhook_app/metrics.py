@@ -5,6 +5,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
+from forges.normalize import EVENT_SCHEMAS, IGNORED_EVENTS
 from worker.queue import KEY_PREFIX, deliveries_queue
 
 DELIVERIES_KEY = f"{KEY_PREFIX}:metrics:deliveries"
@@ -14,6 +15,14 @@ JOBS_KEY = f"{KEY_PREFIX}:metrics:jobs"
 def delivery_field(platform: str, event: str, outcome: str) -> str:
     """The counter's field in DELIVERIES_KEY (webhook_app.deliveries also counts there, in its script)."""
     return f"{platform}|{event}|{outcome}"
+
+
+def event_label(platform: str, event: str) -> str:
+    """The event's name when it is one the forges document, else "other".
+
+    Anyone can send any header, signed or not: a name made up by a sender must not become a label
+    value, or every new name would add a Redis field and a line to /metrics."""
+    return event if (platform, event) in EVENT_SCHEMAS or (platform, event) in IGNORED_EVENTS else "other"
 
 
 def count_delivery(conn, platform: str, event: str, outcome: str) -> None:

@@ -6,11 +6,12 @@ import logging
 import time
 
 import orjson
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from forges.normalize import is_handled
+from forges.normalize import is_handled, too_deep
 from incident_desk.logs import log_event
+from incident_desk.settings import MAX_BODY_BYTES
 from webhook_app import metrics
 from webhook_app.deliveries import accept
 from webhook_app.signatures import github_signature_valid, gitlab_token_valid
@@ -23,7 +24,8 @@ log = logging.getLogger("incident_desk.webhooks")
 def _answer(status: int, platform: str, event: str, delivery_id: str, outcome: str, started: float,
             counted: bool = False) -> Response:
     if not counted:  # accept() counts queued and duplicate deliveries in its own Redis round trip
-        metrics.count_delivery(current_app.extensions["redis"], platform, event or "-", outcome)
+        metrics.count_delivery(current_app.extensions["redis"], platform, metrics.event_label(platform, event),
+                               outcome)
     log_event(log, platform=platform, event=event, delivery_id=delivery_id, outcome=outcome, status=status,
               duration_ms=round((time.monotonic() - started) * 1000, 2))
     return Response(orjson.dumps({"outcome": outcome, "delivery_id": delivery_id}), status,
@@ -44,10 +46,23 @@ def _payload(body: bytes) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _body() -> bytes:
+    """The raw body; 413 when a chunked one (no Content-Length) runs past the limit.
+
+    Werkzeug answers 413 for a declared length over the limit, but cuts a chunked body at the limit
+    silently, so its signature would then fail: one byte more on the input tells the two apart."""
+    body = request.get_data()
+    if request.content_length is None and len(body) >= MAX_BODY_BYTES and request.environ["wsgi.input"].read(1):
+        abort(413)
+    return body
+
+
 def _receive(platform: str, event: str, delivery_id: str, body: bytes, scope_of, installation_of, started: float):
     payload = _payload(body)
     if payload is None:
         return _answer(400, platform, event, delivery_id, "malformed-json", started)
+    if too_deep(body, payload):
+        return _answer(400, platform, event, delivery_id, "too-deep", started)
     if event == "ping":
         return _answer(200, platform, event, delivery_id, "pong", started)
     if not is_handled(platform, event):
@@ -66,7 +81,7 @@ def _dig(payload: dict, *path):
 @bp.post("/webhooks/github")
 def github():
     started = time.monotonic()
-    headers, body = request.headers, request.get_data()
+    headers, body = request.headers, _body()
     event = headers.get("X-GitHub-Event", "")
     delivery_id = headers.get("X-GitHub-Delivery", "")
     secret = current_app.config["SETTINGS"].github_webhook_secret
@@ -101,7 +116,7 @@ def gitlab():
     def scope(payload):
         return str(_dig(payload, "project", "id") or payload.get("project_id") or "-")
 
-    return _receive("gitlab", event, delivery_id, request.get_data(), scope, lambda payload: None, started)
+    return _receive("gitlab", event, delivery_id, _body(), scope, lambda payload: None, started)
 
 
 @bp.get("/healthz")
