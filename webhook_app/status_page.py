@@ -3,7 +3,9 @@ opt-in. It reads the store only; the worker keeps the store in step with the inc
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import time
 
 from flask import Blueprint, Response, current_app, request
 
@@ -14,6 +16,7 @@ from worker.queue import KEY_PREFIX, deliveries_queue
 bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
 MAX_AGE = 30  # seconds; monitors poll summary.json often, and a status page must not lag long
 CONFIRMATION_COOLDOWN_SECONDS = 3600
+LIMIT_WINDOW_SECONDS = 3600  # the subscribe form's limits count requests per clock hour
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
 
@@ -60,6 +63,13 @@ def subscribe(slug: str):
         return _not_found()
     if not site.subscribe:
         return _page(site, 503, "Email updates are not available", "This status page does not send email.")
+    wait = _seconds_over_limit()
+    if wait:
+        response = _page(site, 429, "Too many subscription requests",
+                         "This form has been asked too often this hour, from your address or from everyone; "
+                         "please try again later.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     address = (request.form.get("email") or "").strip()
     if not _EMAIL.match(address) or len(address) > 254:
         return _page(site, 400, "That address does not look right", "Give an email address like name@example.com.")
@@ -75,6 +85,34 @@ def subscribe(slug: str):
                 send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
     return _page(site, 202, "Check your inbox",
                  "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
+
+
+def _seconds_over_limit() -> int | None:
+    """Seconds until the hour's end when this client, or everyone together, used up the hour's requests;
+    None while within both limits. Every request counts, refused ones too: each costs a look-up."""
+    settings = current_app.config["SETTINGS"]
+    window, elapsed = divmod(int(time.time()), LIMIT_WINDOW_SECONDS)
+    wait = LIMIT_WINDOW_SECONDS - elapsed
+    client = hashlib.sha256(_client().encode()).hexdigest()[:32]  # no addresses in key names
+    for scope, limit in ((f"client:{client}", settings.subscribe_limit_per_client),
+                         ("everyone", settings.subscribe_limit_total)):
+        key = f"{KEY_PREFIX}:subscribe-limit:{window}:{scope}"
+        pipe = current_app.extensions["redis"].pipeline()
+        count, _ = pipe.incr(key).expire(key, wait + 60).execute()
+        if count > limit:
+            return wait
+    return None
+
+
+def _client() -> str:
+    """The client's address (ProxyFix has put the forwarded one there when proxies are trusted); an IPv6
+    client counts by its /64, which one subscriber line usually gets whole."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return request.remote_addr or ""
+    address = getattr(address, "ipv4_mapped", None) or address
+    return str(ipaddress.ip_network((address, 64), strict=False)) if address.version == 6 else str(address)
 
 
 def _first_confirmation_in_a_while(slug: str, address: str) -> bool:
