@@ -27,10 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     from webhook_app.routes import bp
-    from webhook_app.status_page import bp as status_page
+    from webhook_app.status_page import StatusHosts, bp as status_page
 
     app.register_blueprint(bp)
     app.register_blueprint(status_page)
+    if settings.status_hosts:
+        app.wsgi_app = StatusHosts(app, settings.status_hosts)
     if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto/-Host the proxies' word, not the client's
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -7,7 +7,8 @@ import ipaddress
 import re
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from webhook_app.status_site import Site
 from worker.notify import send_confirmation
@@ -151,3 +152,34 @@ def unsubscribe(slug: str, token: str):
     store.remove_subscriber(token)
     return _page(site, 200, "Unsubscribed", f"{subscriber.address} will receive nothing more from this page.",
                  "../../")
+
+
+class StatusHosts:
+    """WSGI middleware for INCIDENT_DESK_STATUS_HOSTS: on a host named there, a path none of the app's
+    routes takes is a file of that host's page, so `https://status.acme.com/api/v2/summary.json` works
+    (status widgets ask the host's root). The app's routes, webhooks included, stay where they are."""
+
+    def __init__(self, app: Flask, hosts):
+        self.app, self.wsgi_app, self.hosts = app, app.wsgi_app, dict(hosts)
+
+    def __call__(self, environ, start_response):
+        slug = self.hosts.get(_host_name(environ))
+        if slug is not None and not self._routed(environ):
+            environ = {**environ, "PATH_INFO": f"/status/{slug}{environ.get('PATH_INFO') or '/'}"}
+        return self.wsgi_app(environ, start_response)
+
+    def _routed(self, environ) -> bool:
+        try:
+            self.app.url_map.bind_to_environ(environ).match()
+        except NotFound:
+            return False
+        except HTTPException:  # a redirect (RequestRedirect) or another method: still one of the app's routes
+            return True
+        return True
+
+
+def _host_name(environ) -> str:
+    """The request's host name, lower-case, without port (ProxyFix has set it when proxies are trusted)."""
+    host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "").lower()
+    name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+    return name.rstrip(".")
