@@ -93,3 +93,19 @@ def test_an_opt_in_to_a_page_that_does_not_list_the_repository_shows_nothing(cli
     github.files[(SITE, ".github/incident-desk.yml")] = "status_page: {enabled: true, slug: mallory}\n"
     declare_secret_incident(client, redis_conn, github)
     assert "Vault keys exposed" not in page_text(client)
+
+
+def test_a_page_recorded_before_opt_ins_shows_only_its_own_repository(store):
+    """Rows written before issue 13 list plain names: none of those repositories ever agreed."""
+    from sqlalchemy import update
+
+    from incidents.status_page import StatusPage
+    from store.models import StatusPageRow
+
+    store.save_status_page(StatusPage("mallory", "Mallory status", "UTC", (), "github", SITE, (SECRET,)))
+    with store.session() as s:
+        s.execute(update(StatusPageRow).values(repositories=[SECRET]))
+    [page] = store.status_pages()
+    assert page.repositories == () and not page.shows("github", SECRET) and page.shows("github", SITE)
+    store.keep_opt_ins("github", SECRET, ("mallory",))
+    assert store.status_pages()[0].shows("github", SECRET)
