@@ -13,15 +13,17 @@ from store import SlugTaken
 
 PRIVATE = "this incident is confidential, so it never goes on a status page."
 NO_PAGE = ("no status page shows `{repository}`; turn one on with `status_page.enabled` in `{config}`, "
-           "or list this repository in another page's `status_page.repositories`.")
+           "or agree to another page that lists this repository with `status_page.pages`.")
 # Statuses at which an incident nobody published yet goes public by itself.
 AUTO_PUBLISH = (Status.IDENTIFIED, Status.MONITORING)
 PUBLIC_SECTIONS_SKIPPED = ("Timeline",)  # the public updates already tell the timeline
 
 
 def keep_page(store, platform: str, repository: str, config) -> ConfigError | None:
-    """Record the page the repository's config declares (or drop it); a problem with the config, else None."""
+    """Record the page the repository's config declares (or drop it) and which other pages may show the
+    repository (its `status_page.pages`); a problem with the config, else None."""
     settings = config.status_page
+    store.keep_opt_ins(platform, repository, settings.pages)
     if not settings.enabled:
         store.remove_status_page(platform, repository)
         return None

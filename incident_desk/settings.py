@@ -36,6 +36,12 @@ class Settings:
     github_write_interval: float = 1.0
     max_attempts: int = 6
     notify_max_attempts: int = 20  # subscriber notifications: hourly at most, so about 10 hours
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none are).
+    trusted_proxies: int = 0
+    # Subscription requests an hour: one client address may ask for a few pages, a mail server not for more.
+    subscribe_limit_per_client: int = 10
+    subscribe_limit_total: int = 500
+    status_hosts: tuple[tuple[str, str], ...] = ()  # (host name, slug): that page served at the host's root
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -59,4 +65,30 @@ class Settings:
             retry_base_seconds=float(env.get("INCIDENT_DESK_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
             max_attempts=int(env.get("INCIDENT_DESK_MAX_ATTEMPTS", cls.max_attempts)),
             notify_max_attempts=int(env.get("INCIDENT_DESK_NOTIFY_MAX_ATTEMPTS", cls.notify_max_attempts)),
+            trusted_proxies=_count(env, "INCIDENT_DESK_TRUSTED_PROXIES", cls.trusted_proxies),
+            subscribe_limit_per_client=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_PER_CLIENT",
+                                              cls.subscribe_limit_per_client),
+            subscribe_limit_total=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_TOTAL", cls.subscribe_limit_total),
+            status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
         )
+
+
+def _count(env, name: str, default: int) -> int:
+    """A whole number of at least 0 from the environment; ValueError naming the variable otherwise."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of at least 0, not {value!r}")
+    return int(value)
+
+
+def _status_hosts(value: str) -> tuple[tuple[str, str], ...]:
+    """`status.acme.com=acme,status.example.org=example` → ((host, slug), ...); host names lower-cased."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, _, slug = (text.strip() for text in item.partition("="))
+        if not host or not slug or ":" in host or "/" in host:
+            raise ValueError(f"INCIDENT_DESK_STATUS_HOSTS wants host=slug pairs separated by commas, not {item!r}")
+        pairs.append((host.lower().rstrip("."), slug))
+    return tuple(pairs)

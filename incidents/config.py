@@ -118,6 +118,7 @@ class StatusPageConfig:
     title: str | None
     timezone: str | None
     repositories: tuple[str, ...]
+    pages: tuple[str, ...] = ()  # other repositories' pages this repository agrees to appear on
 
 
 @dataclass(frozen=True)
@@ -294,19 +295,26 @@ class BlogSchema(_Strict):
                           tuple(data["allowed_users"]), tuple(data["allowed_teams"]))
 
 
+_SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
 class StatusPageSchema(_Strict):
     enabled = fields.Boolean(load_default=False, metadata=_d("Publish this repository's incidents on a status page."))
-    slug = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$"),
+    slug = fields.String(load_default=None, allow_none=True, validate=_SLUG,
                          metadata=_d("The page's address: /status/<slug>/."))
     title = fields.String(load_default=None, allow_none=True, metadata=_d("Page title."))
     timezone = fields.String(load_default=None, allow_none=True, validate=_validate_timezone,
                              metadata=_d("IANA timezone for times on the page; default: the repository's."))
-    repositories = _names("Other repositories whose incidents appear on the same page.")
+    repositories = _names("Other repositories whose incidents appear on the same page, once each of them "
+                          "lists this page's slug in its own `status_page.pages`.")
+    pages = fields.List(fields.String(validate=_SLUG), load_default=list,
+                        metadata=_d("Slugs of other repositories' pages that may show this repository's incidents "
+                                    "(the pages must list this repository in their `repositories`)."))
 
     @post_load
     def make(self, data, **kwargs):
         return StatusPageConfig(data["enabled"], data["slug"], data["title"], data["timezone"],
-                                tuple(data["repositories"]))
+                                tuple(data["repositories"]), tuple(data["pages"]))
 
 
 class ProfileSchema(_Strict):

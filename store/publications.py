@@ -3,6 +3,7 @@ Unlike the incident index, none of this can be rebuilt from the issues (DESIGN "
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import func, null, or_, select
@@ -25,24 +26,43 @@ class PublicationStore:
     # --- pages ---------------------------------------------------------------------------
 
     def save_status_page(self, page: StatusPage) -> bool:
-        """Record the page as the repository's config declares it; True when anything changed."""
+        """Record the page as the repository's config declares it (`repositories` as listed there); True
+        when anything changed. A listed repository keeps its opt-in while the slug stays the same."""
+        page = replace(page, repositories=tuple(dict.fromkeys(page.repositories)))
         with self.session() as s:
             owner = s.scalars(select(StatusPageRow).where(StatusPageRow.slug == page.slug)).first()
             if owner is not None and (owner.platform, owner.repository) != (page.platform, page.repository):
                 raise SlugTaken(page.slug)
             row = s.scalars(select(StatusPageRow).where(StatusPageRow.platform == page.platform,
                                                         StatusPageRow.repository == page.repository)).first()
-            if row is not None and _to_page(row) == page:
+            if row is not None and _to_page(row, listed=True) == page:
                 return False
             if row is None:
                 row = StatusPageRow(platform=page.platform, repository=page.repository)
                 s.add(row)
+            else:  # a listed repository may be giving or taking back its opt-in right now
+                s.refresh(row, with_for_update=True)
+            opted_in = _opted_in(row) if row.slug == page.slug else set()  # consent was given to a slug
             row.slug, row.title, row.timezone = page.slug, page.title, page.timezone
             row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group}
                               for c in page.components]
-            row.repositories = list(page.repositories)
+            row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in page.repositories]
             row.updated_at = datetime.now(timezone.utc)
             return True
+
+    def keep_opt_ins(self, platform: str, repository: str, slugs) -> None:
+        """The repository's own say (its config's `status_page.pages`) on every other page listing it."""
+        with self.session() as s:
+            for row in s.scalars(select(StatusPageRow).where(StatusPageRow.platform == platform,
+                                                             StatusPageRow.repository != repository)).all():
+                if not _opt_in_changes(row, repository, slugs):
+                    continue  # the common case, every delivery: nothing to write, no lock taken
+                s.refresh(row, with_for_update=True)  # the page's own delivery may be rewriting it
+                if not _opt_in_changes(row, repository, slugs):
+                    continue
+                opted_in = _opted_in(row) ^ {repository}
+                row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in _listed(row)]
+                row.updated_at = datetime.now(timezone.utc)  # what the page shows changed: new ETags
 
     def remove_status_page(self, platform: str, repository: str) -> bool:
         with self.session() as s:
@@ -246,11 +266,27 @@ class PublicationStore:
             IncidentRow.number == incident.number)).first()
 
 
-def _to_page(row: StatusPageRow) -> StatusPage:
+def _to_page(row: StatusPageRow, listed: bool = False) -> StatusPage:
+    """The page; its `repositories` are the listed ones that opted in (all listed ones with `listed`)."""
+    others = _listed(row) if listed else [r for r in _listed(row) if r in _opted_in(row)]
     return StatusPage(slug=row.slug, title=row.title, timezone=row.timezone, platform=row.platform,
-                      repository=row.repository, repositories=tuple(row.repositories or ()),
+                      repository=row.repository, repositories=tuple(others),
                       components=tuple(Component(c["id"], c.get("name") or c["id"], c.get("description") or "",
                                                  c.get("group")) for c in row.components or ()))
+
+
+def _listed(row: StatusPageRow) -> list[str]:
+    """The repositories the page's config lists (rows written before opt-ins hold plain names)."""
+    return [entry["repository"] if isinstance(entry, dict) else entry for entry in row.repositories or ()]
+
+
+def _opt_in_changes(row: StatusPageRow, repository: str, slugs) -> bool:
+    return repository in _listed(row) and (repository in _opted_in(row)) != (row.slug in slugs)
+
+
+def _opted_in(row: StatusPageRow) -> set[str]:
+    return {entry["repository"] for entry in row.repositories or ()
+            if isinstance(entry, dict) and entry.get("opted_in")}
 
 
 def _to_publication(row: PublicationRow) -> Publication:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from incident_desk.logs import configure as configure_logging
 from incident_desk.settings import MAX_BODY_BYTES, Settings
@@ -26,10 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     from webhook_app.routes import bp
-    from webhook_app.status_page import bp as status_page
+    from webhook_app.status_page import StatusHosts, bp as status_page
 
     app.register_blueprint(bp)
     app.register_blueprint(status_page)
+    if settings.status_hosts:
+        app.wsgi_app = StatusHosts(app, settings.status_hosts)
+    if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto/-Host the proxies' word, not the client's
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -3,9 +3,12 @@ opt-in. It reads the store only; the worker keeps the store in step with the inc
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from webhook_app.status_site import Site
 from worker.notify import send_confirmation
@@ -14,6 +17,7 @@ from worker.queue import KEY_PREFIX, deliveries_queue
 bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
 MAX_AGE = 30  # seconds; monitors poll summary.json often, and a status page must not lag long
 CONFIRMATION_COOLDOWN_SECONDS = 3600
+LIMIT_WINDOW_SECONDS = 3600  # the subscribe form's limits count requests per clock hour
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
 
@@ -60,6 +64,13 @@ def subscribe(slug: str):
         return _not_found()
     if not site.subscribe:
         return _page(site, 503, "Email updates are not available", "This status page does not send email.")
+    wait = _seconds_over_limit()
+    if wait:
+        response = _page(site, 429, "Too many subscription requests",
+                         "This form has been asked too often this hour, from your address or from everyone; "
+                         "please try again later.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     address = (request.form.get("email") or "").strip()
     if not _EMAIL.match(address) or len(address) > 254:
         return _page(site, 400, "That address does not look right", "Give an email address like name@example.com.")
@@ -75,6 +86,34 @@ def subscribe(slug: str):
                 send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
     return _page(site, 202, "Check your inbox",
                  "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
+
+
+def _seconds_over_limit() -> int | None:
+    """Seconds until the hour's end when this client, or everyone together, used up the hour's requests;
+    None while within both limits. Every request counts, refused ones too: each costs a look-up."""
+    settings = current_app.config["SETTINGS"]
+    window, elapsed = divmod(int(time.time()), LIMIT_WINDOW_SECONDS)
+    wait = LIMIT_WINDOW_SECONDS - elapsed
+    client = hashlib.sha256(_client().encode()).hexdigest()[:32]  # no addresses in key names
+    for scope, limit in ((f"client:{client}", settings.subscribe_limit_per_client),
+                         ("everyone", settings.subscribe_limit_total)):
+        key = f"{KEY_PREFIX}:subscribe-limit:{window}:{scope}"
+        pipe = current_app.extensions["redis"].pipeline()
+        count, _ = pipe.incr(key).expire(key, wait + 60).execute()
+        if count > limit:
+            return wait
+    return None
+
+
+def _client() -> str:
+    """The client's address (ProxyFix has put the forwarded one there when proxies are trusted); an IPv6
+    client counts by its /64, which one subscriber line usually gets whole."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return request.remote_addr or ""
+    address = getattr(address, "ipv4_mapped", None) or address
+    return str(ipaddress.ip_network((address, 64), strict=False)) if address.version == 6 else str(address)
 
 
 def _first_confirmation_in_a_while(slug: str, address: str) -> bool:
@@ -113,3 +152,34 @@ def unsubscribe(slug: str, token: str):
     store.remove_subscriber(token)
     return _page(site, 200, "Unsubscribed", f"{subscriber.address} will receive nothing more from this page.",
                  "../../")
+
+
+class StatusHosts:
+    """WSGI middleware for INCIDENT_DESK_STATUS_HOSTS: on a host named there, a path none of the app's
+    routes takes is a file of that host's page, so `https://status.acme.com/api/v2/summary.json` works
+    (status widgets ask the host's root). The app's routes, webhooks included, stay where they are."""
+
+    def __init__(self, app: Flask, hosts):
+        self.app, self.wsgi_app, self.hosts = app, app.wsgi_app, dict(hosts)
+
+    def __call__(self, environ, start_response):
+        slug = self.hosts.get(_host_name(environ))
+        if slug is not None and not self._routed(environ):
+            environ = {**environ, "PATH_INFO": f"/status/{slug}{environ.get('PATH_INFO') or '/'}"}
+        return self.wsgi_app(environ, start_response)
+
+    def _routed(self, environ) -> bool:
+        try:
+            self.app.url_map.bind_to_environ(environ).match()
+        except NotFound:
+            return False
+        except HTTPException:  # a redirect (RequestRedirect) or another method: still one of the app's routes
+            return True
+        return True
+
+
+def _host_name(environ) -> str:
+    """The request's host name, lower-case, without port (ProxyFix has set it when proxies are trusted)."""
+    host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "").lower()
+    name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+    return name.rstrip(".")
