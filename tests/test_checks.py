@@ -85,11 +85,51 @@ def test_timeline_rules():
     assert codes(doc(timeline="- 2026-01-01 10:00 - [detcted] typo")) == [("timeline-unknown-tag", 3)]
 
 
+WHYS_PROFILE = """
+profile: rca-with-whys
+profiles:
+  rca-with-whys:
+    required: [Timeline, Root cause analysis, Actions]
+"""
+
+
 def test_too_few_whys():
+    """A custom profile asks for 3 whys unless it says `min_whys` (DESIGN "Five whys")."""
+    config, errors = load_config(WHYS_PROFILE)
+    assert errors == []
+    profile = config.get_profile()
     text = BASE.format(timeline="- 2026-01-01 10:00 - down", actions="- [ ] x @a", rca="").replace("3. why three\n", "")
-    assert codes(text) == [("too-few-whys", 5)]
+    assert codes(text, profile, config=config) == [("too-few-whys", 5)]
     five = text.replace("## Actions", "## Five whys\n\n1. a\n2. b\n3. c\n\n## Actions")
-    assert codes(five) == []  # a separate Five whys section counts for the default profile too
+    assert codes(five, profile, config=config) == []  # a separate Five whys section counts too
+    lenient, _ = load_config(WHYS_PROFILE + "    min_whys: 1\n")
+    assert codes(text, lenient.get_profile(), config=lenient) == []
+
+
+FLOWFUSE_PROSE_RCA = """## Timeline
+
+- 2026-11-20 14:05 - [detected] Customers report that their instances do not start
+- 2026-11-20 15:10 - [resolved] Instances start again
+
+## RCA
+
+The node pool ran out of capacity after the scheduler update in !212, so new instances
+stayed pending. Reverting the update in !215 gave the pool its capacity back.
+
+Root cause: the scheduler update halved the pool's capacity.
+
+## Actions
+
+- [ ] Alert on pending instances @dave due 2026-12-04
+"""
+
+
+def test_timeline_rca_actions_asks_for_no_whys():
+    """issue 13 item 26: FlowFuse writes its RCA as prose and asks for no whys (reference/002)."""
+    assert DEFAULT.min_whys == 0
+    assert codes(FLOWFUSE_PROSE_RCA) == []
+    config, _ = load_config("profile: timeline-rca-actions")
+    assert codes(FLOWFUSE_PROSE_RCA, config.get_profile(), config=config) == []
 
 
 def test_root_cause_too_long():
