@@ -180,3 +180,30 @@ def test_order_errors_first_then_line():
 
 def test_rules_are_small_functions_with_docstrings():
     assert len(rules.RULES) >= 12 and all(rule.__doc__ for rule in rules.RULES)
+
+
+CDS_CONFIG = """
+profile: blameless
+profiles:
+  blameless:
+    required: [What happened, Impact, How it was discovered, What went wrong, Actions]
+"""
+
+
+def test_incident_header_is_not_a_section_of_the_postmortem():
+    """issue 13 item 24: `/incident`'s header must not fill CDS's "What went wrong" question."""
+    from incidents.summary import postmortem_template_header
+
+    config, errors = load_config(CDS_CONFIG)
+    assert errors == []
+    profile = config.get_profile()
+    skeleton = postmortem_skeleton(profile)
+    body = postmortem_template_header("alice", "acme/api#12", "Checkout returns 502") + skeleton
+    doc = parse_document(body, profile, "UTC", skeleton=skeleton)
+    assert doc.sections["What went wrong"].is_placeholder
+    result = [(f.code, f.section) for f in run_checks(doc, profile, config)]
+    assert ("empty-section", "What went wrong") in result
+    assert not [code for code, _ in result if code == "duplicate-section"]
+    # The header still says who declared it, from where, and what went wrong, before any section.
+    assert body.index("Checkout returns 502") < body.index("## What happened")
+    assert "@alice" in body and "acme/api#12" in body
