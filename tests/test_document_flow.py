@@ -48,3 +48,22 @@ def test_two_line_closing_message_reaches_the_timeline_and_the_status_page(clien
     assert timeline_texts(github)[-1] == \
         "Status: resolved - The pool fix is deployed. The API is operating normally again."
     assert "thanks all" not in github.issues[(REPO, 2)]["body"]
+
+
+def test_timeline_time_without_a_date_later_than_now_goes_to_the_day_before(client, redis_conn, github):
+    """issue 13 item 22: `/timeline 14:05` sent at 06:13 is yesterday's; a dated future time is refused."""
+    at_six = datetime(2026, 12, 2, 11, 13, tzinfo=timezone.utc)  # 06:13 in Bogota
+    with time_machine.travel(at_six, tick=False):
+        say(client, redis_conn, github, 1, "/incident API errors")
+        say(client, redis_conn, github, 2, "/timeline 14:05 [impact-start] deploy reached production")
+        reply = github.bot_comments(REPO, 2)[-1]
+        assert "added to the timeline at 2026-12-01 14:05 (the day before: 14:05 had not come yet today)" in reply
+        body = github.issues[(REPO, 2)]["body"]
+        assert body.index("**December 01, 2026:**") < body.index("- 14:05 - [impact-start] deploy") \
+            < body.index("**December 02, 2026:**")
+
+        say(client, redis_conn, github, 2, "/timeline 2026-12-02 14:05 customers notified")
+        reply = github.bot_comments(REPO, 2)[-1]
+        assert "⚠️" in reply and "2026-12-02 14:05 has not come yet (it is 2026-12-02 06:13 now)" in reply
+        assert github.issues[(REPO, 2)]["body"] == body  # nothing written
+    assert "customers notified" not in github.issues[(REPO, 2)]["body"]
