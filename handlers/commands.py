@@ -12,6 +12,7 @@ from handlers.declare import reconcile
 from handlers.router import Router
 from incidents import editing
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
+from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status
 from incidents.summary import postmortem_template_header
@@ -250,12 +251,12 @@ def assign_role(command: Command, run: Run) -> str:
 def add_timeline(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     args = command.args
-    zone = ZoneInfo(run.timezone or "UTC")
-    day = args["date"] or datetime.now(zone).date()
-    at = datetime.combine(day, args["time"])
-    at = at.replace(tzinfo=timezone(args["offset"]) if args["offset"] is not None else zone)
-    run.add_to_timeline(at, args["text"], args["tag"])
-    return f"added to the timeline at {at:%Y-%m-%d %H:%M}."
+    try:
+        when = entry_time(args["date"], args["time"], args["offset"], run.timezone, datetime.now(timezone.utc))
+    except FutureEntry as exc:
+        raise Refused(str(exc)) from exc
+    run.add_to_timeline(when.at, args["text"], args["tag"])
+    return f"added to the timeline at {when.at:%Y-%m-%d %H:%M}" + (f" ({when.note})." if when.note else ".")
 
 
 @effect("action")

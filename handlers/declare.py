@@ -10,9 +10,9 @@ from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.editing import add_timeline_entry, issue_key
+from incidents.editing import GENERATED_END, GENERATED_START, add_timeline_entry, issue_key, set_generated_lines
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
-from incidents.metrics import incident_metrics, render_metrics
+from incidents.metrics import impact_lines, incident_metrics, render_metrics
 from incidents.model import Status
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 from incidents.text import escape
@@ -60,10 +60,48 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
         metrics_lines=render_metrics(metrics, config.config.timezone),
         open_actions=[a for a in document.actions if not a.done])
     forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, summary)
+    refresh_impact_lines(forge, config, issue, metrics)
     publish_postmortem_check(forge, store, incident, links, findings)
     if (known is None or not known.tracking) and schedule_reminder:
         schedule_reminder(incident, config.config.reminders.interval)
     return incident
+
+
+IMPACT_KEY = "impact"
+
+
+def refresh_impact_lines(forge, config, issue: Issue, metrics) -> None:
+    """The Impact time lines `/postmortem` wrote follow the timeline and links, as the summary does.
+
+    Only the lines between the bot's markers change, only when both markers are there and the lines
+    differ; a body that cannot be written keeps its old lines (the summary has the current times).
+    """
+    body = issue.body or ""
+    current = _generated_block(body)
+    if current is None:
+        return
+    profile, zone = config.config.get_profile(), config.config.timezone
+    lines = impact_lines(metrics, zone).splitlines()
+
+    def change(text: str) -> str:
+        return set_generated_lines(text, profile, "Impact", IMPACT_KEY, lines)
+
+    if _generated_block(change(body)) == current:
+        return
+    try:
+        forge.edit_body(issue.repository, issue.number, change)
+    except (BodyTooLong, ConcurrentEdit):
+        pass  # the summary comment still shows the current times
+
+
+def _generated_block(body: str) -> list[str] | None:
+    """The bot's impact lines as written (line endings aside); None without both markers."""
+    rows = [row.strip() for row in body.splitlines()]
+    start, end = GENERATED_START.format(key=IMPACT_KEY), GENERATED_END.format(key=IMPACT_KEY)
+    if start not in rows:
+        return None
+    first = rows.index(start)
+    return rows[first:rows.index(end, first) + 1] if end in rows[first:] else None
 
 
 CHECK_NAME = "incident-desk/postmortem"

@@ -55,7 +55,8 @@ USAGE: Mapping[str, str] = MappingProxyType({
 
 DESCRIPTION: Mapping[str, str] = MappingProxyType({
     "incident": "Open a new incident issue; you become its commander and operations lead.",
-    "status": "Set the status; the message goes to the timeline and the status page.",
+    "status": "Set the status; the message (it may go on below, up to a blank line) goes to the timeline "
+              "and the status page.",
     "severity": "Set the severity.",
     "component": "Set the affected components.",
     "commander": "Make someone the incident commander.",
@@ -70,7 +71,7 @@ DESCRIPTION: Mapping[str, str] = MappingProxyType({
     "close": "Close the incident although action items are still open; recorded in the timeline.",
     "publish": "Show the incident on the status page; `postmortem` also shows its written postmortem.",
     "unpublish": "Take the incident off the status page.",
-    "workaround": "Publish a workaround with the incident.",
+    "workaround": "Publish a workaround with the incident (its text may go on below, up to a blank line).",
     "blog": "Request (again) the blog-post draft of the postmortem.",
     "help": "List the commands.",
 })
@@ -214,7 +215,8 @@ def parse_commands(comment: str, *, today: date, extra_terms: Iterable[str] = ()
     ignored = _ignored_lines(text)
     terms = known_terms(extra_terms)
     found: list[Command | CommandError] = []
-    for index, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
         if index in ignored or not line.lstrip().startswith("/"):
             continue
         parsed = _command_name(line)
@@ -228,12 +230,29 @@ def parse_commands(comment: str, *, today: date, extra_terms: Iterable[str] = ()
             found.append(CommandError(None, index + 1, raw, UNKNOWN_COMMAND.format(name=name)))
         else:
             try:
-                args = _PARSERS[name](rest, today=today, terms=terms)
+                more = _message_lines(lines, index, ignored) if name in _MESSAGE_COMMANDS else ""
+                args = _PARSERS[name](rest, today=today, terms=terms, more=more)
             except _BadArgs as error:
                 found.append(CommandError(name, index + 1, raw, str(error)))
             else:
                 found.append(Command(name, MappingProxyType(args), index + 1, raw))
     return found
+
+
+# Their free text may run on below the command line (Fluid's two-line closing message); other
+# commands' text is one line: a timeline entry, an action item or an issue title.
+_MESSAGE_COMMANDS = frozenset({"status", "workaround"})
+
+
+def _message_lines(lines: list[str], index: int, ignored: set[int]) -> str:
+    """The lines after a command up to a blank line, the next command line, a quote or a code block."""
+    taken = []
+    for number in range(index + 1, len(lines)):
+        line = lines[number].strip()
+        if not line or number in ignored or _COMMAND_LINE.match(line):
+            break
+        taken.append(line)
+    return "\n".join(taken)
 
 
 # --- arguments of each command ------------------------------------------------------------------
@@ -248,8 +267,8 @@ def _incident(rest: str, **_: Any) -> dict[str, Any]:
     return _text(rest, MISSING_TEXT)
 
 
-def _workaround(rest: str, **_: Any) -> dict[str, Any]:
-    return _text(rest, MISSING_WORKAROUND)
+def _workaround(rest: str, *, more: str = "", **_: Any) -> dict[str, Any]:
+    return _text("\n".join(part for part in (rest, more) if part), MISSING_WORKAROUND)
 
 
 def _publish(rest: str, **_: Any) -> dict[str, Any]:
@@ -262,14 +281,14 @@ def _no_args(rest: str, **_: Any) -> dict[str, Any]:
     return {}  # extra words are ignored: `/help please` still helps
 
 
-def _status(rest: str, **_: Any) -> dict[str, Any]:
+def _status(rest: str, *, more: str = "", **_: Any) -> dict[str, Any]:
     if not rest:
         raise _BadArgs(MISSING_STATUS)
     word, message = (rest.split(maxsplit=1) + [""])[:2]
     status = parse_status(word)
     if status is None:
         raise _BadArgs(UNKNOWN_STATUS.format(value=_shown(word)))
-    return {"status": status, "message": message.strip()}
+    return {"status": status, "message": "\n".join(part for part in (message.strip(), more) if part)}
 
 
 def _severity(rest: str, **_: Any) -> dict[str, Any]:

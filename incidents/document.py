@@ -128,6 +128,7 @@ class IncidentDocument:
     references: tuple[Reference, ...] = ()
     timezone: str = "UTC"
     timezone_configured: bool = False
+    declared: str | None = None  # what went wrong, from `/incident`'s header above the sections
 
     def section(self, *names: str) -> Section | None:
         """The first of the named sections that the document has."""
@@ -144,6 +145,9 @@ class IncidentDocument:
     def commits(self) -> tuple[Reference, ...]:
         return tuple(r for r in self.references if r.kind == "commit")
 
+
+# The `/incident` header's line: a paragraph, never a heading, so it fills no section of a profile.
+DECLARED_LABEL = "**What went wrong:** "
 
 # --- single-line patterns -------------------------------------------------------------
 
@@ -244,7 +248,15 @@ def parse_document(
         references=_references(tokens, spans, timeline),
         timezone=zone_name,
         timezone_configured=configured,
+        declared=_declared(lines, spans),
     )
+
+
+def _declared(lines: Sequence[str], spans: Sequence[_Span]) -> str | None:
+    """The text of the `/incident` header's `**What went wrong:**` line, above the first section."""
+    first = spans[0].section.line - 1 if spans else len(lines)
+    found = next((line for line in lines[:first] if line.startswith(DECLARED_LABEL)), None)
+    return found[len(DECLARED_LABEL):].strip() or None if found else None
 
 
 def sections_for(profile: Profile, names: Sequence[str]) -> tuple[str, ...]:

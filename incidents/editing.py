@@ -251,8 +251,8 @@ def _append_section(parsed: _Parsed, profile: Profile, name: str, block: Sequenc
 # --- timeline -------------------------------------------------------------------------------
 
 def date_heading(day: date) -> str:
-    """The bot's date heading, e.g. `**November 20, 2026:**` (reference/004's format)."""
-    return f"**{MONTH_NAMES[day.month - 1]} {day.day}, {day.year}:**"
+    """The bot's date heading, e.g. `**December 01, 2026:**`: reference/004 asks for a two-digit day."""
+    return f"**{MONTH_NAMES[day.month - 1]} {day.day:02d}, {day.year}:**"
 
 
 def _entry_line(local: datetime, text: str, tag: str | None) -> str:
@@ -382,7 +382,7 @@ def _timeline_times(doc: IncidentDocument) -> Counter:
 
 def add_timeline_entry(body: str, profile: Profile, at: datetime, text: str, tag: str | None = None,
                        timezone: str | None = None) -> str:
-    """The body with `- HH:MM - [tag] text` under its `**Month D, YYYY:**` heading, in time order.
+    """The body with `- HH:MM - [tag] text` under its `**Month DD, YYYY:**` heading, in time order.
 
     `at` is shown in the repository's timezone (UTC when None or unknown). A missing Timeline
     section is added at the end of the body.

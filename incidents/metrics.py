@@ -27,6 +27,8 @@ UNKNOWN = "unknown"
 
 # Sources of each moment, in plain words for the summary comment.
 SOURCE_CAUSE_MERGED = "cause merged"
+SOURCE_FIX_MERGED = "fix merged"
+NO_FIX_LINKED = "resolve time: no fix merge request linked"
 SOURCE_REPORTED = "issue opened"
 SOURCE_RESOLVED = "status resolved"
 SOURCE_TAG = "timeline tag [{tag}]"
@@ -179,6 +181,7 @@ class Metrics:
     ttf: float | None
     ttr: float | None
     mitigated: Moment = UNKNOWN_MOMENT  # recorded from a `[mitigated]` tag; no time is measured to it
+    fix_merged: Moment = UNKNOWN_MOMENT  # the fixing merge request merged: `[2]` of the Impact line
 
     @property
     def ttd_text(self) -> str:
@@ -201,6 +204,8 @@ def compute_metrics(
     resolved_at: datetime | None,
     timeline: Sequence[TimelineEntryLike] = (),
     resolved_source: str = SOURCE_RESOLVED,
+    fix_merged_at: datetime | None = None,
+    fix_ref: str | None = None,
 ) -> Metrics:
     """TTD = impact start -> reported; TTF = reported -> resolved; TTR = impact start -> resolved.
 
@@ -208,7 +213,8 @@ def compute_metrics(
     `[detected]`, `[resolved]`), else the issue event it stands for: the causing merge request's
     merge (`cause_ref`, e.g. "!34", names it in the source), the issue's creation, the resolve
     time (`resolved_source` says how it was recorded, "status resolved" by default). A missing
-    moment or an end before its start leaves the time None ("unknown").
+    moment or an end before its start leaves the time None ("unknown"). `fix_merged_at` (named by
+    `fix_ref`) is recorded for the Impact line; no time is measured to it.
     """
     cause_source = f"{SOURCE_CAUSE_MERGED} ({cause_ref})" if cause_ref else SOURCE_CAUSE_MERGED
     impact_start = _moment(timeline, TAG_IMPACT_START, cause_merged_at, cause_source)
@@ -223,6 +229,8 @@ def compute_metrics(
         ttf=elapsed_seconds(reported.at, resolved.at),
         ttr=elapsed_seconds(impact_start.at, resolved.at),
         mitigated=mitigated,
+        fix_merged=Moment(_aware(fix_merged_at), f"{SOURCE_FIX_MERGED} ({fix_ref})" if fix_ref else SOURCE_FIX_MERGED)
+        if fix_merged_at else UNKNOWN_MOMENT,
     )
 
 
@@ -249,25 +257,27 @@ def elapsed_seconds(start: datetime | None, end: datetime | None) -> float | Non
 def impact_lines(metrics: Metrics, timezone: str | None) -> str:
     """The Impact section's time lines in reference/000-001's format, one per line:
 
-        at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:40 | Time to recover was 4.4 hours
+        at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:05 | Time to recover was 4.4 hours
         at UTC-5 [1] 26-11-20 09:30 | Time to detect was 16.0 minutes
         at UTC-5 [1] 26-11-20 09:30 to [2] 26-11-20 13:40 | Time to fix was 4.2 hours
 
-    The incident's timeline (impact start to resolved, with TTR) comes first as in both
-    references, then detection (the reported time, with TTD, reference/000's shape), then the
+    The incident's timeline comes first as in both references: `[1]` the impact start (the causing
+    merge request), `[2]` the date of the merge request that fixed it (reference/000); with no fix
+    merged, the resolve time, saying so. TTR is impact start to resolved either way. Then detection (the reported time, with TTD, reference/000's shape), then the
     time to fix (reference/001). The offset is the zone's at the line's first known time; a time
     whose offset differs (daylight saving changed in between) names its own. Unknown times and
     elapsed times are written "unknown".
     """
+    end, note = (metrics.fix_merged, "") if metrics.fix_merged.known else (metrics.resolved, NO_FIX_LINKED)
     lines = [
-        _impact_line(timezone, (metrics.impact_start, metrics.resolved), "Time to recover", metrics.ttr_text),
+        _impact_line(timezone, (metrics.impact_start, end), "Time to recover", metrics.ttr_text, note),
         _impact_line(timezone, (metrics.reported,), "Time to detect", metrics.ttd_text),
         _impact_line(timezone, (metrics.reported, metrics.resolved), "Time to fix", metrics.ttf_text),
     ]
     return "\n".join(lines)
 
 
-def _impact_line(timezone: str | None, moments: Sequence[Moment], label: str, elapsed: str) -> str:
+def _impact_line(timezone: str | None, moments: Sequence[Moment], label: str, elapsed: str, note: str = "") -> str:
     first_known = next((moment.at for moment in moments if moment.at is not None), None)
     offset = utc_offset_name(timezone, first_known)
     stamps = []
@@ -276,7 +286,7 @@ def _impact_line(timezone: str | None, moments: Sequence[Moment], label: str, el
         if moment.at is not None and utc_offset_name(timezone, moment.at) != offset:
             stamp += " " + utc_offset_name(timezone, moment.at)
         stamps.append(f"[{number}] {stamp}")
-    return f"at {offset} {' to '.join(stamps)} | {label} was {elapsed}"
+    return f"at {offset} {' to '.join(stamps)}{f' ({note})' if note else ''} | {label} was {elapsed}"
 
 
 def render_metrics(metrics: Metrics, timezone: str | None) -> list[str]:
@@ -316,10 +326,18 @@ __all__ = [
 def incident_metrics(incident, links: Sequence, timeline: Sequence = (), ref_of=None) -> Metrics:
     """An incident's metrics from its stored times, its links and its document's timeline.
 
-    The impact started when the earliest merged cause reached production; `ref_of(link)` names it.
+    The impact started when the earliest merged cause reached production, and the incident was fixed
+    when its last fix merged; `ref_of(link)` names them.
     """
-    causes = sorted((link for link in links if link.role == "cause" and link.merged_at), key=lambda l: l.merged_at)
-    cause = causes[0] if causes else None
+    causes = _merged(links, "cause")
+    fixes = _merged(links, "fix")
+    cause, fix = (causes[0] if causes else None), (fixes[-1] if fixes else None)
     return compute_metrics(cause_merged_at=cause.merged_at if cause else None,
                            cause_ref=ref_of(cause) if cause and ref_of else None,
-                           reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=timeline)
+                           reported_at=incident.reported_at, resolved_at=incident.resolved_at, timeline=timeline,
+                           fix_merged_at=fix.merged_at if fix else None,
+                           fix_ref=ref_of(fix) if fix and ref_of else None)
+
+
+def _merged(links: Sequence, role: str) -> list:
+    return sorted((link for link in links if link.role == role and link.merged_at), key=lambda l: l.merged_at)

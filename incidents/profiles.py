@@ -112,7 +112,9 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
         name="timeline-rca-actions",
         required=("Timeline", "Root cause analysis", "Actions"),
         aliases=_aliases_for("timeline-rca-actions"),
-        min_whys=3,
+        # reference/002 (FlowFuse) writes its RCA as prose and asks for no whys; a team that wants
+        # them sets `min_whys` in a custom profile (DESIGN's default of 3 is for custom profiles).
+        min_whys=0,
     ),
     "impact-cause-solution-conclusion": Profile(
         name="impact-cause-solution-conclusion",

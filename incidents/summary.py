@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from incidents.document import DECLARED_LABEL
 from incidents.model import Incident, Status
 from incidents.text import GITHUB_BODY_LIMIT, escape, truncate_lines
 
@@ -87,7 +88,9 @@ def _config_error(error) -> str:
     return f"- {where}: {escape(error.message, 300)}{got}"
 
 
-DECLARED_HEADER = ("Declared by @{login} from {origin}.\n\n### What went wrong\n\n{what}\n\n")
+# A paragraph, not a heading: a profile may have its own "What went wrong" section (CDS's
+# blameless questions), and a heading here would be read as that section already answered.
+DECLARED_HEADER = "Declared by @{login} from {origin}.\n\n" + DECLARED_LABEL + "{what}\n\n"
 
 
 def postmortem_template_header(login: str, origin: str, what: str) -> str:

@@ -261,6 +261,8 @@ def _used_section(document: IncidentDocument, names: Sequence[str]) -> str | Non
 def _what_happened(document: IncidentDocument) -> str | None:
     """The first written of the form's "What went wrong", Summary, Impact, Timeline."""
     section = _written(document, WHAT_HAPPENED_SECTIONS)
+    if document.declared and (section is None or section.name != WHAT_HAPPENED_SECTIONS[0]):
+        return "\n\n".join(plain_paragraphs(document.declared))  # `/incident`'s words, as the form's
     if section is None:
         return None
     if section.name == TIMELINE_SECTION and document.timeline:

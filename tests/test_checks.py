@@ -85,11 +85,51 @@ def test_timeline_rules():
     assert codes(doc(timeline="- 2026-01-01 10:00 - [detcted] typo")) == [("timeline-unknown-tag", 3)]
 
 
+WHYS_PROFILE = """
+profile: rca-with-whys
+profiles:
+  rca-with-whys:
+    required: [Timeline, Root cause analysis, Actions]
+"""
+
+
 def test_too_few_whys():
+    """A custom profile asks for 3 whys unless it says `min_whys` (DESIGN "Five whys")."""
+    config, errors = load_config(WHYS_PROFILE)
+    assert errors == []
+    profile = config.get_profile()
     text = BASE.format(timeline="- 2026-01-01 10:00 - down", actions="- [ ] x @a", rca="").replace("3. why three\n", "")
-    assert codes(text) == [("too-few-whys", 5)]
+    assert codes(text, profile, config=config) == [("too-few-whys", 5)]
     five = text.replace("## Actions", "## Five whys\n\n1. a\n2. b\n3. c\n\n## Actions")
-    assert codes(five) == []  # a separate Five whys section counts for the default profile too
+    assert codes(five, profile, config=config) == []  # a separate Five whys section counts too
+    lenient, _ = load_config(WHYS_PROFILE + "    min_whys: 1\n")
+    assert codes(text, lenient.get_profile(), config=lenient) == []
+
+
+FLOWFUSE_PROSE_RCA = """## Timeline
+
+- 2026-11-20 14:05 - [detected] Customers report that their instances do not start
+- 2026-11-20 15:10 - [resolved] Instances start again
+
+## RCA
+
+The node pool ran out of capacity after the scheduler update in !212, so new instances
+stayed pending. Reverting the update in !215 gave the pool its capacity back.
+
+Root cause: the scheduler update halved the pool's capacity.
+
+## Actions
+
+- [ ] Alert on pending instances @dave due 2026-12-04
+"""
+
+
+def test_timeline_rca_actions_asks_for_no_whys():
+    """issue 13 item 26: FlowFuse writes its RCA as prose and asks for no whys (reference/002)."""
+    assert DEFAULT.min_whys == 0
+    assert codes(FLOWFUSE_PROSE_RCA) == []
+    config, _ = load_config("profile: timeline-rca-actions")
+    assert codes(FLOWFUSE_PROSE_RCA, config.get_profile(), config=config) == []
 
 
 def test_root_cause_too_long():
@@ -140,3 +180,30 @@ def test_order_errors_first_then_line():
 
 def test_rules_are_small_functions_with_docstrings():
     assert len(rules.RULES) >= 12 and all(rule.__doc__ for rule in rules.RULES)
+
+
+CDS_CONFIG = """
+profile: blameless
+profiles:
+  blameless:
+    required: [What happened, Impact, How it was discovered, What went wrong, Actions]
+"""
+
+
+def test_incident_header_is_not_a_section_of_the_postmortem():
+    """issue 13 item 24: `/incident`'s header must not fill CDS's "What went wrong" question."""
+    from incidents.summary import postmortem_template_header
+
+    config, errors = load_config(CDS_CONFIG)
+    assert errors == []
+    profile = config.get_profile()
+    skeleton = postmortem_skeleton(profile)
+    body = postmortem_template_header("alice", "acme/api#12", "Checkout returns 502") + skeleton
+    doc = parse_document(body, profile, "UTC", skeleton=skeleton)
+    assert doc.sections["What went wrong"].is_placeholder
+    result = [(f.code, f.section) for f in run_checks(doc, profile, config)]
+    assert ("empty-section", "What went wrong") in result
+    assert not [code for code, _ in result if code == "duplicate-section"]
+    # The header still says who declared it, from where, and what went wrong, before any section.
+    assert body.index("Checkout returns 502") < body.index("## What happened")
+    assert "@alice" in body and "acme/api#12" in body

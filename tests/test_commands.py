@@ -285,3 +285,44 @@ def test_help_lists_every_command_with_the_prefix(prefix):
     assert len(lines) == len(COMMANDS)
     for line, name in zip(lines, COMMANDS):
         assert line.startswith(f"- `{prefix}{name}") and DESCRIPTION[name] in line
+
+
+# --- messages over several lines (issue 13 item 20) ---------------------------------------------
+
+FLUID_CLOSING = (
+    "/status resolved The connection pool fix is deployed.\n"
+    "The API is operating normally again.\n"
+    "\n"
+    "thanks all\n"
+)
+
+
+def test_status_message_takes_the_lines_up_to_a_blank_line():
+    """issue 13 item 20: Fluid's two-line closing message (reference/000) reaches the command whole."""
+    [found] = parse(FLUID_CLOSING)
+    assert found.args["message"] == ("The connection pool fix is deployed.\n"
+                                     "The API is operating normally again.")
+    assert found.raw == "/status resolved The connection pool fix is deployed."  # the command line itself
+    assert found.line == 1
+
+
+def test_message_lines_end_at_the_next_command_a_quote_or_a_fence():
+    """issue 13 item 20: the next command (ours or the forge's), a quote or a code block ends a message."""
+    found = parse("/status monitoring error rate dropping\nstill watching\n/severity degraded-performance")
+    assert found[0].args["message"] == "error rate dropping\nstill watching" and found[1].name == "severity"
+    found = parse("/status identified bad deploy\n/label ~incident\nnot part of it")
+    assert found[0].args["message"] == "bad deploy"
+    assert parse("/status identified bad deploy\n> quoted\n")[0].args["message"] == "bad deploy"
+    assert parse("/status identified bad deploy\n```\ncode\n```\n")[0].args["message"] == "bad deploy"
+    assert parse("/status resolved\nAll fixed.\nBack to normal.")[0].args["message"] == "All fixed.\nBack to normal."
+    assert error("/status\nresolved").message == "Give the new status."  # the status stays on the command line
+
+
+def test_workaround_takes_following_lines_and_one_line_commands_do_not():
+    """issue 13 item 20: `/workaround` text may run on; timeline entries, actions and titles stay one line."""
+    assert args("/workaround Use the EU endpoint:\nhttps://eu.example.com/api")["text"] == \
+        "Use the EU endpoint:\nhttps://eu.example.com/api"
+    assert args("/workaround\nRestart the agent.")["text"] == "Restart the agent."
+    found = parse("/timeline 14:05 rollback started\nthanks all")
+    assert found[0].args["text"] == "rollback started"
+    assert parse("/incident api errors\nseen by two customers")[0].args["text"] == "api errors"

@@ -74,8 +74,20 @@ Root cause: a bad pool size.
 # --- timeline -------------------------------------------------------------------------------
 
 def test_date_heading_format():
+    """issue 13 item 23: the day has two digits, as reference/004's template writes it."""
     assert date_heading(date(2026, 11, 20)) == "**November 20, 2026:**"
-    assert date_heading(date(2021, 6, 5)) == "**June 5, 2021:**"
+    assert date_heading(date(2021, 6, 5)) == "**June 05, 2021:**"
+    assert date_heading(date(2026, 12, 1)) == "**December 01, 2026:**"
+
+
+def test_unpadded_heading_written_earlier_still_takes_its_entries():
+    """issue 13 item 23: a `December 1` heading (older bot, or a person) is the same day as `December 01`."""
+    body = "## Timeline\n\n**December 1, 2026:**\n\n- 09:00 - first\n"
+    edited = add_timeline_entry(body, DEFAULT, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "second")
+    assert added_lines(body, edited) == ["- 10:00 - second"]
+    edited = add_timeline_entry(edited, DEFAULT, datetime(2026, 12, 2, 8, 0, tzinfo=UTC), "next day")
+    assert "**December 02, 2026:**" in edited
+    assert [e.text for e in parse_document(edited, DEFAULT).timeline] == ["first", "second", "next day"]
 
 
 def test_entry_goes_in_time_order_under_its_date_in_utc():

@@ -139,7 +139,8 @@ def test_realistic_incident_in_bogota_matches_hand_calculation():
     assert metrics.reported == Moment(bogota(2026, 11, 20, 9, 52), "issue opened")
     assert metrics.resolved == Moment(bogota(2026, 11, 20, 13, 40), "status resolved")
     assert impact_lines(metrics, BOGOTA).split("\n") == [
-        "at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:40 | Time to recover was 4.4 hours",
+        "at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:40 (resolve time: no fix merge request linked)"
+        " | Time to recover was 4.4 hours",
         "at UTC-5 [1] 26-11-20 09:52 | Time to detect was 38.0 minutes",
         "at UTC-5 [1] 26-11-20 09:52 to [2] 26-11-20 13:40 | Time to fix was 3.8 hours",
     ]
@@ -159,7 +160,43 @@ def test_multi_day_incident_across_midnight_in_bogota():
     )
     assert (metrics.ttd_text, metrics.ttf_text, metrics.ttr_text) == ("3.6 hours", "2.3 days", "2.5 days")
     assert impact_lines(metrics, BOGOTA).split("\n")[0] == (
-        "at UTC-5 [1] 26-11-20 22:30 to [2] 26-11-23 10:06 | Time to recover was 2.5 days")
+        "at UTC-5 [1] 26-11-20 22:30 to [2] 26-11-23 10:06 (resolve time: no fix merge request linked)"
+        " | Time to recover was 2.5 days")
+
+
+def test_impact_line_two_is_the_fixing_merge_request_as_reference_000_defines_it():
+    """issue 13 item 21: `[2]` is the date of the merge request that fixed the incident; TTR still runs
+    from the impact start to the resolve time (DESIGN "Metrics")."""
+    metrics = compute_metrics(
+        cause_merged_at=bogota(2026, 11, 20, 9, 14), cause_ref="!34",
+        reported_at=bogota(2026, 11, 20, 9, 52), resolved_at=bogota(2026, 11, 20, 13, 40),
+        fix_merged_at=bogota(2026, 11, 20, 12, 55), fix_ref="!35",
+    )
+    assert metrics.fix_merged == Moment(bogota(2026, 11, 20, 12, 55), "fix merged (!35)")
+    assert impact_lines(metrics, BOGOTA).split("\n") == [
+        "at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 12:55 | Time to recover was 4.4 hours",
+        "at UTC-5 [1] 26-11-20 09:52 | Time to detect was 38.0 minutes",
+        "at UTC-5 [1] 26-11-20 09:52 to [2] 26-11-20 13:40 | Time to fix was 3.8 hours",
+    ]
+    unresolved = compute_metrics(cause_merged_at=None, cause_ref=None, reported_at=bogota(2026, 11, 20, 9, 52),
+                                 resolved_at=None)
+    assert impact_lines(unresolved, BOGOTA).split("\n")[0] == (
+        "at UTC-5 [1] unknown to [2] unknown (resolve time: no fix merge request linked)"
+        " | Time to recover was unknown")
+
+
+def test_incident_metrics_takes_the_last_merged_fix_and_skips_unmerged_ones():
+    """issue 13 item 21: the incident is fixed when its last fix merged; an open fix is no date yet."""
+    from incidents.metrics import incident_metrics
+    from incidents.model import Incident, Link
+
+    incident = Incident(platform="github", repository="acme/api", number=2, title="api errors",
+                        reported_at=bogota(2026, 11, 20, 9, 52), resolved_at=bogota(2026, 11, 20, 13, 40))
+    links = [Link("acme/api", 35, "fix", "text", "u", "revert", bogota(2026, 11, 20, 10, 30), None),
+             Link("acme/api", 36, "fix", "text", "u", "raise limit", bogota(2026, 11, 20, 12, 55), None),
+             Link("acme/api", 37, "fix", "text", "u", "docs", None, None)]
+    metrics = incident_metrics(incident, links, ref_of=lambda link: f"#{link.number}")
+    assert metrics.fix_merged == Moment(bogota(2026, 11, 20, 12, 55), "fix merged (#36)")
 
 
 def test_tags_take_precedence_over_issue_events_earliest_tag_wins():
@@ -221,7 +258,7 @@ def test_missing_inputs_are_unknown_not_guessed():
         "- **TTR** unknown (impact start unknown → resolve time unknown)",
     ]
     assert impact_lines(metrics, BOGOTA).split("\n") == [
-        "at UTC-5 [1] unknown to [2] unknown | Time to recover was unknown",
+        "at UTC-5 [1] unknown to [2] unknown (resolve time: no fix merge request linked) | Time to recover was unknown",
         "at UTC-5 [1] 26-11-20 09:52 | Time to detect was unknown",
         "at UTC-5 [1] 26-11-20 09:52 to [2] unknown | Time to fix was unknown",
     ]
@@ -269,9 +306,10 @@ def test_reference_example_line():
         reported=Moment(bogota(2026, 11, 20, 9, 30), "issue opened"),
         resolved=Moment(bogota(2026, 11, 20, 13, 40), "status resolved"),
         ttd=16 * 60, ttf=4 * 3600 + 10 * 60, ttr=4 * 3600 + 26 * 60,
+        fix_merged=Moment(bogota(2026, 11, 20, 13, 5), "fix merged (!35)"),
     )
     assert impact_lines(metrics, BOGOTA).split("\n")[0] == (
-        "at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:40 | Time to recover was 4.4 hours")
+        "at UTC-5 [1] 26-11-20 09:14 to [2] 26-11-20 13:05 | Time to recover was 4.4 hours")
 
 
 def test_impact_line_names_a_changed_offset_across_daylight_saving():
@@ -279,7 +317,8 @@ def test_impact_line_names_a_changed_offset_across_daylight_saving():
     metrics = compute_metrics(cause_merged_at=utc(2026, 10, 31, 20, 0), cause_ref=None,
                               reported_at=utc(2026, 11, 1, 12, 0), resolved_at=utc(2026, 11, 1, 15, 0))
     assert impact_lines(metrics, "America/New_York").split("\n")[0] == (
-        "at UTC-4 [1] 26-10-31 16:00 to [2] 26-11-01 10:00 UTC-5 | Time to recover was 19.0 hours")
+        "at UTC-4 [1] 26-10-31 16:00 to [2] 26-11-01 10:00 UTC-5 (resolve time: no fix merge request linked)"
+        " | Time to recover was 19.0 hours")
 
 
 def test_render_escapes_a_reference_that_could_ping_or_break_markdown():
@@ -303,4 +342,5 @@ def test_parsed_document_tags_feed_the_metrics():
     assert {metrics.impact_start.source, metrics.reported.source, metrics.resolved.source} == {
         "timeline tag [impact-start]", "timeline tag [detected]", "timeline tag [resolved]"}
     assert impact_lines(metrics, "America/New_York").split("\n")[0] == (
-        "at UTC-4 [1] 21-06-25 11:48 to [2] 21-06-25 14:50 | Time to recover was 3.0 hours")
+        "at UTC-4 [1] 21-06-25 11:48 to [2] 21-06-25 14:50 (resolve time: no fix merge request linked)"
+        " | Time to recover was 3.0 hours")
