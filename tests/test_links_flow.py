@@ -275,3 +275,26 @@ def test_gitlab_all_commits_are_read_on_open_and_on_new_commits_only(client, red
     run_worker(redis_conn)
     assert len(commit_calls(fake_api, "/merge_requests/4/commits")) == 2
     assert store.links(store.get_incident("gitlab", PROJECT, 2)) == []
+
+
+def test_github_edit_reads_commits_only_when_the_base_changed(client, redis_conn, store, github, fake_api):
+    """issue 13 item 25: an `edited` delivery changes the commits only when it moved the base
+    (`changes.base`, as GitHub's webhook schema documents it); a title edit (`changes.title`) costs no call."""
+    github.add_pull(REPO, 7, "Tune the retry budget", sha="c" * 40)
+    github.pull_commits[(REPO, 7)] = [github_commit(REPO, "2" * 40, "Fixes incident #2")]
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+    run_worker(redis_conn)
+
+    title_edit = github_delivery(github, 7, "edited")
+    title_edit["changes"] = {"title": {"from": "Tune retries"}}
+    post_github(client, "pull_request", title_edit)
+    run_worker(redis_conn)
+    assert commit_calls(fake_api, "/pulls/7/commits") == []
+    assert store.links(store.get_incident("github", REPO, 2)) == []
+
+    base_edit = github_delivery(github, 7, "edited")
+    base_edit["changes"] = {"base": {"ref": {"from": "develop"}, "sha": {"from": "4b0f3b9fd582b071652ccfccd10bfc8c143cff96"}}}
+    post_github(client, "pull_request", base_edit)
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/pulls/7/commits")) == 1
+    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [7]
