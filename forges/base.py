@@ -130,6 +130,10 @@ class Forge(abc.ABC):
     def get_merge_request(self, repository: str, number: int) -> MergeRequest: ...
 
     @abc.abstractmethod
+    def merge_request_commit_messages(self, repository: str, number: int) -> list[str]:
+        """The messages of a merge request's commits: one page (up to 100), one API call."""
+
+    @abc.abstractmethod
     def set_commit_status(self, repository: str, sha: str, state: str, context: str,
                           description: str, target_url: str | None = None) -> None: ...
 

@@ -69,3 +69,6 @@ class MergeRequestEvent(Event):
     source_branch: str = ""
     target_branch: str = ""
     commit_messages: tuple[str, ...] = field(default=())
+    # The event can change which commits the merge request holds (opened, reopened, new commits
+    # pushed, another base): only then are its commits read (one API call).
+    commits_changed: bool = False

@@ -131,6 +131,11 @@ class GitHubForge(Forge):
         with _api("read pull request"):
             return self._as_merge_request(repository, self._repo(repository).get_pull(number))
 
+    def merge_request_commit_messages(self, repository, number):
+        # One page (per_page=100, the API's maximum; it lists at most 250): one call per event.
+        with _api("list pull request commits"):
+            return [c.commit.message or "" for c in self._repo(repository).get_pull(number).get_commits().get_page(0)]
+
     def set_commit_status(self, repository, sha, state, context, description, target_url=None):
         with _api("set commit status"):
             self._repo(repository).get_commit(sha).create_status(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from itertools import islice
 from urllib.parse import urlparse
 from collections.abc import Iterable
 
@@ -155,6 +156,12 @@ class GitLabForge(Forge):
     def get_merge_request(self, repository, number):
         with self._api("read merge request"):
             return self._as_merge_request(repository, self._project(repository).mergerequests.get(number))
+
+    def merge_request_commit_messages(self, repository, number):
+        # The first page only (100, newest first): islice stops before python-gitlab asks for the next.
+        with self._api("list merge request commits"):
+            commits = self._project(repository).mergerequests.get(number, lazy=True).commits(per_page=100)
+            return [c.message or "" for c in islice(commits, 100)]
 
     def set_commit_status(self, repository, sha, state, context, description, target_url=None):
         # GitLab calls GitHub's "error"/"failure" both "failed", and "pending" is "pending".

@@ -176,12 +176,15 @@ GITHUB_PR_ACTIONS = {"synchronize": "edited"}
 
 class GitHubPullRequest(_GHPayload):
     pull_request = fields.Nested(GHPullRequest, required=True)
+    changes = fields.Dict(load_default=dict, allow_none=True)
 
     @post_load
     def make_event(self, data, **kwargs):
         pr = data["pull_request"]
         merged = bool(pr["merged"]) or pr["merged_at"] is not None
         common = _github_common(data, pr)
+        commits_changed = common["action"] in ("opened", "reopened", "synchronize") or (
+            common["action"] == "edited" and "base" in (data["changes"] or {}))
         if common["action"] == "closed" and merged:
             common["action"] = "merged"
         common["action"] = GITHUB_PR_ACTIONS.get(common["action"], common["action"])
@@ -194,6 +197,7 @@ class GitHubPullRequest(_GHPayload):
             head_sha=pr["head"].get("sha"),
             source_branch=pr["head"].get("ref", ""),
             target_branch=pr["base"].get("ref", ""),
+            commits_changed=commits_changed,
         )
 
 
@@ -244,6 +248,7 @@ class GLIssueAttributes(_Base):
 class GLMergeRequestAttributes(GLIssueAttributes):
     merge_commit_sha = fields.String(load_default=None, allow_none=True)
     last_commit = fields.Dict(load_default=None, allow_none=True)
+    oldrev = fields.String(load_default=None, allow_none=True)  # only on updates that bring new commits
     source_branch = fields.String(load_default="")
     target_branch = fields.String(load_default="")
     merged_at = ForgeDateTime(load_default=None)
@@ -348,6 +353,7 @@ class GitLabMergeRequest(_GLPayload):
             source_branch=attrs["source_branch"],
             target_branch=attrs["target_branch"],
             commit_messages=(commit["message"],) if commit.get("message") else (),
+            commits_changed=action in ("opened", "reopened") or (action == "edited" and bool(attrs["oldrev"])),
         )]
 
 

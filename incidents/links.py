@@ -111,6 +111,11 @@ def incident_references(
     return list(found.values())
 
 
+def strongest_role(*roles: str) -> str:
+    """The role that wins when an incident is referenced more than once: fix > cause > related."""
+    return max(roles, key=_STRENGTH.__getitem__)
+
+
 def _line_references(line: str, home: str | None) -> Iterator[IncidentReference]:
     for pattern, role, explicit in _PATTERNS:
         for match in pattern.finditer(line):
@@ -266,5 +271,5 @@ def parse_merge_request_ref(text: str, home_repository: str | None, platform: st
 
 __all__ = [
     "IncidentReference", "MergeRequestRef", "incident_references", "is_commit_ref",
-    "parse_merge_request_ref", "visible_lines",
+    "parse_merge_request_ref", "strongest_role", "visible_lines",
 ]

@@ -82,7 +82,7 @@ class Link:
     repository: str
     number: int
     role: str  # cause | fix | related
-    source: str = "text"  # text | command
+    source: str = "text"  # text | commits (a commit message) | command
     url: str = ""
     title: str = ""
     merged_at: datetime | None = None

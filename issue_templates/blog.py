@@ -6,7 +6,8 @@ Pure: values in, text out. The only read is the packaged default template.
 Safety: issue text is data and never template source. Every value a template prints goes
 through `escape_markdown` (Markdown punctuation backslashed; `<`, `>`, `&`, `{`, `}` as HTML
 entities, so neither HTML nor a site generator's `{{ }}`/`{% %}` survives; `@` mentions broken
-by a zero-width joiner) unless it is a URL checked by `safe_url`.
+by a zero-width joiner) unless it is a URL checked by `safe_url`. Front matter values are plain
+text: Markdown, HTML and template delimiters taken out (`blog_story.strip_markup`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
@@ -28,10 +29,13 @@ from markdown_it.token import Token
 
 # The parser's own patterns for an action's owner, due date and linked issue, and for an HTML
 # comment, so what is taken out of the text is exactly what the parser read.
-from incidents.document import _COMMENT, _DUE, _ISSUE_REF, _OWNER, IncidentDocument, Section, TimelineEntry
+from incidents.document import _COMMENT, _DUE, _ISSUE_REF, _OWNER, IncidentDocument, Section
 from incidents.editing import GENERATED_END, GENERATED_START
 from incidents.metrics import Metrics, resolve_zone
 from incidents.model import Incident, Link
+from issue_templates.blog_story import (
+    StoryLine, incident_duration, story_lines, strip_markup, summary, timeline_story, window,
+)
 
 DEFAULT_TEMPLATE = "blog/postmortem.md.j2"
 
@@ -45,12 +49,8 @@ TIMELINE_SECTION = "Timeline"
 FIX_ROLE = "fix"
 
 # User-facing text.
-SUMMARY_DURATION = "It lasted {duration}."
-SUMMARY_MAX_CHARS = 200
 CHANGE_FALLBACK = "A change to {repository}"
 ACTION_FALLBACK = "Follow-up work"
-TIMELINE_ENTRY = "{time}: {text}"
-MOMENT_FORMAT = "%Y-%m-%d %H:%M UTC"
 SLUG_FALLBACK = "incident"
 SLUG_MAX_CHARS = 60
 MAX_POST_CHARS = 200_000
@@ -75,7 +75,6 @@ _ENTITY_CHARS = re.compile("[&<>{}]")
 _LINE_START_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-+=#])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMPTY_PARENS = re.compile(r"\(\s*\)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _TITLE_TAG = re.compile(r"^\s*\[[^\]\n]{1,30}\]\s*")  # the issue form's "[Incident] " prefix
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _PATH_FIELD = re.compile(r"\{[^{}]*\}")
@@ -127,6 +126,9 @@ class BlogContext:
     duration_since_report: bool = False  # True: the duration runs from the report, not the impact
     started: str | None = None  # e.g. "2026-11-20 14:00 UTC"
     resolved: str | None = None
+    # Set only when what happened is told from the timeline (nothing else is written):
+    impact_window: str | None = None  # "The problem started at … Everything was working normally again at …"
+    timeline: tuple[StoryLine, ...] = ()  # the entries people wrote, without the bot's bookkeeping
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,9 @@ def _finalize(value: Any) -> str:
 
 
 def _front_matter_text(text: str) -> str:
-    """One line for the front matter: YAML quoting is done by the dumper; mentions are broken."""
-    return neutralize_mentions(" ".join(_CONTROL.sub("", str(text)).split()))
+    """One line of plain text for the front matter: no Markdown, HTML or template syntax (a theme may
+    print it unescaped), mentions broken; YAML quoting is done by the dumper."""
+    return neutralize_mentions(strip_markup(" ".join(plain_paragraphs(str(text)))))
 
 
 # --- context ---------------------------------------------------------------------------
@@ -213,16 +216,24 @@ def blog_context(
     """What the post says, from the incident, its parsed body, its linked merge requests and
     its metrics. `issue_url_of` maps an action's linked issue (`#45`, `group/project#45`, a
     URL) to the URL to link, or None. Placeholders and bot-generated lines never appear."""
-    what_happened = _what_happened(document)
-    affected = None if _used_section(document, WHAT_HAPPENED_SECTIONS) in AFFECTED_SECTIONS \
-        else _first_paragraph(document, AFFECTED_SECTIONS)
-    duration, since_report, started, resolved = _duration(metrics)
+    used = _written(document, WHAT_HAPPENED_SECTIONS)
+    prose = "\n\n".join(plain_paragraphs(used.text)) if used and used.name != TIMELINE_SECTION else None
+    if document.declared and (used is None or used.name != WHAT_HAPPENED_SECTIONS[0]):
+        prose = "\n\n".join(plain_paragraphs(document.declared))  # `/incident`'s words, as the form's
+    told = not prose and used is not None  # from the timeline: the window and what people wrote
+    impact_window = window(metrics) if told else None
+    lines = story_lines(document.timeline) if told else ()
+    what_happened = prose or timeline_story(impact_window, lines)
+    affected = None if used and used.name in AFFECTED_SECTIONS else _first_paragraph(document, AFFECTED_SECTIONS)
+    duration, since_report, started, resolved = incident_duration(metrics)
     title = clean_title(incident.title)
     return BlogContext(
         title=title,
         date=_reported_date(incident, document, metrics),
-        summary=_summary(what_happened, title, duration),
+        summary=summary(prose, title, duration),
         what_happened=what_happened,
+        impact_window=impact_window,
+        timeline=lines,
         affected=affected,
         duration=duration,
         why=_why(document),
@@ -251,29 +262,6 @@ def _written(document: IncidentDocument, names: Sequence[str]) -> Section | None
         if section is not None and not section.is_placeholder and plain_paragraphs(section.text):
             return section
     return None
-
-
-def _used_section(document: IncidentDocument, names: Sequence[str]) -> str | None:
-    section = _written(document, names)
-    return section.name if section else None
-
-
-def _what_happened(document: IncidentDocument) -> str | None:
-    """The first written of the form's "What went wrong", Summary, Impact, Timeline."""
-    section = _written(document, WHAT_HAPPENED_SECTIONS)
-    if document.declared and (section is None or section.name != WHAT_HAPPENED_SECTIONS[0]):
-        return "\n\n".join(plain_paragraphs(document.declared))  # `/incident`'s words, as the form's
-    if section is None:
-        return None
-    if section.name == TIMELINE_SECTION and document.timeline:
-        return "\n\n".join(_timeline_line(entry) for entry in document.timeline)
-    return "\n\n".join(plain_paragraphs(section.text))
-
-
-def _timeline_line(entry: TimelineEntry) -> str:
-    """`2026-11-20 14:05 UTC: Customers report failed payments` (without the entry's tag)."""
-    time = _moment(entry.at)
-    return TIMELINE_ENTRY.format(time=time, text=entry.text) if time else entry.text
 
 
 def _first_paragraph(document: IncidentDocument, names: Sequence[str]) -> str | None:
@@ -322,23 +310,6 @@ def action_text(text: str, owner: str | None, linked_issue: str | None) -> str:
     return plain or ACTION_FALLBACK
 
 
-def _duration(metrics: Metrics) -> tuple[str | None, bool, str | None, str | None]:
-    """(how long, whether measured from the report, start, end): impact to resolved when
-    known, else report to resolved, else nothing."""
-    if metrics.ttr is not None:
-        return metrics.ttr_text, False, _moment(metrics.impact_start.at), _moment(metrics.resolved.at)
-    if metrics.ttf is not None:
-        return metrics.ttf_text, True, _moment(metrics.reported.at), _moment(metrics.resolved.at)
-    return None, False, None, None
-
-
-def _moment(at: datetime | None) -> str | None:
-    """A moment for readers anywhere: in UTC, named as such."""
-    if at is None:
-        return None
-    return (at.astimezone(timezone.utc) if at.tzinfo else at).strftime(MOMENT_FORMAT)
-
-
 def _reported_date(incident: Incident, document: IncidentDocument, metrics: Metrics) -> date:
     """The day the incident was reported, in the repository's timezone."""
     at = incident.reported_at or metrics.reported.at
@@ -347,16 +318,6 @@ def _reported_date(incident: Incident, document: IncidentDocument, metrics: Metr
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     return at.astimezone(resolve_zone(document.timezone)).date()
-
-
-def _summary(what_happened: str | None, title: str, duration: str | None) -> str:
-    """One or two plain sentences: the first of what happened (or the title), and how long."""
-    first = _SENTENCE_END.split(what_happened.split("\n\n")[0])[0] if what_happened else title
-    if len(first) > SUMMARY_MAX_CHARS:
-        first = first[: SUMMARY_MAX_CHARS - 1].rstrip() + "…"
-    if first and first[-1] not in ".!?…":
-        first += "."
-    return f"{first} {SUMMARY_DURATION.format(duration=duration)}" if duration else first
 
 
 # --- Markdown to plain text ------------------------------------------------------------

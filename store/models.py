@@ -87,7 +87,7 @@ class LinkRow(Base):
     repository: Mapped[str] = mapped_column(String(255))
     number: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))  # cause | fix | related
-    source: Mapped[str] = mapped_column(String(16))  # text (title, description, trailers) | command
+    source: Mapped[str] = mapped_column(String(16))  # text (title, description) | commits | command
     url: Mapped[str] = mapped_column(Text, default="")
     title: Mapped[str] = mapped_column(Text, default="")
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

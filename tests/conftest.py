@@ -224,6 +224,12 @@ class FakeGitHub:
         for method, pattern, handler in routes:
             api.add_callback(method, re.compile(base + pattern.rstrip("$") + r"(\?.*)?$"),
                              callback=self._wrap(base + pattern, handler))
+        self.pull_commits: dict[tuple[str, int], list[dict]] = {}  # (repo, number) -> github_commit()s
+        api.add_callback("GET", re.compile(base + r"/pulls/\d+/commits(\?.*)?$"),
+                         callback=self._wrap(base + r"/pulls/(?P<n>\d+)/commits", self._list_pull_commits))
+
+    def _list_pull_commits(self, _body, repo, n):
+        return 200, self.pull_commits.get((repo, int(n)), [])
 
     def _wrap(self, pattern, handler):
         def callback(request):
@@ -449,6 +455,12 @@ class FakeGitLab:
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
             api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"), callback=self._wrap(pattern, handler))
+        self.mr_commits: dict[tuple[str, int], list[dict]] = {}  # (project, iid) -> gitlab_commit()s, newest first
+        commits = project + r"/merge_requests/(?P<n>\d+)/commits"
+        api.add_callback("GET", re.compile(commits + r"(\?.*)?$"), callback=self._wrap(commits, self._list_mr_commits))
+
+    def _list_mr_commits(self, _body, query, project, n):
+        return 200, self.mr_commits.get((project, int(n)), [])
 
     def _wrap(self, pattern, handler):
         def callback(request):
@@ -644,6 +656,28 @@ class FakeGitLab:
 
     def bot_notes(self, project, iid):
         return [note["body"] for note in self.notes[(project, iid)]]
+
+
+def github_commit(repo: str, sha: str, message: str) -> dict:
+    """One entry of GET /repos/{o}/{r}/pulls/{n}/commits, in GitHub's documented shape."""
+    person = {"name": "Monalisa Octocat", "email": "support@github.com", "date": "2026-11-20T14:10:00Z"}
+    user = {"login": "octocat", "id": 1, "type": "User", "site_admin": False}
+    api = f"{GITHUB_API}/repos/{repo}"
+    return {"url": f"{api}/commits/{sha}", "sha": sha, "node_id": "C_kwDOAJy2KNoAKA",
+            "html_url": f"https://github.com/{repo}/commit/{sha}", "comments_url": f"{api}/commits/{sha}/comments",
+            "commit": {"url": f"{api}/git/commits/{sha}", "author": person, "committer": person, "message": message,
+                       "tree": {"url": f"{api}/tree/{sha}", "sha": sha}, "comment_count": 0,
+                       "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None}},
+            "author": user, "committer": user, "parents": []}
+
+
+def gitlab_commit(project: str, sha: str, message: str) -> dict:
+    """One entry of GET /projects/:id/merge_requests/:iid/commits, in GitLab's documented shape."""
+    at = "2026-11-20T14:10:00.000Z"
+    return {"id": sha, "short_id": sha[:8], "created_at": at, "parent_ids": [], "title": message.splitlines()[0],
+            "message": message, "author_name": "Administrator", "author_email": "admin@example.com",
+            "authored_date": at, "committer_name": "Administrator", "committer_email": "admin@example.com",
+            "committed_date": at, "trailers": {}, "extended_trailers": {}, "web_url": f"{GITLAB_URL}/{project}/-/commit/{sha}"}
 
 
 def expect_github_issue_edits(api, payload: dict, repository: str = "Codertocat/Hello-World"):

@@ -92,7 +92,8 @@ def test_issue_text_cannot_inject_template_code_html_or_mentions(client, redis_c
     seen = unescape(re.sub(r"<[^>]+>", "", html))  # what a reader of the published page sees
     assert "{{ 7*7 }} {% include 'x' %} <script>x</script>" in seen and "49" not in seen
     assert "<script>" not in html and "@everyone" not in seen  # no raw HTML, no mention
-    assert front_matter(text)["title"].startswith("{{ 7*7 }} {% include 'x' %} <script>")  # YAML data, quoted
+    title = front_matter(text)["title"]  # issue 13 item 27: plain text, no markup or template syntax
+    assert title.startswith("7*7 include 'x'") and "<" not in title and "{" not in title
 
 
 def test_branch_creation_failing_twice_still_yields_exactly_one_pr(client, redis_conn, fake_api):
@@ -171,3 +172,29 @@ def test_a_draft_that_fails_after_its_retries_says_why(client, redis_conn, fake_
     assert "after 4 tries" in comment and "<!-- job: blog-github-" in comment
     assert not [k for k in github.pulls if k[0] == BLOG]
     assert len(FailedJobRegistry(queue=deliveries_queue(redis_conn))) == 1
+
+
+def test_a_labelled_incident_with_only_a_timeline_reads_for_customers(client, redis_conn, fake_api):
+    """issue 13 item 27: an incident declared by label, resolved within the minute, with nothing written
+    but the timeline: the draft tells the window, leaves the bot's lines out, never says "0.0 minutes"."""
+    github = github_fake(fake_api)
+    github.add_issue(REPO, 1, "Checkout <b>down</b>", body="", labels=["incident"])
+    post_github(client, "issues", github.issues_event(REPO, 1, "labeled", "alice", label={"id": 8, "name": "incident"}))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/commander @alice\n/status resolved"))
+    run_worker(redis_conn)
+    assert "Declared an incident by @alice" in github.issues[(REPO, 1)]["body"]
+    github.issues[(REPO, 1)]["labels"].append("blog-draft")
+    post_github(client, "issues", github.issues_event(REPO, 1, "labeled", "cto", label={"id": 9, "name": "blog-draft"}))
+    run_worker(redis_conn)
+
+    [text] = [t for (r, p), t in github.files.items() if r == BLOG]
+    meta = front_matter(text)
+    assert meta["title"] == "Checkout down"
+    assert meta["summary"] == "Checkout down. It lasted under a minute."
+    body = text.removeprefix("---\n").partition("\n---\n")[2]
+    what = body.split("## What happened")[1].split("## ")[0].strip()
+    assert what.startswith("We learned of the problem at ") and "Everything was working normally again at " in what
+    for bookkeeping in ("Declared", "Commander", "Status:", "@"):
+        assert bookkeeping not in what
+    assert "0.0 minutes" not in text and "It took under a minute from the first report" in body

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import yaml
@@ -235,17 +235,70 @@ def test_an_unwritten_postmortem_falls_back_to_plain_sentences_and_shows_no_guid
     assert split_post(post)[0]["summary"] == "Payments failing at checkout."
 
 
-def test_the_timeline_tells_what_happened_when_nothing_else_does():
-    body = BODY.split("## Root cause analysis")[0].replace(
+BOOKKEEPING_TIMELINE = """\
+## Timeline
+
+**November 20, 2026:**
+
+- 13:52 - [impact-start] Release 4.2 reaches production
+- 14:05 - Declared an incident by @alice
+- 14:05 - [detected] Customers report failed payments
+- 14:06 - Commander: @bob
+- 14:07 - Status: investigating (label set by @bob)
+- 14:38 - Fix merged: #50 Revert the connection pool change
+- 14:40 - [mitigated] Release rolled back
+- 15:10 - [resolved] Status: resolved - Payment success rate back to normal
+"""
+
+
+def timeline_only(timeline: str = BOOKKEEPING_TIMELINE) -> str:
+    return BODY.split("## Timeline")[0].replace(
         "Customers could not complete checkout: about a third of payments failed with an error page.\n"
-        "Everything else kept working.", "_No response_")
-    part = sections(render_blog_post(context_for(body)).body)["What happened"]
-    assert part.split("\n\n") == [
-        "2026-11-20 13:52 UTC: Release 4.2 reaches production",
-        "2026-11-20 14:05 UTC: Customers report failed payments",
-        "2026-11-20 14:40 UTC: Release rolled back",
-        "2026-11-20 15:10 UTC: Payment success rate back to normal",
+        "Everything else kept working.", "_No response_") + timeline
+
+
+def test_the_timeline_tells_what_happened_when_nothing_else_does():
+    """issue 13 item 27: from the timeline the post tells the impact window and what people wrote;
+    the bot's declaration, role, status and merge lines stay out, and so does the summary's."""
+    context = context_for(timeline_only())
+    post = render_blog_post(context)
+    part = sections(post.body)["What happened"]
+    assert context.what_happened.split("\n\n")[1:3] == [  # the same, for templates printing `what_happened`
+        "2026-11-20 13:52 UTC: Release 4.2 reaches production", "2026-11-20 14:05 UTC: Customers report failed payments"]
+    assert part.splitlines() == [
+        "The problem started at 2026-11-20 13:52 UTC. We detected it at 2026-11-20 14:05 UTC. "
+        "We limited its impact at 2026-11-20 14:40 UTC. Everything was working normally again at 2026-11-20 15:10 UTC.",
+        "",
+        "- 2026-11-20 13:52 UTC: Release 4.2 reaches production",
+        "- 2026-11-20 14:05 UTC: Customers report failed payments",
+        "- 2026-11-20 14:40 UTC: Release rolled back",
+        "- 2026-11-20 15:10 UTC: Payment success rate back to normal",
     ]
+    for bookkeeping in ("Declared", "Commander", "Status", "label set", "merged", "@"):
+        assert bookkeeping not in post.body
+    assert split_post(post)[0]["summary"] == "Payments failing at checkout. It lasted 1.3 hours."
+
+
+def test_a_timeline_of_bookkeeping_only_still_tells_when():
+    """issue 13 item 27: with only the bot's lines, the story is the window from the report to the resolve."""
+    timeline = "## Timeline\n\n**November 20, 2026:**\n\n- 14:05 - Declared an incident by @alice\n"
+    post = render_blog_post(context_for(timeline_only(timeline)))
+    assert sections(post.body)["What happened"] == (
+        "We learned of the problem at 2026-11-20 14:05 UTC. Everything was working normally again at 2026-11-20 15:10 UTC.")
+    assert "Declared" not in post.text
+
+
+@pytest.mark.parametrize("seconds, words", [(0, "under a minute"), (59, "under a minute"), (60, "1 minute"),
+                                            (150, "3 minutes"), (3599, "60 minutes"), (4500, "1.3 hours")])
+def test_a_short_incident_never_lasts_zero_minutes(seconds, words):
+    """issue 13 item 27: a short incident reads "under a minute" or whole minutes, never "0.0 minutes"."""
+    start = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
+    incident = make_incident(reported_at=start, resolved_at=start + timedelta(seconds=seconds))
+    post = render_blog_post(context_for(timeline_only(""), incident, links=()))
+    part = sections(post.body)["Who was affected and for how long"]
+    assert f"It took {words} from the first report until everything was working normally again." in part
+    assert split_post(post)[0]["summary"] == f"Payments failing at checkout. It lasted {words}."
+    assert ".0 minutes" not in post.text
 
 
 def test_the_bots_generated_impact_lines_never_reach_the_post():
@@ -295,10 +348,26 @@ def test_mentions_in_the_issue_ping_no_one():
     assert f"@{ZWJ}everyone" in text and f"@{ZWJ}here" in text and f"@{ZWJ}someone" in text
 
 
-def test_the_title_stays_literal_in_the_front_matter():
-    front, _body = split_post(injected_post())
-    assert front["title"] == f"Outage {{{{ 7*7 }}}} {{% include 'x' %}} <script>alert(1)</script> " \
-                             f"@{ZWJ}everyone @{ZWJ}here @{ZWJ}someone"
+def test_front_matter_values_are_plain_text():
+    """issue 13 item 27: a theme may print the title or summary unescaped, so front matter holds no HTML
+    and no template syntax; the words stay, and mentions still ping no one."""
+    post = injected_post()
+    front, _body = split_post(post)
+    for value in (front["title"], front["summary"]):
+        assert "<" not in value and ">" not in value and "alert(1)" not in value
+        assert not re.search(r"\{[{%#]|[}%#]\}", value)
+    assert front["title"] == f"Outage 7*7 include 'x' @{ZWJ}everyone @{ZWJ}here @{ZWJ}someone"
+    head = post.text.split("---\n")[1]
+    assert "<script" not in head and "{{" not in head and "{%" not in head
+
+
+def test_markdown_and_split_template_syntax_leave_the_front_matter_too():
+    """issue 13 item 27: emphasis, links and comments are markup too, and taking a tag out never
+    leaves a template delimiter behind (`{<b></b>{ x }}`)."""
+    title = "**Checkout** [down](https://x.test) <!-- hidden --> {<b></b>{% x %<i></i>} {#<b>#}<style>p{}</style>done"
+    front, _body = split_post(render_blog_post(context_for(incident=make_incident(title))))
+    assert front["title"].startswith("Checkout down ") and front["title"].endswith(" done")
+    assert not re.search(r"\{[{%#]|[}%#]\}|<|>|hidden|p\{", front["title"])
 
 
 def test_yaml_significant_titles_still_parse():

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from conftest import FakeGitHub, FakeGitLab, post_github, post_gitlab, run_worker
+from conftest import (
+    FakeGitHub, FakeGitLab, github_commit, gitlab_commit, load_fixture, post_github, post_gitlab, run_worker,
+)
 from incidents.document import parse_document
 from incidents.profiles import get_profile
 from incidents.summary import SUMMARY_MARKER
@@ -169,3 +171,131 @@ def test_postmortem_fills_the_impact_lines_in_the_reference_format(client, redis
     assert body.count("<!-- incident-desk:impact -->") == 1  # replaced, not repeated
     for name in ("Impact", "Cause", "Solution", "Conclusion"):
         assert name in document.sections
+
+
+# --- issue 13 item 25: merge requests linked from their commits ----------------------------------
+
+def commit_calls(fake_api, path_end):
+    return [c.request.url for c in fake_api.calls if c.request.url.split("?")[0].endswith(path_end)]
+
+
+def github_delivery(github, number, action):
+    """A real `pull_request` fixture (synchronize has its own, with before/after) holding the fake's pull request."""
+    name = {"synchronize": "pull_request__synchronize", "reopened": "pull_request__reopened"}.get(action)
+    if name is None:
+        return github.pull_request_event(REPO, number, action)
+    payload = load_fixture("github", name)
+    payload["pull_request"] = github.pull_json(REPO, number)
+    payload.update(number=number)
+    payload["repository"]["full_name"] = REPO
+    payload["sender"]["login"] = "alice"
+    return payload
+
+
+def test_github_commit_messages_link_with_one_commits_call_per_change(client, redis_conn, store, github, fake_api):
+    """issue 13 item 25: a pull request whose commits (not its text) say `Fixes incident #2` is linked;
+    the commits are read once per opened/synchronize and never on edited or closed, and an edit of the
+    text does not unlink what a commit says."""
+    github.add_pull(REPO, 7, "Tune the retry budget", body="Small change.", sha="c" * 40)
+    commits = github.pull_commits[(REPO, 7)] = [github_commit(REPO, "1" * 40, "Add a retry budget")]
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+    run_worker(redis_conn)
+
+    post_github(client, "pull_request", github_delivery(github, 7, "opened"))
+    run_worker(redis_conn)
+    calls = commit_calls(fake_api, "/pulls/7/commits")
+    assert len(calls) == 1 and "per_page=100" in calls[0]
+    assert store.links(store.get_incident("github", REPO, 2)) == []
+
+    commits.append(github_commit(REPO, "2" * 40, "Lower the retry budget\n\nFixes incident #2"))  # a push
+    post_github(client, "pull_request", github_delivery(github, 7, "synchronize"))
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/pulls/7/commits")) == 2
+    [link] = store.links(store.get_incident("github", REPO, 2))
+    assert (link.number, link.role, link.source) == (7, "fix", "commits")
+    assert "the fix of incident Codertocat/Hello-World#2" in github.bot_comments(REPO, 7)[0]
+
+    github.pulls[(REPO, 7)]["body"] = "Small change, reworded."
+    post_github(client, "pull_request", github_delivery(github, 7, "edited"))
+    run_worker(redis_conn)
+    github.pulls[(REPO, 7)]["merged_at"] = "2026-11-20T14:40:00Z"
+    post_github(client, "pull_request", github_delivery(github, 7, "closed"))
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/pulls/7/commits")) == 2  # no call for edited or closed
+    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [7]
+    assert "Fix merged: #7 Tune the retry budget" in github.issues[(REPO, 2)]["body"]
+
+
+def test_github_force_push_dropping_the_commit_unlinks(client, redis_conn, store, github, fake_api):
+    """issue 13 item 25: when a push removes the only commit that referenced the incident, it is unlinked."""
+    github.add_pull(REPO, 7, "Tune the retry budget", sha="c" * 40)
+    commits = github.pull_commits[(REPO, 7)] = [github_commit(REPO, "2" * 40, "Caused-by: #2")]
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+    run_worker(redis_conn)
+    post_github(client, "pull_request", github_delivery(github, 7, "opened"))
+    run_worker(redis_conn)
+    assert [(l.number, l.role) for l in store.links(store.get_incident("github", REPO, 2))] == [(7, "cause")]
+
+    commits[:] = [github_commit(REPO, "3" * 40, "Tune the retry budget")]
+    post_github(client, "pull_request", github_delivery(github, 7, "synchronize"))
+    run_worker(redis_conn)
+    assert store.links(store.get_incident("github", REPO, 2)) == []
+
+
+def test_gitlab_all_commits_are_read_on_open_and_on_new_commits_only(client, redis_conn, store, fake_api):
+    """issue 13 item 25: not only the hook's last commit counts: the merge request's commits are read
+    (one call) when it is opened and when an update brings new commits (`oldrev`), not on other updates."""
+    gitlab = FakeGitLab(fake_api, access={"alice": 30})
+    gitlab.add_issue(PROJECT, 1, "Unrelated")
+    gitlab.add_mr(PROJECT, 4, "Revert pool tuning", body="Rolls back.", sha="f" * 40)
+    commits = gitlab.mr_commits[(PROJECT, 4)] = [  # newest first, as GitLab lists them
+        gitlab_commit(PROJECT, "f" * 40, "Tidy the changelog"),
+        gitlab_commit(PROJECT, "e" * 40, "Revert pool tuning\n\nFixes incident #2")]
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident api errors"))
+    run_worker(redis_conn)
+
+    hook = gitlab.merge_request_event(PROJECT, 4, "open")
+    hook["object_attributes"]["last_commit"]["message"] = "Tidy the changelog"
+    post_gitlab(client, "Merge Request Hook", hook)
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/merge_requests/4/commits")) == 1
+    [link] = store.links(store.get_incident("gitlab", PROJECT, 2))
+    assert (link.number, link.role, link.source) == (4, "fix", "commits")
+    assert "the fix of incident gitlabhq/gitlab-test#2" in gitlab.mrs[(PROJECT, 4)]["notes"][0]["body"]
+
+    update = gitlab.merge_request_event(PROJECT, 4, "update")  # a label or title change: no oldrev
+    update["object_attributes"]["last_commit"]["message"] = "Tidy the changelog"
+    post_gitlab(client, "Merge Request Hook", update)
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/merge_requests/4/commits")) == 1
+    assert [l.number for l in store.links(store.get_incident("gitlab", PROJECT, 2))] == [4]
+
+    commits[:] = [gitlab_commit(PROJECT, "a" * 40, "Tidy the changelog")]  # force-pushed without the revert
+    update["object_attributes"]["oldrev"] = "f" * 40
+    post_gitlab(client, "Merge Request Hook", update)
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/merge_requests/4/commits")) == 2
+    assert store.links(store.get_incident("gitlab", PROJECT, 2)) == []
+
+
+def test_github_edit_reads_commits_only_when_the_base_changed(client, redis_conn, store, github, fake_api):
+    """issue 13 item 25: an `edited` delivery changes the commits only when it moved the base
+    (`changes.base`, as GitHub's webhook schema documents it); a title edit (`changes.title`) costs no call."""
+    github.add_pull(REPO, 7, "Tune the retry budget", sha="c" * 40)
+    github.pull_commits[(REPO, 7)] = [github_commit(REPO, "2" * 40, "Fixes incident #2")]
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+    run_worker(redis_conn)
+
+    title_edit = github_delivery(github, 7, "edited")
+    title_edit["changes"] = {"title": {"from": "Tune retries"}}
+    post_github(client, "pull_request", title_edit)
+    run_worker(redis_conn)
+    assert commit_calls(fake_api, "/pulls/7/commits") == []
+    assert store.links(store.get_incident("github", REPO, 2)) == []
+
+    base_edit = github_delivery(github, 7, "edited")
+    base_edit["changes"] = {"base": {"ref": {"from": "develop"}, "sha": {"from": "4b0f3b9fd582b071652ccfccd10bfc8c143cff96"}}}
+    post_github(client, "pull_request", base_edit)
+    run_worker(redis_conn)
+    assert len(commit_calls(fake_api, "/pulls/7/commits")) == 1
+    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [7]
