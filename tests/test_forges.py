@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, github_repo_config, load_fixture,
-                      post_github, request_json, run_worker)
+from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, github_permission_json, github_repo_config,
+                      load_fixture, post_github, request_json, run_worker)
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 
@@ -63,11 +63,23 @@ def test_github_without_credentials_is_a_clear_error(settings):
         build_forge("github", replace(settings, github_token=None))
 
 
-@pytest.mark.parametrize("permission", ["admin", "maintain", "write", "triage", "read"])
-def test_github_permission(settings, api, permission):
+@pytest.mark.parametrize("role", ["admin", "maintain", "write", "triage", "read"])
+def test_github_permission_is_the_role_not_the_legacy_field(settings, api, role):
+    """issue 13 item 17: GitHub's legacy `permission` says write for Maintain and read for Triage."""
+    api.get(f"{GITHUB_REST}/repos/o/r/collaborators/alice/permission", json=github_permission_json("alice", role))
+    assert build_forge("github", settings).permission("o/r", "alice") == role
+
+
+def test_github_custom_role_counts_as_its_base_role(settings, api):
+    """issue 13 item 17: a custom role's name is its own; its permissions hash tells its base role."""
     api.get(f"{GITHUB_REST}/repos/o/r/collaborators/alice/permission",
-            json={"permission": permission, "role_name": permission, "user": {"login": "alice"}})
-    assert build_forge("github", settings).permission("o/r", "alice") == permission
+            json=github_permission_json("alice", "Security Engineer", base_role="maintain"))
+    assert build_forge("github", settings).permission("o/r", "alice") == "maintain"
+
+
+def test_github_non_collaborator_has_no_permission(settings, api):
+    api.get(f"{GITHUB_REST}/repos/o/r/collaborators/eve/permission", status=404, json={"message": "Not Found"})
+    assert build_forge("github", settings).permission("o/r", "eve") == "none"
 
 
 def test_github_read_file_and_missing_file(settings, api):

@@ -131,6 +131,7 @@ def test_github_edited_comment_runs_no_command(client, redis_conn, github):
 
 
 def test_force_close_is_recorded_and_not_reopened(client, redis_conn, store, github):
+    """maria has GitHub's Maintain role, which the legacy `permission` field calls write (issue 13 item 17)."""
     declare_and_run_on_github(client, redis_conn, github)
     post_github(client, "issue_comment", github.comment_event(REPO, 2, "maria", "/close --force tracked elsewhere"))
     run_worker(redis_conn)
