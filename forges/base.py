@@ -172,9 +172,9 @@ class Forge(abc.ABC):
         """The login the bot writes as, so its own events can be dropped."""
 
     # -- built on the primitives, the same on every forge
-    def comment(self, repository: str, number: int, text: str) -> Comment:
+    def comment(self, repository: str, number: int, text: str, merge_request: bool = False) -> Comment:
         """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
-        return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}")
+        return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}", merge_request)
 
     def find_marked_comment(self, repository: str, number: int, marker: str,
                             merge_request: bool = False) -> Comment | None:

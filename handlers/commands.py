@@ -98,14 +98,15 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
               if not _forge_quick_action(item, forge)]
     if not parsed:
         return
-    run = Run(event, forge, store, config, schedule_reminder, permissions,
-              store.get_incident(event.platform, event.repository, event.number), request_blog_draft, announce)
+    # A merge request is never an incident; on GitLab its number is also some issue's.
+    incident = None if event.on_merge_request else store.get_incident(event.platform, event.repository, event.number)
+    run = Run(event, forge, store, config, schedule_reminder, permissions, incident, request_blog_draft, announce)
     lines, changed = [], False
     for item in parsed:
         outcome, ok = _run_one(item, run, permissions)
         lines.append(outcome)
         changed = changed or (ok and item.name not in ("help", "incident"))
-    forge.comment(event.repository, event.number, "\n".join(lines))
+    forge.comment(event.repository, event.number, "\n".join(lines), merge_request=event.on_merge_request)
     if changed and run.incident is not None and run.incident.tracking:
         reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from rq.registry import ScheduledJobRegistry
 
-from conftest import FakeGitHub, FakeGitLab, post_github, post_gitlab, run_worker
+from conftest import GITLAB_URL, FakeGitHub, FakeGitLab, load_fixture, post_github, post_gitlab, run_worker
 from incidents.document import parse_document
 from incidents.model import Severity, Status
 from incidents.profiles import get_profile
@@ -266,3 +266,34 @@ def test_reminder_rereads_follow_ups_that_send_no_hooks(client, redis_conn, stor
     [action] = parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).actions
     assert action.done
     assert any("Every action item of this incident is done" in c for c in github.bot_comments(REPO, 2))
+
+
+MR_PROJECT = "gitlab-org/gitlab-test"  # the project of the real note__merge_request fixture
+
+
+def merge_request_note(body: str) -> dict:
+    """The real note on merge request !1, saying `body`."""
+    payload = load_fixture("gitlab", "note__merge_request")
+    payload["object_attributes"]["note"] = body
+    payload["merge_request"]["url"] = f"{GITLAB_URL}/{MR_PROJECT}/-/merge_requests/1"
+    return payload
+
+
+def test_gitlab_reply_to_a_merge_request_note_goes_on_the_merge_request(client, redis_conn, store, gitlab):
+    """issue 13 item 18: the reply goes where the command was written, not to the issue with that number;
+    and a command on merge request !1 does not act on incident #1."""
+    gitlab.access["root"] = 40
+    gitlab.add_mr(MR_PROJECT, 1, "Tempora et eos debitis quae laborum et.")
+    post_gitlab(client, "Note Hook", merge_request_note("/desk incident db is down"))
+    run_worker(redis_conn)
+    assert store.get_incident("gitlab", MR_PROJECT, 1).tracking  # the new incident is issue #1
+    [reply] = [note["body"] for note in gitlab.mrs[(MR_PROJECT, 1)]["notes"]]
+    assert "declared incident #1" in reply
+
+    post_gitlab(client, "Note Hook", merge_request_note("/desk status resolved all good"))
+    run_worker(redis_conn)
+    replies = [note["body"] for note in gitlab.mrs[(MR_PROJECT, 1)]["notes"]]
+    assert len(replies) == 2 and "not an incident" in replies[1]
+    assert not any("✅" in note or "⚠️" in note for note in gitlab.bot_notes(MR_PROJECT, 1))
+    assert store.get_incident("gitlab", MR_PROJECT, 1).status is Status.INVESTIGATING
+    assert "status::resolved" not in gitlab.issues[(MR_PROJECT, 1)]["labels"]
