@@ -178,10 +178,15 @@ class Forge(abc.ABC):
 
     def find_marked_comment(self, repository: str, number: int, marker: str,
                             merge_request: bool = False) -> Comment | None:
+        """The bot's own comment starting with `marker`; anyone can type the marker, so the author decides."""
         for comment in self.list_comments(repository, number, merge_request):
-            if comment.body.startswith(marker):
+            if comment.body.startswith(marker) and self.wrote(comment):
                 return comment
         return None
+
+    def wrote(self, comment: Comment) -> bool:
+        """Whether the bot wrote the comment (logins are case-insensitive on both forges)."""
+        return comment.author.lower() == self.bot_login.lower()
 
     def upsert_marked_comment(self, repository: str, number: int, marker: str, body: str,
                               merge_request: bool = False) -> Comment | None:

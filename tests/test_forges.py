@@ -9,10 +9,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, github_permission_json, github_repo_config,
-                      load_fixture, post_github, request_json, run_worker)
+from conftest import (BOT_LOGIN, GITHUB_REST, GITLAB_URL, FakeGitHub, FakeGitLab, expect_github_issue_edits,
+                      github_permission_json, github_repo_config, load_fixture, post_github, post_gitlab, request_json,
+                      run_worker)
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
+from handlers.links import LINK_MARKER
+from incidents.summary import BOT_MARKER, SUMMARY_MARKER
+from worker.blog import BLOG_MARKER
 
 GL_PROJECT = f"{GITLAB_URL}/api/v4/projects/group%2Fproject"
 
@@ -161,3 +165,62 @@ def test_github_token_publishes_a_commit_status_instead(settings, api):
                                                   "2 error(s)", "…")
     assert request_json(api.calls[0]) == {"state": "failure", "context": "incident-desk/postmortem",
                                           "description": "2 error(s)"}
+
+
+# ---------------------------------------------------------------- marked comments are the bot's own
+
+REPO, PROJECT = "Codertocat/Hello-World", "gitlabhq/gitlab-test"
+MARKERS = [SUMMARY_MARKER, BLOG_MARKER, LINK_MARKER, BOT_MARKER]
+
+
+@pytest.mark.parametrize("marker", MARKERS)
+def test_a_persons_marked_comment_is_not_the_bots(settings, fake_api, marker):
+    """issue 13 item 3: a marker written by a person finds nothing and is never edited (GitHub and GitLab)."""
+    github, gitlab = FakeGitHub(fake_api), FakeGitLab(fake_api)
+    github.add_issue(REPO, 1)
+    github.comments[(REPO, 1)].append({"id": 1, "body": f"{marker}\nmine now", "author": "mallory"})
+    gitlab.add_issue(PROJECT, 1)
+    gitlab.notes[(PROJECT, 1)].append({"id": 1, "body": f"{marker}\nmine now", "author": "mallory"})
+    for forge, comments in ((build_forge("github", settings), github.comments[(REPO, 1)]),
+                            (build_forge("gitlab", settings), gitlab.notes[(PROJECT, 1)])):
+        repository = REPO if forge.platform == "github" else PROJECT
+        assert forge.find_marked_comment(repository, 1, marker) is None
+        forge.upsert_marked_comment(repository, 1, marker, f"{marker}\nthe bot's")
+        assert comments[0]["body"] == f"{marker}\nmine now"
+        assert [(c["author"], c["body"]) for c in comments[1:]] == [(BOT_LOGIN, f"{marker}\nthe bot's")]
+        assert forge.find_marked_comment(repository, 1, marker).id == comments[1]["id"]
+
+
+def test_github_summary_is_not_hijacked_by_a_persons_marked_comment(client, redis_conn, store, fake_api):
+    """issue 13 item 3: the bot writes its own summary and leaves mallory's comment alone."""
+    github = FakeGitHub(fake_api)
+    github.add_issue(REPO, 1, "db is down", labels=["incident"])
+    github.comments[(REPO, 1)].append({"id": 1, "body": f"{SUMMARY_MARKER}\n**Commander:** @mallory", "author": "mallory"})
+    post_github(client, "issues", github.issues_event(REPO, 1, "labeled", "alice"))
+    run_worker(redis_conn)
+    [hijack, summary] = github.comments[(REPO, 1)]
+    assert hijack["body"] == f"{SUMMARY_MARKER}\n**Commander:** @mallory"
+    assert summary["author"] == BOT_LOGIN and summary["body"].startswith(SUMMARY_MARKER)
+    assert "### Incident" in summary["body"] or "**Status:**" in summary["body"]
+
+
+def test_gitlab_summary_is_not_hijacked_by_a_persons_marked_note(client, redis_conn, store, fake_api):
+    """issue 13 item 3, on GitLab notes."""
+    gitlab = FakeGitLab(fake_api)
+    gitlab.add_issue(PROJECT, 1, "db is down", labels=["incident"])
+    gitlab.notes[(PROJECT, 1)].append({"id": 1, "body": f"{SUMMARY_MARKER}\nmine now", "author": "mallory"})
+    post_gitlab(client, "Issue Hook", gitlab.issue_event(PROJECT, 1, "open", "alice"))
+    run_worker(redis_conn)
+    [hijack, summary] = gitlab.notes[(PROJECT, 1)]
+    assert hijack["body"] == f"{SUMMARY_MARKER}\nmine now"
+    assert summary["author"] == BOT_LOGIN and "**Status:**" in summary["body"]
+
+
+def test_a_persons_comment_starting_with_the_reply_marker_still_runs_its_commands(client, redis_conn, fake_api):
+    """issue 13 item 3: only the bot's replies are the bot's; a person's marked comment is not dropped."""
+    github = FakeGitHub(fake_api)
+    github.add_issue(REPO, 1)
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", f"{BOT_MARKER}\n/help"))
+    run_worker(redis_conn)
+    [reply] = github.bot_comments(REPO, 1)
+    assert "the commands:" in reply
