@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -84,6 +85,16 @@ class Forge(abc.ABC):
     def use_config(self, labels_config) -> None:
         """Adopt the repository's label names (its config file's `labels`)."""
         self.labels = LabelScheme.with_separator(self.label_separator, labels_config)
+
+    @contextmanager
+    def labels_of(self, labels_config):
+        """Use another repository's label names while working on its issue, then this delivery's again."""
+        own = self.labels
+        self.use_config(labels_config)
+        try:
+            yield self.labels
+        finally:
+            self.labels = own
 
     # -- primitives each adapter implements
     @abc.abstractmethod

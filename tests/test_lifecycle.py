@@ -297,3 +297,37 @@ def test_gitlab_reply_to_a_merge_request_note_goes_on_the_merge_request(client, 
     assert not any("✅" in note or "⚠️" in note for note in gitlab.bot_notes(MR_PROJECT, 1))
     assert store.get_incident("gitlab", MR_PROJECT, 1).status is Status.INVESTIGATING
     assert "status::resolved" not in gitlab.issues[(MR_PROJECT, 1)]["labels"]
+
+
+def test_follow_up_closing_elsewhere_keeps_the_incidents_own_label_scheme(client, redis_conn, store, github):
+    """issue 13 item 19: the follow-up's repository uses the default labels; the incident's config says `state/`."""
+    github.files[(REPO, ".github/incident-desk.yml")] = 'labels:\n  status_prefix: "state/"\n'
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", "/action add alert on queue depth @alice in team/backlog"))
+    run_worker(redis_conn)
+    assert "state/investigating" in github.issues[(REPO, 2)]["labels"]
+
+    github.issues[(BACKLOG, 2)]["state"] = "closed"
+    post_github(client, "issues", github.issues_event(BACKLOG, 2, "closed", "alice"))
+    run_worker(redis_conn)
+    [action] = parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).actions
+    assert action.done  # the close did reach the incident
+    labels = github.issues[(REPO, 2)]["labels"]
+    assert "state/investigating" in labels and not any(label.startswith("status: ") for label in labels)
+    assert store.get_incident("github", REPO, 2).status is Status.INVESTIGATING
+
+
+def test_fix_merged_elsewhere_keeps_the_incidents_own_label_scheme(client, redis_conn, store, github):
+    """issue 13 item 19, for a merge request in another repository linking the incident."""
+    github.files[(REPO, ".github/incident-desk.yml")] = 'labels:\n  status_prefix: "state/"\n'
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    github.add_pull("team/service", 7, "Revert pool tuning", body=f"Fixes incident {REPO}#2",
+                    merged_at="2026-11-20T14:40:00Z")
+    post_github(client, "pull_request", github.pull_request_event("team/service", 7, "closed"))
+    run_worker(redis_conn)
+    assert "Fix merged: team/service#7" in github.issues[(REPO, 2)]["body"]  # the merge did reach the incident
+    labels = github.issues[(REPO, 2)]["labels"]
+    assert "state/investigating" in labels and not any(label.startswith("status: ") for label in labels)
