@@ -20,6 +20,9 @@ class ConcurrentEdit(Exception):
 
 # Normalized permission levels, lowest to highest (GitHub names; GitLab maps onto them).
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
+# Statuses that answer a permission question about a repository the bot cannot see (not installed there,
+# private): for the bot, nobody has access to it.
+NO_ACCESS = (403, 404)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from github import Auth, Github, GithubException
 
-from forges.base import PERMISSIONS, Comment, Forge, Issue, MergeRequest
-from forges.errors import ForgeError, translated
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.errors import ForgeError, TransientForgeError, translated
 
 
 def _api(what: str):
@@ -141,7 +141,7 @@ class GitHubForge(Forge):
                 _, data = self.gh.requester.requestJsonAndCheck(
                     "GET", f"/repos/{repository}/collaborators/{quote(login, safe='')}/permission")
         except ForgeError as exc:
-            if exc.status == 404:
+            if exc.status in NO_ACCESS and not isinstance(exc, TransientForgeError):
                 return "none"
             raise
         return _role(data)

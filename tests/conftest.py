@@ -545,11 +545,13 @@ class FakeGitLab:
 
     def _find_user(self, _body, query):
         name = query["username"][0]
-        return 200, [{"id": self.user_id(name), "username": name}] if name in self.access or name in self.users else []
+        known = name in self.users or name in {key[-1] if isinstance(key, tuple) else key for key in self.access}
+        return 200, [{"id": self.user_id(name), "username": name}] if known else []
 
     def _member(self, _body, query, project, uid):
         name = next((u for u, v in self.users.items() if v == int(uid)), None)
-        level = self.access.get(name)
+        # `access` maps a username (any project) or a (project, username) pair to an access level.
+        level = self.access.get((project, name), self.access.get(name))
         return (200, {"id": int(uid), "username": name, "access_level": level}) if level else (404, {"message": "404"})
 
     def _file(self, _body, query, project, path):

@@ -86,6 +86,16 @@ def test_github_non_collaborator_has_no_permission(settings, api):
     assert build_forge("github", settings).permission("o/r", "eve") == "none"
 
 
+def test_a_repository_the_bot_cannot_see_gives_no_permission(settings, api):
+    """issue 13 item 2: a command naming a repository outside the installation is refused, not crashed."""
+    api.get(f"{GITHUB_REST}/repos/secret/vault/collaborators/eve/permission", status=403,
+            json={"message": "Resource not accessible by integration"})
+    api.get(f"{GITLAB_URL}/api/v4/users", json=[{"id": 7, "username": "eve"}])
+    api.get(f"{GITLAB_URL}/api/v4/projects/secret%2Fvault/members/all/7", status=403, json={"message": "403 Forbidden"})
+    assert build_forge("github", settings).permission("secret/vault", "eve") == "none"
+    assert build_forge("gitlab", settings).permission("secret/vault", "eve") == "none"
+
+
 def test_github_read_file_and_missing_file(settings, api):
     content = base64.b64encode(b"profile: full\n").decode()
     api.get(f"{GITHUB_REST}/repos/o/r/contents/.github/incident-desk.yml",

@@ -331,3 +331,59 @@ def test_fix_merged_elsewhere_keeps_the_incidents_own_label_scheme(client, redis
     assert "Fix merged: team/service#7" in github.issues[(REPO, 2)]["body"]  # the merge did reach the incident
     labels = github.issues[(REPO, 2)]["labels"]
     assert "state/investigating" in labels and not any(label.startswith("status: ") for label in labels)
+
+
+SECRET = "secret/vault"
+
+
+def test_commands_naming_another_repository_need_access_to_it(client, redis_conn, store, github):
+    """issue 13 item 2: read access to link its merge requests, write access to open follow-ups there;
+    a refusal changes nothing and shows nothing of that repository."""
+    github.permissions.update({(SECRET, "alice"): "none", "carol": "write", (SECRET, "carol"): "read"})
+    github.add_pull(SECRET, 7, "Rotate the leaked root key", merged_at="2026-11-20T13:30:00Z")
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    body_before = github.issues[(REPO, 2)]["body"]
+
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", f"/caused-by {SECRET}#7\n/action rotate keys @alice in {SECRET}"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 2)[-1]
+    assert f"you need read access to `{SECRET}`" in reply and f"you need write access to `{SECRET}`" in reply
+    assert "✅" not in reply
+    assert not [c for c in github.api.calls if f"/repos/{SECRET}/pulls" in c.request.url]  # never read
+    assert not [c for c in github.api.calls if c.request.method == "POST" and f"/repos/{SECRET}/" in c.request.url]
+    assert github.issues[(REPO, 2)]["body"] == body_before
+    assert not store.links(store.get_incident("github", REPO, 2))
+    assert not any("Rotate the leaked" in c for c in github.bot_comments(REPO, 2))
+
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "carol", f"/caused-by {SECRET}#7\n/action rotate keys @carol in {SECRET}"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 2)[-1]
+    assert f"linked {SECRET}#7 as the cause" in reply  # a reader may link it
+    assert f"you need write access to `{SECRET}`" in reply and (SECRET, 1) not in github.issues
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [7]
+
+
+def test_gitlab_follow_up_in_a_project_without_access_is_refused(client, redis_conn, store, gitlab):
+    """issue 13 item 2, on GitLab: a developer here is nobody in `secret/vault`."""
+    gitlab.access[(SECRET, "alice")] = None
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident db is down"))
+    run_worker(redis_conn)
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice", f"/desk action rotate keys in {SECRET}"))
+    run_worker(redis_conn)
+    assert f"you need write access to `{SECRET}`" in gitlab.bot_notes(PROJECT, 2)[-1]
+    assert not any(project == SECRET for project, _ in gitlab.issues)
+    assert parse_document(gitlab.issues[(PROJECT, 2)]["description"], get_profile(None)).actions == ()
+
+
+def test_linking_a_merge_request_that_is_not_there_is_refused_with_the_reason(client, redis_conn, store, github):
+    """issue 13 item 2: with access, a missing merge request gets a reply (before, the job failed unanswered)."""
+    github.permissions[(SECRET, "alice")] = "read"
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", f"/fixed-by {SECRET}#99"))
+    run_worker(redis_conn)
+    assert f"there is no merge request {SECRET}#99 that I can read" in github.bot_comments(REPO, 2)[-1]
+    assert not store.links(store.get_incident("github", REPO, 2))
