@@ -205,7 +205,8 @@ def test_github_summary_is_not_hijacked_by_a_persons_marked_comment(client, redi
     """issue 13 item 3: the bot writes its own summary and leaves mallory's comment alone."""
     github = FakeGitHub(fake_api)
     github.add_issue(REPO, 1, "db is down", labels=["incident"])
-    github.comments[(REPO, 1)].append({"id": 1, "body": f"{SUMMARY_MARKER}\n**Commander:** @mallory", "author": "mallory"})
+    hijack = {"id": 1, "body": f"{SUMMARY_MARKER}\n**Commander:** @mallory", "author": "mallory"}
+    github.comments[(REPO, 1)].append(dict(hijack))
     post_github(client, "issues", github.issues_event(REPO, 1, "labeled", "alice"))
     run_worker(redis_conn)
     [hijack, summary] = github.comments[(REPO, 1)]
