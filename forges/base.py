@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,9 @@ class ConcurrentEdit(Exception):
 
 # Normalized permission levels, lowest to highest (GitHub names; GitLab maps onto them).
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
+# Statuses that answer a permission question about a repository the bot cannot see (not installed there,
+# private): for the bot, nobody has access to it.
+NO_ACCESS = (403, 404)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,16 @@ class Forge(abc.ABC):
     def use_config(self, labels_config) -> None:
         """Adopt the repository's label names (its config file's `labels`)."""
         self.labels = LabelScheme.with_separator(self.label_separator, labels_config)
+
+    @contextmanager
+    def labels_of(self, labels_config):
+        """Use another repository's label names while working on its issue, then this delivery's again."""
+        own = self.labels
+        self.use_config(labels_config)
+        try:
+            yield self.labels
+        finally:
+            self.labels = own
 
     # -- primitives each adapter implements
     @abc.abstractmethod
@@ -176,16 +190,21 @@ class Forge(abc.ABC):
         """The login the bot writes as, so its own events can be dropped."""
 
     # -- built on the primitives, the same on every forge
-    def comment(self, repository: str, number: int, text: str) -> Comment:
+    def comment(self, repository: str, number: int, text: str, merge_request: bool = False) -> Comment:
         """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
-        return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}")
+        return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}", merge_request)
 
     def find_marked_comment(self, repository: str, number: int, marker: str,
                             merge_request: bool = False) -> Comment | None:
+        """The bot's own comment starting with `marker`; anyone can type the marker, so the author decides."""
         for comment in self.list_comments(repository, number, merge_request):
-            if comment.body.startswith(marker):
+            if comment.body.startswith(marker) and self.wrote(comment):
                 return comment
         return None
+
+    def wrote(self, comment: Comment) -> bool:
+        """Whether the bot wrote the comment (logins are case-insensitive on both forges)."""
+        return comment.author.lower() == self.bot_login.lower()
 
     def upsert_marked_comment(self, repository: str, number: int, marker: str, body: str,
                               merge_request: bool = False) -> Comment | None:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 from collections.abc import Iterable
 
 from github import Auth, Github, GithubException
 
-from forges.base import PERMISSIONS, Comment, Forge, Issue, MergeRequest
-from forges.errors import ForgeError, translated
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.errors import ForgeError, TransientForgeError, translated
 
 
 def _api(what: str):
@@ -29,6 +29,24 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
     # without blocking a worker in a sleep.
     return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15,
                   seconds_between_writes=write_interval, seconds_between_requests=write_interval / 4)
+
+
+# The permissions hash of the collaborator, highest first, as the normalized names.
+_ROLE_FLAGS = (("admin", "admin"), ("maintain", "maintain"), ("push", "write"), ("triage", "triage"), ("pull", "read"))
+
+
+def _role(data: dict) -> str:
+    """The user's role: `role_name`, since the legacy `permission` calls Maintain write and Triage read;
+    a custom role by its base, from the permissions hash."""
+    role = data.get("role_name")
+    if role in PERMISSIONS:
+        return role
+    flags = (data.get("user") or {}).get("permissions") or {}
+    base = next((name for flag, name in _ROLE_FLAGS if flags.get(flag)), None)
+    if base:
+        return base
+    legacy = data.get("permission")
+    return legacy if legacy in PERMISSIONS else "none"
 
 
 class GitHubForge(Forge):
@@ -120,12 +138,13 @@ class GitHubForge(Forge):
     def permission(self, repository, login):
         try:
             with _api("read permission"):
-                level = self._repo(repository).get_collaborator_permission(login)
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"/repos/{repository}/collaborators/{quote(login, safe='')}/permission")
         except ForgeError as exc:
-            if exc.status == 404:
+            if exc.status in NO_ACCESS and not isinstance(exc, TransientForgeError):
                 return "none"
             raise
-        return level if level in PERMISSIONS else "read"
+        return _role(data)
 
     def get_merge_request(self, repository, number):
         with _api("read pull request"):

@@ -10,8 +10,8 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
-from forges.base import Comment, Forge, Issue, MergeRequest
-from forges.errors import ForgeError, translated
+from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
+from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
@@ -148,7 +148,7 @@ class GitLabForge(Forge):
             with self._api("read membership"):
                 level = self._project(repository).members_all.get(user_id).access_level
         except ForgeError as exc:
-            if exc.status == 404:
+            if exc.status in NO_ACCESS and not isinstance(exc, TransientForgeError):
                 return "none"
             raise
         return next((name for floor, name in ACCESS_LEVELS if level >= floor), "none")

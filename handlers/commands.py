@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from forges.base import BodyTooLong, ConcurrentEdit
+from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
 from handlers import publication
 from handlers.declare import reconcile
@@ -27,6 +28,8 @@ UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing c
 REFUSED = "you need {needed}; nothing changed."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
 BUSY = "the issue body kept changing while I tried to write; please run it again."
+FOLLOW_UP_FAILED = "the follow-up issue could not be opened in {repository}; nothing changed."
+NO_MERGE_REQUEST = "there is no merge request {ref} that I can read; nothing changed."
 FOLLOW_UP_BODY = "Follow-up action of incident {incident} ({title}).\n\nOwner: @{owner}{due}\n"
 
 
@@ -99,14 +102,15 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
               if not _forge_quick_action(item, forge)]
     if not parsed:
         return
-    run = Run(event, forge, store, config, schedule_reminder, permissions,
-              store.get_incident(event.platform, event.repository, event.number), request_blog_draft, announce)
+    # A merge request is never an incident; on GitLab its number is also some issue's.
+    incident = None if event.on_merge_request else store.get_incident(event.platform, event.repository, event.number)
+    run = Run(event, forge, store, config, schedule_reminder, permissions, incident, request_blog_draft, announce)
     lines, changed = [], False
     for item in parsed:
         outcome, ok = _run_one(item, run, permissions)
         lines.append(outcome)
         changed = changed or (ok and item.name not in ("help", "incident"))
-    forge.comment(event.repository, event.number, "\n".join(lines))
+    forge.comment(event.repository, event.number, "\n".join(lines), merge_request=event.on_merge_request)
     if changed and run.incident is not None and run.incident.tracking:
         reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)
@@ -265,12 +269,18 @@ def add_action(command: Command, run: Run) -> str:
     args = command.args
     link = None
     if args["repository"]:
+        _require(run, args["repository"], "write")  # opening an issue there is writing to it
         due = f", due {args['due']:%Y-%m-%d}" if args["due"] else ""
         body = FOLLOW_UP_BODY.format(incident=f"{incident.repository}#{incident.number}",
                                      title=escape(incident.title, 200), owner=args["owner"] or "unassigned",
                                      due=due)
-        follow_up = run.forge.create_issue(args["repository"], args["text"][:200], body,
-                                           assignees=[args["owner"]] if args["owner"] else [])
+        try:
+            follow_up = run.forge.create_issue(args["repository"], args["text"][:200], body,
+                                               assignees=[args["owner"]] if args["owner"] else [])
+        except ForgeError as exc:
+            if isinstance(exc, TransientForgeError):
+                raise
+            raise Refused(FOLLOW_UP_FAILED.format(repository=escape(args["repository"], 100))) from exc
         link = f"{args['repository']}#{follow_up.number}"
     run.edit_body(lambda body: editing.add_action_item(body, run.profile, args["text"], args["owner"],
                                                        args["due"], link), args["text"])
@@ -288,7 +298,14 @@ def link_by_command(command: Command, run: Run) -> str:
     ref = parse_merge_request_ref(command.args["ref"], run.event.repository, run.event.platform)
     if ref is None:
         raise Refused(ISSUE_REF.format(value=escape(command.args["ref"], 100)))
-    merge_request = run.forge.get_merge_request(ref.repository or run.event.repository, ref.number)
+    repository = ref.repository or run.event.repository
+    _require(run, repository, "read")  # before reading it: nothing of a repository they cannot read is shown
+    try:
+        merge_request = run.forge.get_merge_request(repository, ref.number)
+    except ForgeError as exc:
+        if isinstance(exc, TransientForgeError):
+            raise
+        raise Refused(NO_MERGE_REQUEST.format(ref=escape(command.args["ref"], 100))) from exc
     role = "cause" if command.name == "caused-by" else "fix"
     link = Link(merge_request.repository, merge_request.number, role, "command", merge_request.url,
                 merge_request.title, merge_request.merged_at, merge_request.head_sha)
@@ -344,6 +361,13 @@ def force_close(command: Command, run: Run) -> str:
     run.save(forced_close=True, closed_at=now)
     run.forge.edit_issue(run.event.repository, run.event.number, state="closed")
     return "closed, with the open actions recorded as accepted."
+
+
+def _require(run: Run, repository: str, needed: str) -> None:
+    """A command naming another repository acts there only for people with `needed` access to it."""
+    refusal = run.permissions.elsewhere(run.event.actor.login, run.event.repository, repository, needed)
+    if refusal:
+        raise Refused(REFUSED.format(needed=refusal))
 
 
 def _swap_label(run: Run, labels_of_kind, wanted: str) -> None:

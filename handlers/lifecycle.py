@@ -77,6 +77,12 @@ def tick_follow_up_actions(event: IssueEvent, forge, store, config_for):
 
 def tick_follow_up(forge, store, config, incident, ref: str) -> None:
     """Tick the action item linked to `ref`; when it was the last open one, say so (and close if asked)."""
+    # The follow-up may live in a repository with other label names; the incident keeps its own.
+    with forge.labels_of(config.config.labels):
+        _tick_follow_up(forge, store, config, incident, ref)
+
+
+def _tick_follow_up(forge, store, config, incident, ref: str) -> None:
     profile = config.config.get_profile()
     before = forge.get_issue(incident.repository, incident.number)
     body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(

@@ -51,8 +51,10 @@ def link_merge_request(event: MergeRequestEvent, forge, store, config_for):
             note_merge(forge, config_for(incident.repository), incident, link)
         touched.append(incident)
     for incident in {(i.repository, i.number): i for i in touched}.values():
-        reconcile(forge, store, config_for(incident.repository), forge.get_issue(incident.repository, incident.number),
-                  platform=incident.platform, declared_by=incident.commander or "")
+        config = config_for(incident.repository)
+        with forge.labels_of(config.config.labels):  # the incident's own label names, not the merge request's
+            reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
+                      platform=incident.platform, declared_by=incident.commander or "")
     if wanted:
         items = "\n".join(f"- {ROLE_WORDS[role]} incident {i.repository}#{i.number}: {escape(i.title, 150)}"
                           for i, role, _ in wanted.values())

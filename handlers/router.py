@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from forges.base import Forge
 from forges.events import COMMENT, Event
-from incidents.summary import BOT_MARKER, SUMMARY_MARKER
 
 log = logging.getLogger(__name__)
 Handler = Callable[..., None]
@@ -58,8 +57,7 @@ def ignored(event: Event, forge: Forge) -> bool:
 
     Other bots' state changes (a merge queue merging the fix) are facts and do count.
     """
-    if event.kind == COMMENT:
-        body = getattr(event, "comment", "")
-        if event.actor.is_bot or body.startswith((BOT_MARKER, SUMMARY_MARKER)):
-            return True  # decided without an API call
-    return event.actor.login == forge.bot_login
+    if event.kind == COMMENT and event.actor.is_bot:
+        return True  # decided without an API call
+    # Not the marker: anyone can type it, and a person's marked comment is still theirs (issue 13 item 3).
+    return event.actor.login.lower() == forge.bot_login.lower()

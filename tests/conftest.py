@@ -168,6 +168,25 @@ def gitlab_repo_config(api, project="gitlabhq/gitlab-test", text: str | None = N
         api.get(url, body=text.encode())
 
 
+# GitHub's roles, lowest to highest, and what its legacy `permission` field calls each (maintain -> write,
+# triage -> read: GET /repos/{owner}/{repo}/collaborators/{username}/permission).
+GITHUB_ROLES = ("read", "triage", "write", "maintain", "admin")
+LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}
+
+
+def github_permission_json(login: str, role: str, base_role: str | None = None) -> dict:
+    """GitHub's answer to the collaborator-permission request: the legacy `permission`, the `role_name`
+    (a custom role's own name, with `base_role` its base) and the collaborator `user` with its permissions hash."""
+    base = base_role or role
+    user = load_fixture("github", "issues__opened")["sender"]
+    user.update(login=login, url=f"{GITHUB_API}/users/{login}", html_url=f"https://github.com/{login}",
+                role_name=role, permissions={key: GITHUB_ROLES.index(base) >= GITHUB_ROLES.index(name)
+                                             for key, name in (("pull", "read"), ("triage", "triage"),
+                                                               ("push", "write"), ("maintain", "maintain"),
+                                                               ("admin", "admin"))})
+    return {"permission": LEGACY_PERMISSION[base], "role_name": role, "user": user}
+
+
 def request_json(call) -> dict:
     body = call.request.body
     return json.loads(body.decode() if isinstance(body, bytes) else body)
@@ -312,9 +331,9 @@ class FakeGitHub:
         return 201, self.issue_json(repo, int(n))
 
     def _permission(self, _body, repo, user):
-        level = self.permissions.get(user, "none")
-        return (200, {"permission": level, "role_name": level, "user": {"login": user}}) if level != "none" \
-            else (404, {"message": "Not Found"})
+        # `permissions` maps a login (any repository) or a (repository, login) pair to a GitHub role.
+        level = self.permissions.get((repo, user), self.permissions.get(user, "none"))
+        return (200, github_permission_json(user, level)) if level != "none" else (404, {"message": "Not Found"})
 
     def _file(self, _body, repo, path):
         text = self.files.get((repo, path))
@@ -538,11 +557,13 @@ class FakeGitLab:
 
     def _find_user(self, _body, query):
         name = query["username"][0]
-        return 200, [{"id": self.user_id(name), "username": name}] if name in self.access or name in self.users else []
+        known = name in self.users or name in {key[-1] if isinstance(key, tuple) else key for key in self.access}
+        return 200, [{"id": self.user_id(name), "username": name}] if known else []
 
     def _member(self, _body, query, project, uid):
         name = next((u for u, v in self.users.items() if v == int(uid)), None)
-        level = self.access.get(name)
+        # `access` maps a username (any project) or a (project, username) pair to an access level.
+        level = self.access.get((project, name), self.access.get(name))
         return (200, {"id": int(uid), "username": name, "access_level": level}) if level else (404, {"message": "404"})
 
     def _file(self, _body, query, project, path):

@@ -119,8 +119,9 @@ def test_github_issue_without_incident_label_is_left_alone(client, redis_conn, s
 def test_a_comment_written_by_the_bot_or_another_bot_makes_no_api_call(client, redis_conn, api, marker_or_bot):
     payload = load_fixture("github", "issue_comment__created")
     payload["issue"]["labels"] = [INCIDENT_LABEL]
-    if marker_or_bot == "marker":
+    if marker_or_bot == "marker":  # the bot's own summary coming back (by its login: a marker alone is not enough)
         payload["comment"]["body"] = f"{SUMMARY_MARKER}\n### Incident summary"
+        payload["sender"]["login"] = payload["comment"]["user"]["login"] = BOT_LOGIN
     else:
         payload["sender"].update(login="dependabot[bot]", type="Bot")
         payload["comment"]["user"].update(login="dependabot[bot]", type="Bot")
@@ -275,6 +276,7 @@ def test_gitlab_issue_of_type_incident_counts_without_the_label(client, redis_co
 def test_gitlab_bot_note_makes_no_api_call(client, redis_conn, api):
     payload = load_fixture("gitlab", "note__issue")
     payload["object_attributes"]["note"] = f"{BOT_MARKER}\nhello"
+    payload["user"]["username"] = BOT_LOGIN
     post_gitlab(client, "Note Hook", payload)
     run_worker(redis_conn)
     assert len(api.calls) == 0

@@ -9,10 +9,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, github_repo_config, load_fixture,
-                      post_github, request_json, run_worker)
+from conftest import (BOT_LOGIN, GITHUB_REST, GITLAB_URL, FakeGitHub, FakeGitLab, expect_github_issue_edits,
+                      github_permission_json, github_repo_config, load_fixture, post_github, post_gitlab, request_json,
+                      run_worker)
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
+from handlers.links import LINK_MARKER
+from incidents.summary import BOT_MARKER, SUMMARY_MARKER
+from worker.blog import BLOG_MARKER
 
 GL_PROJECT = f"{GITLAB_URL}/api/v4/projects/group%2Fproject"
 
@@ -63,11 +67,33 @@ def test_github_without_credentials_is_a_clear_error(settings):
         build_forge("github", replace(settings, github_token=None))
 
 
-@pytest.mark.parametrize("permission", ["admin", "maintain", "write", "triage", "read"])
-def test_github_permission(settings, api, permission):
+@pytest.mark.parametrize("role", ["admin", "maintain", "write", "triage", "read"])
+def test_github_permission_is_the_role_not_the_legacy_field(settings, api, role):
+    """issue 13 item 17: GitHub's legacy `permission` says write for Maintain and read for Triage."""
+    api.get(f"{GITHUB_REST}/repos/o/r/collaborators/alice/permission", json=github_permission_json("alice", role))
+    assert build_forge("github", settings).permission("o/r", "alice") == role
+
+
+def test_github_custom_role_counts_as_its_base_role(settings, api):
+    """issue 13 item 17: a custom role's name is its own; its permissions hash tells its base role."""
     api.get(f"{GITHUB_REST}/repos/o/r/collaborators/alice/permission",
-            json={"permission": permission, "role_name": permission, "user": {"login": "alice"}})
-    assert build_forge("github", settings).permission("o/r", "alice") == permission
+            json=github_permission_json("alice", "Security Engineer", base_role="maintain"))
+    assert build_forge("github", settings).permission("o/r", "alice") == "maintain"
+
+
+def test_github_non_collaborator_has_no_permission(settings, api):
+    api.get(f"{GITHUB_REST}/repos/o/r/collaborators/eve/permission", status=404, json={"message": "Not Found"})
+    assert build_forge("github", settings).permission("o/r", "eve") == "none"
+
+
+def test_a_repository_the_bot_cannot_see_gives_no_permission(settings, api):
+    """issue 13 item 2: a command naming a repository outside the installation is refused, not crashed."""
+    api.get(f"{GITHUB_REST}/repos/secret/vault/collaborators/eve/permission", status=403,
+            json={"message": "Resource not accessible by integration"})
+    api.get(f"{GITLAB_URL}/api/v4/users", json=[{"id": 7, "username": "eve"}])
+    api.get(f"{GITLAB_URL}/api/v4/projects/secret%2Fvault/members/all/7", status=403, json={"message": "403 Forbidden"})
+    assert build_forge("github", settings).permission("secret/vault", "eve") == "none"
+    assert build_forge("gitlab", settings).permission("secret/vault", "eve") == "none"
 
 
 def test_github_read_file_and_missing_file(settings, api):
@@ -149,3 +175,63 @@ def test_github_token_publishes_a_commit_status_instead(settings, api):
                                                   "2 error(s)", "…")
     assert request_json(api.calls[0]) == {"state": "failure", "context": "incident-desk/postmortem",
                                           "description": "2 error(s)"}
+
+
+# ---------------------------------------------------------------- marked comments are the bot's own
+
+REPO, PROJECT = "Codertocat/Hello-World", "gitlabhq/gitlab-test"
+MARKERS = [SUMMARY_MARKER, BLOG_MARKER, LINK_MARKER, BOT_MARKER]
+
+
+@pytest.mark.parametrize("marker", MARKERS)
+def test_a_persons_marked_comment_is_not_the_bots(settings, fake_api, marker):
+    """issue 13 item 3: a marker written by a person finds nothing and is never edited (GitHub and GitLab)."""
+    github, gitlab = FakeGitHub(fake_api), FakeGitLab(fake_api)
+    github.add_issue(REPO, 1)
+    github.comments[(REPO, 1)].append({"id": 1, "body": f"{marker}\nmine now", "author": "mallory"})
+    gitlab.add_issue(PROJECT, 1)
+    gitlab.notes[(PROJECT, 1)].append({"id": 1, "body": f"{marker}\nmine now", "author": "mallory"})
+    for forge, comments in ((build_forge("github", settings), github.comments[(REPO, 1)]),
+                            (build_forge("gitlab", settings), gitlab.notes[(PROJECT, 1)])):
+        repository = REPO if forge.platform == "github" else PROJECT
+        assert forge.find_marked_comment(repository, 1, marker) is None
+        forge.upsert_marked_comment(repository, 1, marker, f"{marker}\nthe bot's")
+        assert comments[0]["body"] == f"{marker}\nmine now"
+        assert [(c["author"], c["body"]) for c in comments[1:]] == [(BOT_LOGIN, f"{marker}\nthe bot's")]
+        assert forge.find_marked_comment(repository, 1, marker).id == comments[1]["id"]
+
+
+def test_github_summary_is_not_hijacked_by_a_persons_marked_comment(client, redis_conn, store, fake_api):
+    """issue 13 item 3: the bot writes its own summary and leaves mallory's comment alone."""
+    github = FakeGitHub(fake_api)
+    github.add_issue(REPO, 1, "db is down", labels=["incident"])
+    hijack = {"id": 1, "body": f"{SUMMARY_MARKER}\n**Commander:** @mallory", "author": "mallory"}
+    github.comments[(REPO, 1)].append(dict(hijack))
+    post_github(client, "issues", github.issues_event(REPO, 1, "labeled", "alice"))
+    run_worker(redis_conn)
+    [hijack, summary] = github.comments[(REPO, 1)]
+    assert hijack["body"] == f"{SUMMARY_MARKER}\n**Commander:** @mallory"
+    assert summary["author"] == BOT_LOGIN and summary["body"].startswith(SUMMARY_MARKER)
+    assert "### Incident" in summary["body"] or "**Status:**" in summary["body"]
+
+
+def test_gitlab_summary_is_not_hijacked_by_a_persons_marked_note(client, redis_conn, store, fake_api):
+    """issue 13 item 3, on GitLab notes."""
+    gitlab = FakeGitLab(fake_api)
+    gitlab.add_issue(PROJECT, 1, "db is down", labels=["incident"])
+    gitlab.notes[(PROJECT, 1)].append({"id": 1, "body": f"{SUMMARY_MARKER}\nmine now", "author": "mallory"})
+    post_gitlab(client, "Issue Hook", gitlab.issue_event(PROJECT, 1, "open", "alice"))
+    run_worker(redis_conn)
+    [hijack, summary] = gitlab.notes[(PROJECT, 1)]
+    assert hijack["body"] == f"{SUMMARY_MARKER}\nmine now"
+    assert summary["author"] == BOT_LOGIN and "**Status:**" in summary["body"]
+
+
+def test_a_persons_comment_starting_with_the_reply_marker_still_runs_its_commands(client, redis_conn, fake_api):
+    """issue 13 item 3: only the bot's replies are the bot's; a person's marked comment is not dropped."""
+    github = FakeGitHub(fake_api)
+    github.add_issue(REPO, 1)
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", f"{BOT_MARKER}\n/help"))
+    run_worker(redis_conn)
+    [reply] = github.bot_comments(REPO, 1)
+    assert "the commands:" in reply

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from rq.registry import ScheduledJobRegistry
 
-from conftest import FakeGitHub, FakeGitLab, post_github, post_gitlab, run_worker
+from conftest import GITLAB_URL, FakeGitHub, FakeGitLab, load_fixture, post_github, post_gitlab, run_worker
 from incidents.document import parse_document
 from incidents.model import Severity, Status
 from incidents.profiles import get_profile
@@ -131,6 +131,7 @@ def test_github_edited_comment_runs_no_command(client, redis_conn, github):
 
 
 def test_force_close_is_recorded_and_not_reopened(client, redis_conn, store, github):
+    """maria has GitHub's Maintain role, which the legacy `permission` field calls write (issue 13 item 17)."""
     declare_and_run_on_github(client, redis_conn, github)
     post_github(client, "issue_comment", github.comment_event(REPO, 2, "maria", "/close --force tracked elsewhere"))
     run_worker(redis_conn)
@@ -265,3 +266,124 @@ def test_reminder_rereads_follow_ups_that_send_no_hooks(client, redis_conn, stor
     [action] = parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).actions
     assert action.done
     assert any("Every action item of this incident is done" in c for c in github.bot_comments(REPO, 2))
+
+
+MR_PROJECT = "gitlab-org/gitlab-test"  # the project of the real note__merge_request fixture
+
+
+def merge_request_note(body: str) -> dict:
+    """The real note on merge request !1, saying `body`."""
+    payload = load_fixture("gitlab", "note__merge_request")
+    payload["object_attributes"]["note"] = body
+    payload["merge_request"]["url"] = f"{GITLAB_URL}/{MR_PROJECT}/-/merge_requests/1"
+    return payload
+
+
+def test_gitlab_reply_to_a_merge_request_note_goes_on_the_merge_request(client, redis_conn, store, gitlab):
+    """issue 13 item 18: the reply goes where the command was written, not to the issue with that number;
+    and a command on merge request !1 does not act on incident #1."""
+    gitlab.access["root"] = 40
+    gitlab.add_mr(MR_PROJECT, 1, "Tempora et eos debitis quae laborum et.")
+    post_gitlab(client, "Note Hook", merge_request_note("/desk incident db is down"))
+    run_worker(redis_conn)
+    assert store.get_incident("gitlab", MR_PROJECT, 1).tracking  # the new incident is issue #1
+    [reply] = [note["body"] for note in gitlab.mrs[(MR_PROJECT, 1)]["notes"]]
+    assert "declared incident #1" in reply
+
+    post_gitlab(client, "Note Hook", merge_request_note("/desk status resolved all good"))
+    run_worker(redis_conn)
+    replies = [note["body"] for note in gitlab.mrs[(MR_PROJECT, 1)]["notes"]]
+    assert len(replies) == 2 and "not an incident" in replies[1]
+    assert not any("✅" in note or "⚠️" in note for note in gitlab.bot_notes(MR_PROJECT, 1))
+    assert store.get_incident("gitlab", MR_PROJECT, 1).status is Status.INVESTIGATING
+    assert "status::resolved" not in gitlab.issues[(MR_PROJECT, 1)]["labels"]
+
+
+def test_follow_up_closing_elsewhere_keeps_the_incidents_own_label_scheme(client, redis_conn, store, github):
+    """issue 13 item 19: the follow-up's repository uses the default labels; the incident's config says `state/`."""
+    github.files[(REPO, ".github/incident-desk.yml")] = 'labels:\n  status_prefix: "state/"\n'
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", "/action add alert on queue depth @alice in team/backlog"))
+    run_worker(redis_conn)
+    assert "state/investigating" in github.issues[(REPO, 2)]["labels"]
+
+    github.issues[(BACKLOG, 2)]["state"] = "closed"
+    post_github(client, "issues", github.issues_event(BACKLOG, 2, "closed", "alice"))
+    run_worker(redis_conn)
+    [action] = parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).actions
+    assert action.done  # the close did reach the incident
+    labels = github.issues[(REPO, 2)]["labels"]
+    assert "state/investigating" in labels and not any(label.startswith("status: ") for label in labels)
+    assert store.get_incident("github", REPO, 2).status is Status.INVESTIGATING
+
+
+def test_fix_merged_elsewhere_keeps_the_incidents_own_label_scheme(client, redis_conn, store, github):
+    """issue 13 item 19, for a merge request in another repository linking the incident."""
+    github.files[(REPO, ".github/incident-desk.yml")] = 'labels:\n  status_prefix: "state/"\n'
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    github.add_pull("team/service", 7, "Revert pool tuning", body=f"Fixes incident {REPO}#2",
+                    merged_at="2026-11-20T14:40:00Z")
+    post_github(client, "pull_request", github.pull_request_event("team/service", 7, "closed"))
+    run_worker(redis_conn)
+    assert "Fix merged: team/service#7" in github.issues[(REPO, 2)]["body"]  # the merge did reach the incident
+    labels = github.issues[(REPO, 2)]["labels"]
+    assert "state/investigating" in labels and not any(label.startswith("status: ") for label in labels)
+
+
+SECRET = "secret/vault"
+
+
+def test_commands_naming_another_repository_need_access_to_it(client, redis_conn, store, github):
+    """issue 13 item 2: read access to link its merge requests, write access to open follow-ups there;
+    a refusal changes nothing and shows nothing of that repository."""
+    github.permissions.update({(SECRET, "alice"): "none", "carol": "write", (SECRET, "carol"): "read"})
+    github.add_pull(SECRET, 7, "Rotate the leaked root key", merged_at="2026-11-20T13:30:00Z")
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    body_before = github.issues[(REPO, 2)]["body"]
+
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", f"/caused-by {SECRET}#7\n/action rotate keys @alice in {SECRET}"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 2)[-1]
+    assert f"you need read access to `{SECRET}`" in reply and f"you need write access to `{SECRET}`" in reply
+    assert "✅" not in reply
+    assert not [c for c in github.api.calls if f"/repos/{SECRET}/pulls" in c.request.url]  # never read
+    assert not [c for c in github.api.calls if c.request.method == "POST" and f"/repos/{SECRET}/" in c.request.url]
+    assert github.issues[(REPO, 2)]["body"] == body_before
+    assert not store.links(store.get_incident("github", REPO, 2))
+    assert not any("Rotate the leaked" in c for c in github.bot_comments(REPO, 2))
+
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "carol", f"/caused-by {SECRET}#7\n/action rotate keys @carol in {SECRET}"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 2)[-1]
+    assert f"linked {SECRET}#7 as the cause" in reply  # a reader may link it
+    assert f"you need write access to `{SECRET}`" in reply and (SECRET, 1) not in github.issues
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [7]
+
+
+def test_gitlab_follow_up_in_a_project_without_access_is_refused(client, redis_conn, store, gitlab):
+    """issue 13 item 2, on GitLab: a developer here is nobody in `secret/vault`."""
+    gitlab.access[(SECRET, "alice")] = None
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident db is down"))
+    run_worker(redis_conn)
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice", f"/desk action rotate keys in {SECRET}"))
+    run_worker(redis_conn)
+    assert f"you need write access to `{SECRET}`" in gitlab.bot_notes(PROJECT, 2)[-1]
+    assert not any(project == SECRET for project, _ in gitlab.issues)
+    assert parse_document(gitlab.issues[(PROJECT, 2)]["description"], get_profile(None)).actions == ()
+
+
+def test_linking_a_merge_request_that_is_not_there_is_refused_with_the_reason(client, redis_conn, store, github):
+    """issue 13 item 2: with access, a missing merge request gets a reply (before, the job failed unanswered)."""
+    github.permissions[(SECRET, "alice")] = "read"
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", f"/fixed-by {SECRET}#99"))
+    run_worker(redis_conn)
+    assert f"there is no merge request {SECRET}#99 that I can read" in github.bot_comments(REPO, 2)[-1]
+    assert not store.links(store.get_incident("github", REPO, 2))

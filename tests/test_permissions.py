@@ -69,3 +69,19 @@ def test_permission_is_cached_briefly(redis_conn):
         assert rules.refusal("timeline", "wendy", "o/r", INCIDENT) is None
     assert rules.forge.asked == 1
     assert 0 < redis_conn.ttl("incident-desk:permission:github:o/r:wendy") <= 300
+
+
+def test_another_repository_needs_its_own_access(redis_conn):
+    """issue 13 item 2: read to link, write to open follow-ups, asked of that repository; home needs nothing more."""
+
+    class PerRepository(Forge):
+        def permission(self, repository, login):
+            self.asked += 1
+            return self.levels.get((repository, login), "none")
+
+    rules = Permissions(PerRepository({("o/r", "wendy"): "write", ("o/lib", "wendy"): "read"}), redis_conn,
+                        load_config("")[0])
+    assert rules.elsewhere("wendy", "o/r", "O/R", "write") is None and rules.forge.asked == 0
+    assert rules.elsewhere("wendy", "o/r", "o/lib", "read") is None
+    assert rules.elsewhere("wendy", "o/r", "o/lib", "write") == "write access to `o/lib`"
+    assert rules.elsewhere("wendy", "o/r", "secret/vault", "read") == "read access to `secret/vault`"

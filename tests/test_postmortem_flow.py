@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import (GITHUB_REST, GITLAB_URL, expect_github_issue_edits, expect_gitlab_issue_edits, github_repo_config,
-                      gitlab_repo_config, load_fixture, post_github, post_gitlab, request_json, run_worker, sent)
+from conftest import (BOT_LOGIN, GITHUB_REST, GITLAB_URL, expect_github_issue_edits, expect_gitlab_issue_edits,
+                      github_repo_config, gitlab_repo_config, load_fixture, post_github, post_gitlab, request_json,
+                      run_worker, sent)
 from incidents.model import Severity
 from incidents.summary import BOT_MARKER
 
@@ -26,6 +27,7 @@ def github_comment(comment_id, body):
     comment = load_fixture("github", "issue_comment__created")["comment"]
     comment.update(id=comment_id, body=body,
                    url=f"https://api.github.com/repos/Codertocat/Hello-World/issues/comments/{comment_id}")
+    comment["user"]["login"] = BOT_LOGIN  # the bot's own comment: only those count as its summary
     return comment
 
 

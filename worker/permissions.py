@@ -45,6 +45,13 @@ class Permissions:
         return login.lower() in {u.lower() for u in users} or any(
             self.forge.is_team_member(team, login) for team in teams)
 
+    def elsewhere(self, login: str, home: str, repository: str, needed: str) -> str | None:
+        """None when a command naming `repository` may act there: read to show its merge requests, write
+        to open issues in it; otherwise what the person would need, which tells nothing about it."""
+        if repository.lower() == home.lower() or self._at_least(repository, login, needed):
+            return None
+        return f"{needed} access to `{repository.replace('`', '')}`"
+
     def refusal(self, command: str, login: str, repository: str, incident=None) -> str | None:
         """None when allowed; otherwise what the person would need."""
         rule = RULES.get(command, WRITE)
