@@ -302,6 +302,11 @@ def minutes_ago(moment: datetime, now: datetime) -> str:
     return f"{minutes // 1440} days ago"
 
 
+def machine_time(moment: datetime) -> str:
+    """A moment for `<time datetime>`: UTC to the second (HTML allows at most three fractional digits)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """A moment as the page shows it: `Nov 23, 2026 13:53 CET`."""
     return moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z")

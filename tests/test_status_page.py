@@ -127,3 +127,11 @@ def test_uptimes_gives_each_component_what_uptime_gives_it_alone():
     for component_id, (bar, percent) in found.items():
         assert (bar, percent) == uptime(component_id, history, NOW, PAGE.zone)
     assert found["api"][1] < 100.0 and found["mail"][0][-1].state == "degraded_performance"
+
+
+def test_machine_time_has_no_fraction_of_a_second():
+    """issue 13 item 31: HTML's `<time datetime>` allows at most three fractional digits; we write none."""
+    from incidents.status_page import machine_time
+
+    moment = datetime(2026, 11, 23, 13, 53, 7, 476415, tzinfo=timezone(timedelta(hours=1)))
+    assert machine_time(moment) == "2026-11-23T12:53:07Z"

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
-                                   components_json, incident_json, local_time, minutes_ago, page_json,
-                                   page_updated_at, status_json, uptimes, utc_now)
+                                   components_json, incident_json, local_time, machine_time, minutes_ago,
+                                   page_json, page_updated_at, status_json, uptimes, utc_now)
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
@@ -129,7 +129,7 @@ class Site:
             subscribe_url = f"{self.base_url}subscribe" if self.static else f"{root}subscribe"
         return dict(page=self.page, root=root, now=self.now, history_days=HISTORY_DAYS,
                     subscribe_url=subscribe_url,
-                    when=lambda moment: local_time(moment, zone) if moment else "",
+                    when=lambda moment: local_time(moment, zone) if moment else "", iso=machine_time,
                     ago=lambda moment: minutes_ago(moment, self.now), state_title=STATE_TITLE.get, **extra)
 
     def _template(self, name: str, **context) -> str:
