@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -300,6 +301,17 @@ def minutes_ago(moment: datetime, now: datetime) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} hours ago"
     return f"{minutes // 1440} days ago"
+
+
+# Terminal colour codes pasted with a log line go whole; then every character XML 1.0 forbids, and the controls
+# HTML reads as parse errors (DEL, C1, U+FFFE/U+FFFF). Tab, line feed and carriage return stay.
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Text as the feed and the pages may carry it: no terminal escapes, no characters XML forbids."""
+    return _NOT_IN_XML.sub("", _TERMINAL_ESCAPE.sub("", text))
 
 
 def machine_time(moment: datetime) -> str:

@@ -135,3 +135,30 @@ def test_machine_time_has_no_fraction_of_a_second():
 
     moment = datetime(2026, 11, 23, 13, 53, 7, 476415, tzinfo=timezone(timedelta(hours=1)))
     assert machine_time(moment) == "2026-11-23T12:53:07Z"
+
+
+def test_control_characters_never_reach_the_feed_or_the_pages(store):
+    """issue 13 item 16: a title with pasted terminal colours and other control characters still gives a
+    well-formed Atom feed (a strict XML parser reads it) and HTML without characters HTML forbids."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from status_seed import _run, seed_status_page
+    from webhook_app.status_site import Site
+
+    seeded = seed_status_page(store, NOW)
+    _run(store, 40, "\x1b[31mDisk full\x1b[0m on db-1\x07", Severity.MAJOR_OUTAGE, ("db",), [
+        (Status.IDENTIFIED, NOW - timedelta(minutes=5), "Log says:\x00 \x1b[1mENOSPC\x1b[0m\x0c\x7f\x9b\ufffe done\tnow")])
+    site = Site.load(store, seeded.page.slug, "https://status.example.com", now=NOW)
+
+    feed, _ = site.render("feed.atom")
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = next(e for e in ET.fromstring(feed).iter(f"{atom}entry") if "Disk" in e.find(f"{atom}title").text)
+    assert entry.find(f"{atom}title").text == "Disk full on db-1"
+    assert "Log says: ENOSPC done\tnow" in entry.find(f"{atom}content").text
+
+    [incident] = [i for i in store.public_incidents(seeded.page) if "Disk" in i.name]
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+    for path in ("index.html", "history.html", f"incidents/{incident.id}.html"):
+        html, _ = site.render(path)
+        assert "Disk full on db-1" in html and not forbidden.search(html), path

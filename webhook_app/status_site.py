@@ -17,11 +17,20 @@ from markupsafe import Markup
 
 from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
                                    components_json, incident_json, local_time, machine_time, minutes_ago,
-                                   page_json, page_updated_at, status_json, uptimes, utc_now)
+                                   page_json, page_updated_at, printable, status_json, uptimes, utc_now)
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _printable(value):
+    """Every value a template prints, before escaping: titles and messages are pasted text (issue 13 item 16)."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
+
+
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
-                   trim_blocks=True, lstrip_blocks=True)
+                   trim_blocks=True, lstrip_blocks=True, finalize=_printable)
 # Raw HTML stays text and unsafe link schemes are refused (markdown-it's validateLink): the postmortem
 # is people's writing, shown to the public.
 _POSTMORTEM = MarkdownIt("commonmark", {"html": False}).enable("table")
