@@ -34,12 +34,14 @@ class PublicationStore:
                                                         StatusPageRow.repository == page.repository)).first()
             if row is not None and _to_page(row) == page:
                 return False
+            now = datetime.now(timezone.utc)
+            known = _to_page(row).created if row is not None else {}
             if row is None:
                 row = StatusPageRow(platform=page.platform, repository=page.repository)
                 s.add(row)
             row.slug, row.title, row.timezone = page.slug, page.title, page.timezone
-            row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group}
-                              for c in page.components]
+            row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group,
+                               "created_at": known.get(c.id, now).isoformat()} for c in page.components]
             row.repositories = list(page.repositories)
             row.updated_at = datetime.now(timezone.utc)
             return True
@@ -250,7 +252,10 @@ def _to_page(row: StatusPageRow) -> StatusPage:
     return StatusPage(slug=row.slug, title=row.title, timezone=row.timezone, platform=row.platform,
                       repository=row.repository, repositories=tuple(row.repositories or ()),
                       components=tuple(Component(c["id"], c.get("name") or c["id"], c.get("description") or "",
-                                                 c.get("group")) for c in row.components or ()))
+                                                 c.get("group")) for c in row.components or ()),
+                      # When each component was first listed; rows from before it was kept give the page's change.
+                      created={c["id"]: datetime.fromisoformat(c["created_at"]) if c.get("created_at")
+                               else row.updated_at for c in row.components or ()})
 
 
 def _to_publication(row: PublicationRow) -> Publication:

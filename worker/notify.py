@@ -17,7 +17,7 @@ import requests
 
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
-from incidents.status_page import incident_json, local_time, page_json, status_json
+from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
 from worker.queue import connection, deliveries_queue
 
 log = logging.getLogger("incident_desk.notify")
@@ -153,7 +153,8 @@ def webhook_body(settings: Settings, page, public, store) -> bytes:
             "page": {**page_json(page, base, public.updated_at),
                      "status_indicator": status_json(active)["indicator"],
                      "status_description": status_json(active)["description"]},
-            "incident": incident_json(page, public, f"{base}incidents/{public.id}.html")}
+            "incident": incident_json(page, public, f"{base}incidents/{public.id}.html",
+                                      components_json(page, active, public.updated_at))}
     return json.dumps(body, sort_keys=True).encode()
 
 
