@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test install install-dev bench clean chromium
+.PHONY: serve test install install-dev bench clean chromium java
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 serve: install
 	$(BIN)/incident-desk serve
 
-test: install-dev chromium
+test: install-dev chromium java
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium (Playwright's own download is not used). Installed when
@@ -34,6 +34,14 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium \
 	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; } \
 	  || echo "could not install chromium: run 'apt-get install -y chromium' as root"; }
+
+# The Nu HTML checker (vnu.jar, from the dev extras) runs on Java: Debian's headless JRE when none is there.
+java:
+	@command -v java >/dev/null || { echo "== installing Debian's headless Java for the Nu HTML checker =="; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q default-jre-headless \
+	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q default-jre-headless; } \
+	  || echo "could not install java: run 'apt-get install -y default-jre-headless' as root"; }
 
 bench: install-dev
 	$(BIN)/python bench/ack.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -46,6 +47,8 @@ class StatusPage:
     platform: str
     repository: str
     repositories: tuple[str, ...] = ()
+    # When the page first listed each component (the store keeps it); not part of what the config declares.
+    created: dict[str, datetime] = field(default_factory=dict, compare=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -234,30 +237,45 @@ def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[d
             groups.setdefault(component.group, []).append(component.id)
     listed = []
     for position, component in enumerate(page.components, start=1):
-        listed.append({
-            "id": component.id, "page_id": page.slug, "group_id": _group_id(component.group),
-            "name": component.name, "description": component.description or None,
-            "status": states[component.id], "position": position, "showcase": True, "group": False,
-            "only_show_if_degraded": False, "created_at": None,
-            "updated_at": stamp(changed.get(component.id, updated_at), page.zone),
-        })
+        listed.append(_component_json(
+            page, component.id, component.name, states[component.id], position, group_id=_group_id(component.group),
+            description=component.description or None, created=page.created.get(component.id, updated_at),
+            updated=changed.get(component.id, updated_at)))
     for position, (group, members) in enumerate(groups.items(), start=len(listed) + 1):
-        listed.append({
-            "id": _group_id(group), "page_id": page.slug, "group_id": None, "name": group, "description": None,
-            "status": worst(states[m] for m in members), "position": position, "showcase": False, "group": True,
-            "only_show_if_degraded": False, "created_at": None, "components": members,
-            "updated_at": stamp(max((changed.get(m, updated_at) for m in members), default=updated_at), page.zone),
-        })
+        listed.append(_component_json(
+            page, _group_id(group), group, worst(states[m] for m in members), position, showcase=False, group=True,
+            components=members, created=min(page.created.get(m, updated_at) for m in members),
+            updated=max((changed.get(m, updated_at) for m in members), default=updated_at)))
     return listed
+
+
+def _component_json(page: StatusPage, component_id: str, name: str, status: str, position: int, *,
+                    created: datetime, updated: datetime, group_id: str | None = None,
+                    description: str | None = None, showcase: bool = True, group: bool = False,
+                    components: list[str] | None = None) -> dict:
+    """One component in the hosted API's shape; `start_date` is the page's day it was first listed."""
+    shown = {"id": component_id, "page_id": page.slug, "group_id": group_id, "name": name,
+             "description": description, "status": status, "position": position, "showcase": showcase,
+             "group": group, "only_show_if_degraded": False, "created_at": stamp(created, page.zone),
+             "updated_at": stamp(updated, page.zone), "start_date": created.astimezone(page.zone).date().isoformat()}
+    if components is not None:
+        shown["components"] = components
+    return shown
 
 
 def _group_id(group: str | None) -> str | None:
     return "group-" + "-".join(group.lower().split()) if group else None
 
 
-def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str) -> dict:
+def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
+                  components: list[dict] | None = None) -> dict:
+    """The incident in the hosted API's shape; `components` is the page's components list, as
+    `components_json` gives it (else worked out from this incident alone)."""
     names = {c.id: c.name for c in page.components}
     zone = page.zone
+    if components is None:
+        components = components_json(page, [incident], incident.updated_at)
+    listed = {c["id"]: c for c in components}
     monitoring = next((u.at for u in incident.updates if u.status is Status.MONITORING), None)
     updates, previous = [], {}
     for update in incident.updates:  # oldest first, to know each component's state before it
@@ -280,7 +298,9 @@ def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str) ->
         "started_at": stamp(incident.started_at, zone), "updated_at": stamp(incident.updated_at, zone),
         "monitoring_at": stamp(monitoring, zone), "resolved_at": stamp(incident.resolved_at, zone),
         "incident_updates": updates[::-1],  # newest first, as the API lists them
-        "components": [{"id": c, "name": names.get(c, c), "page_id": page.slug} for c in incident.components],
+        "components": [listed.get(c) or _component_json(
+            page, c, c, incident.state if incident.active else OPERATIONAL, len(listed) + 1,
+            created=incident.started_at, updated=incident.updated_at) for c in incident.components],
         "workaround": incident.workaround,
         "postmortem_body": incident.postmortem, "postmortem_published_at": stamp(incident.postmortem_at, zone),
     }
@@ -300,6 +320,22 @@ def minutes_ago(moment: datetime, now: datetime) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} hours ago"
     return f"{minutes // 1440} days ago"
+
+
+# Terminal colour codes pasted with a log line go whole; then every character XML 1.0 forbids, and the controls
+# HTML reads as parse errors (DEL, C1, U+FFFE/U+FFFF). Tab, line feed and carriage return stay.
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Text as the feed and the pages may carry it: no terminal escapes, no characters XML forbids."""
+    return _NOT_IN_XML.sub("", _TERMINAL_ESCAPE.sub("", text))
+
+
+def machine_time(moment: datetime) -> str:
+    """A moment for `<time datetime>`: UTC to the second (HTML allows at most three fractional digits)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:

@@ -37,6 +37,8 @@ class PublicationStore:
                                                         StatusPageRow.repository == page.repository)).first()
             if row is not None and _to_page(row, listed=True) == page:
                 return False
+            now = datetime.now(timezone.utc)
+            known = _to_page(row).created if row is not None else {}
             if row is None:
                 row = StatusPageRow(platform=page.platform, repository=page.repository)
                 s.add(row)
@@ -44,8 +46,8 @@ class PublicationStore:
                 s.refresh(row, with_for_update=True)
             opted_in = _opted_in(row) if row.slug == page.slug else set()  # consent was given to a slug
             row.slug, row.title, row.timezone = page.slug, page.title, page.timezone
-            row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group}
-                              for c in page.components]
+            row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group,
+                               "created_at": known.get(c.id, now).isoformat()} for c in page.components]
             row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in page.repositories]
             row.updated_at = datetime.now(timezone.utc)
             return True
@@ -272,7 +274,10 @@ def _to_page(row: StatusPageRow, listed: bool = False) -> StatusPage:
     return StatusPage(slug=row.slug, title=row.title, timezone=row.timezone, platform=row.platform,
                       repository=row.repository, repositories=tuple(others),
                       components=tuple(Component(c["id"], c.get("name") or c["id"], c.get("description") or "",
-                                                 c.get("group")) for c in row.components or ()))
+                                                 c.get("group")) for c in row.components or ()),
+                      # When each component was first listed; rows from before it was kept give the page's change.
+                      created={c["id"]: datetime.fromisoformat(c["created_at"]) if c.get("created_at")
+                               else row.updated_at for c in row.components or ()})
 
 
 def _listed(row: StatusPageRow) -> list[str]:

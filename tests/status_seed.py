@@ -34,6 +34,26 @@ WORKAROUND = ("Retry failed requests after a few seconds, as described in "
               "https://developer.acme.example/docs/api/v2/errors/retrying_requests_with_backoff "
               "(requests to api-us.acme.example are not affected).")
 UNPUBLISHED_NAME = "Database failover drill"  # open and severe, but never published: the page must not show it
+# The written sections of the newest resolved incident's postmortem, as `/publish postmortem` puts them.
+POSTMORTEM = """## Summary
+
+For 45 minutes some visitors could not reach **acme.example**: one of three edge locations served errors.
+
+## Root cause analysis
+
+1. A certificate renewal job failed silently on the *eu-west* edge.
+2. Health checks only tested plain HTTP, so traffic kept flowing to it.
+
+| Edge | Errors | Duration |
+|---|---|---|
+| eu-west | 38 % | 45 min |
+| us-east | 0 % | - |
+
+## Action items
+
+- Alert on certificate expiry below 14 days
+- Health checks over HTTPS (`/healthz` with TLS)
+"""
 
 
 @dataclass
@@ -80,12 +100,13 @@ def seed_status_page(store, now: datetime | None = None) -> Seeded:
     ]
     for number, (days, title, severity, components, hours) in enumerate(past, start=1):
         start = now - timedelta(days=days, hours=3)
-        _run(store, number, title, severity, components, [
+        incident = _run(store, number, title, severity, components, [
             (Status.IDENTIFIED, start, "We found the cause and are working on a fix."),
             (Status.MONITORING, start + timedelta(hours=hours * 0.7), "A fix is out; we are watching."),
             (Status.RESOLVED, start + timedelta(hours=hours), "This incident has been resolved."),
         ])
         seeded.resolved.insert(0, (title, start - timedelta(minutes=10)))
+    store.set_publication(incident, postmortem=POSTMORTEM, postmortem_at=now - timedelta(days=4))
 
     _run(store, 10, UNPUBLISHED_NAME, Severity.MAJOR_OUTAGE, ("db",),
          [(Status.IDENTIFIED, now - timedelta(minutes=30), "Internal only.")], published=False)

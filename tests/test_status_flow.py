@@ -232,7 +232,9 @@ def test_static_export_writes_the_same_pages_with_relative_links(client, redis_c
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == sorted(["index.html", "history.html", "feed.atom", "api/v2/summary.json",
                               "api/v2/status.json", "api/v2/components.json", "api/v2/incidents.json",
-                              "api/v2/incidents/unresolved.json", f"incidents/{public_id}.html"])
+                              "api/v2/incidents/unresolved.json", "api/v2/scheduled-maintenances.json",
+                              "api/v2/scheduled-maintenances/upcoming.json",
+                              "api/v2/scheduled-maintenances/active.json", f"incidents/{public_id}.html"])
     for path in ("api/v2/summary.json", "api/v2/incidents.json", f"incidents/{public_id}.html"):
         assert (tmp_path / path).read_text() == client.get(f"/status/hello/{path}").get_data(as_text=True)
     overview = (tmp_path / "index.html").read_text()

@@ -13,6 +13,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as email_policy
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -46,9 +47,11 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.raw = []  # as sent on the wire: the parsed form decodes RFC 2047 words and unfolds lines
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
+        self.raw.append(envelope.content)
         return "250 OK"
 
     def to(self, address):
@@ -128,6 +131,35 @@ def test_email_double_opt_in_one_mail_per_update_and_unsubscribe(mail_client, re
         assert store.subscribers("hello") == []
         say(mail_client, redis_conn, github, 2, "/status monitoring it came back")
         assert len(inbox.to("ana@example.com")) == 3
+    finally:
+        controller.stop()
+
+
+def test_mails_carry_a_date_and_list_unsubscribe_as_is_even_when_long(mail_client, redis_conn, store, github,
+                                                                     smtp_port, monkeypatch):
+    """issue 13 item 33: RFC 5322 requires `Date`; RFC 2369/8058 want the bracketed URI itself, never an RFC 2047
+    encoded-word, however long the URL (here a page served under a long sub-path)."""
+    long_url = "https://status.example.com/" + "/".join(["incident-desk-status-pages"] * 6)
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        say(mail_client, redis_conn, github, 1, "/incident API errors")
+        mail_client.post("/status/hello/subscribe", data={"email": "ana@example.com"})
+        monkeypatch.setenv("PUBLIC_URL", long_url)  # the worker reads it when it sends
+        run_worker(redis_conn)
+        store.add_subscriber("hello", "email", "bo@example.com", [], confirmed=True)
+        say(mail_client, redis_conn, github, 2, "/status identified bad deploy")
+        [confirmation], [update] = inbox.to("ana@example.com"), inbox.to("bo@example.com")
+        for mail in (confirmation, update):
+            sent = parsedate_to_datetime(mail["Date"])
+            assert sent.tzinfo is not None and abs(datetime.now(timezone.utc) - sent) < timedelta(minutes=10)
+        [subscriber] = [s for s in store.subscribers("hello") if s.address == "bo@example.com"]
+        unsubscribe = f"{long_url}/status/hello/subscriptions/{subscriber.token}/unsubscribe"
+        assert len(f"List-Unsubscribe: <{unsubscribe}>") > 78  # longer than a line should be: folding territory
+        [raw] = [r for r in inbox.raw if b"bo@example.com" in r]
+        headers = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        assert f"\r\nList-Unsubscribe: <{unsubscribe}>\r\n" in headers, headers
+        assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in headers and "=?" not in headers
+        assert unsubscribe in update.get_content()
     finally:
         controller.stop()
 

@@ -16,12 +16,21 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
-                                   components_json, incident_json, local_time, minutes_ago, page_json,
-                                   page_updated_at, status_json, uptimes, utc_now)
+                                   components_json, incident_json, local_time, machine_time, minutes_ago,
+                                   page_json, page_updated_at, printable, status_json, uptimes, utc_now)
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _printable(value):
+    """Every value a template prints, before escaping: titles and messages are pasted text (issue 13 item 16)."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
+
+
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
-                   trim_blocks=True, lstrip_blocks=True)
+                   trim_blocks=True, lstrip_blocks=True, finalize=_printable)
 # Raw HTML stays text and unsafe link schemes are refused (markdown-it's validateLink): the postmortem
 # is people's writing, shown to the public.
 _POSTMORTEM = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -30,7 +39,9 @@ RECENT_INCIDENTS_API = 50  # what the hosted API's incidents.json lists
 FEED_ENTRIES = 50  # a feed reader wants what changed lately, not 90 days at once
 
 STATIC = ("index.html", "history.html", "feed.atom", "api/v2/summary.json", "api/v2/status.json",
-          "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json")
+          "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json",
+          "api/v2/scheduled-maintenances.json", "api/v2/scheduled-maintenances/upcoming.json",
+          "api/v2/scheduled-maintenances/active.json")
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
          ".atom": "application/atom+xml; charset=utf-8"}
 
@@ -91,34 +102,41 @@ class Site:
 
     # --- JSON ---------------------------------------------------------------------------
 
-    def _shortlink(self, incident) -> str:
-        return f"{self.base_url}incidents/{incident.id}.html"
+    def _incident_json(self, incident) -> dict:
+        return incident_json(self.page, incident, f"{self.base_url}incidents/{incident.id}.html", self._components)
+
+    @cached_property
+    def _components(self) -> list[dict]:
+        """The components as they are now; incidents list theirs from here too, as the hosted API does."""
+        return components_json(self.page, self._active_list, self._updated_at())
 
     def _page_json(self):
         return page_json(self.page, self.base_url, self._updated_at())
 
     def _api_v2_summary(self) -> str:
         active = self._active_list
-        return _json({"page": self._page_json(),
-                      "components": components_json(self.page, active, self._updated_at()),
-                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in active],
+        return _json({"page": self._page_json(), "components": self._components,
+                      "incidents": [self._incident_json(i) for i in active],
                       "scheduled_maintenances": [], "status": status_json(active)})
 
     def _api_v2_status(self) -> str:
         return _json({"page": self._page_json(), "status": status_json(self._active_list)})
 
     def _api_v2_components(self) -> str:
-        return _json({"page": self._page_json(),
-                      "components": components_json(self.page, self._active_list, self._updated_at())})
+        return _json({"page": self._page_json(), "components": self._components})
 
     def _api_v2_incidents(self) -> str:
         recent = self.store.public_incidents(self.page, limit=RECENT_INCIDENTS_API)
-        return _json({"page": self._page_json(),
-                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in recent]})
+        return _json({"page": self._page_json(), "incidents": [self._incident_json(i) for i in recent]})
 
     def _api_v2_incidents_unresolved(self) -> str:
-        return _json({"page": self._page_json(),
-                      "incidents": [incident_json(self.page, i, self._shortlink(i)) for i in self._active_list]})
+        return _json({"page": self._page_json(), "incidents": [self._incident_json(i) for i in self._active_list]})
+
+    def _api_v2_scheduled_maintenances(self) -> str:
+        """Maintenance is not built yet: the three maintenance files answer empty lists, in the API's shape."""
+        return _json({"page": self._page_json(), "scheduled_maintenances": []})
+
+    _api_v2_scheduled_maintenances_upcoming = _api_v2_scheduled_maintenances_active = _api_v2_scheduled_maintenances
 
     # --- HTML and feed ------------------------------------------------------------------
 
@@ -129,7 +147,7 @@ class Site:
             subscribe_url = f"{self.base_url}subscribe" if self.static else f"{root}subscribe"
         return dict(page=self.page, root=root, now=self.now, history_days=HISTORY_DAYS,
                     subscribe_url=subscribe_url,
-                    when=lambda moment: local_time(moment, zone) if moment else "",
+                    when=lambda moment: local_time(moment, zone) if moment else "", iso=machine_time,
                     ago=lambda moment: minutes_ago(moment, self.now), state_title=STATE_TITLE.get, **extra)
 
     def _template(self, name: str, **context) -> str:

@@ -3,6 +3,7 @@ or a signed JSON POST), retried with backoff. These jobs run after the status ch
 mail server or webhook that is down delays a notification but never blocks or loses anything."""
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
@@ -10,14 +11,14 @@ import logging
 import smtplib
 import socket
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
-from incidents.status_page import incident_json, local_time, page_json, status_json
+from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
 from worker.queue import connection, deliveries_queue
 
 log = logging.getLogger("incident_desk.notify")
@@ -25,6 +26,9 @@ MAX_RETRY_DELAY = 3600.0  # hourly at most, for as long as the attempts last (ab
 WEBHOOK_TIMEOUT = 10
 SIGNATURE_HEADER = "X-Incident-Desk-Signature"
 USER_AGENT = "Incident-Desk-Status-Page"
+# Headers fold at RFC 5322's hard limit, not 78: the default policy turns a long unbreakable value such as
+# List-Unsubscribe's URL into RFC 2047 encoded-words, which RFC 2369/8058 clients do not decode.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 class TransientNotifyError(Exception):
@@ -153,7 +157,8 @@ def webhook_body(settings: Settings, page, public, store) -> bytes:
             "page": {**page_json(page, base, public.updated_at),
                      "status_indicator": status_json(active)["indicator"],
                      "status_description": status_json(active)["description"]},
-            "incident": incident_json(page, public, f"{base}incidents/{public.id}.html")}
+            "incident": incident_json(page, public, f"{base}incidents/{public.id}.html",
+                                      components_json(page, active, public.updated_at))}
     return json.dumps(body, sort_keys=True).encode()
 
 
@@ -202,10 +207,11 @@ def _send_mail(settings: Settings, message: EmailMessage) -> None:
 
 
 def _message(settings: Settings, to: str, subject: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = mail_from(settings)
     message["To"] = to
     message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)  # RFC 5322 requires it; some servers would add their own
     message["Message-ID"] = make_msgid(domain=urlsplit(settings.public_url).hostname or "localhost")
     return message
 
