@@ -10,7 +10,7 @@ from conftest import FakeGitHub, FakeGitLab, post_github, post_gitlab, request_j
 from incidents.document import parse_document
 from incidents.model import Status
 from incidents.profiles import get_profile
-from incidents.summary import BOT_MARKER
+from incidents.summary import BOT_MARKER, SUMMARY_MARKER
 
 REPO, BACKLOG, PROJECT = "Codertocat/Hello-World", "team/backlog", "gitlabhq/gitlab-test"
 
@@ -19,11 +19,15 @@ class FlakyGitHub(FakeGitHub):
     """GitHub whose next reply comments (or issue-body edits) answer 502 Bad Gateway."""
 
     fail_replies = 0
+    fail_summaries = 0
     body_edits_before_failure = None  # this many body edits succeed, then one answers 502
 
     def _add_comment(self, body, repo, n):
         if self.fail_replies and body["body"].startswith(BOT_MARKER):
             self.fail_replies -= 1
+            return 502, {"message": "Server Error"}
+        if self.fail_summaries and body["body"].startswith(SUMMARY_MARKER):
+            self.fail_summaries -= 1
             return 502, {"message": "Server Error"}
         return super()._add_comment(body, repo, n)
 
@@ -69,6 +73,16 @@ def test_incident_declared_once_when_the_reply_fails_and_is_retried(client, redi
     [reply] = replies(github, 1)
     assert "declared incident #2" in reply
     assert [i.number for i in store.incidents(REPO)] == [2]
+
+
+def test_incident_issue_recorded_right_after_creation(client, redis_conn, store, github):
+    """issue 13 item 10: a fault after the issue was created (its summary answers 502) opens no second one."""
+    github.fail_summaries = 1
+    declare(client, redis_conn, github)
+    assert [n for (repo, n) in github.issues if repo == REPO] == [1, 2]
+    assert len([c for c in github.bot_comments(REPO, 2) if c.startswith(SUMMARY_MARKER)]) == 1
+    [reply] = replies(github, 1)
+    assert "declared incident #2" in reply
 
 
 def test_follow_up_action_opened_once_when_the_reply_fails(client, redis_conn, store, github):
