@@ -56,6 +56,8 @@ class CommentEvent(Event):
 
     comment_id: int = 0
     comment: str = ""
+    commented_at: datetime | None = None  # the comment's own time: of two commands the later one wins
+    comment_url: str = ""
     on_merge_request: bool = False
     issue_author: str = ""
 

@@ -80,6 +80,7 @@ class GHComment(_Base):
     user = fields.Nested(GHUser, required=True)
     author_association = fields.String(load_default=None)
     created_at = ForgeDateTime(load_default=None)
+    html_url = _text()
 
 
 class GHRef(_Base):
@@ -165,6 +166,8 @@ class GitHubIssueComment(_GHPayload):
             **_github_common(data, issue, comment["author_association"]),
             comment_id=comment["id"],
             comment=comment["body"] or "",
+            commented_at=comment["created_at"],
+            comment_url=comment["html_url"] or "",
             on_merge_request=issue["pull_request"] is not None,
             issue_author=issue["user"]["login"],
         )
@@ -377,5 +380,7 @@ class GitLabNote(_Base):
             **common,
             comment_id=note["id"],
             comment=note["note"] or "",
+            commented_at=note["created_at"],
+            comment_url=note["url"] or "",
             on_merge_request=data["merge_request"] is not None,
         )]

@@ -1,89 +1,38 @@
-"""Slash commands in new comments: each takes effect if its author may run it; one reply says what happened."""
+"""Slash commands in new comments: each takes effect once, if its author may run it; one reply says what happened.
+
+Every command line's outcome is recorded in the store's command ledger as soon as it took effect,
+so a retried delivery skips the lines already done and reuses their outcomes in the one reply.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from forges.base import BodyTooLong, ConcurrentEdit
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
 from handlers import publication
+from handlers.command_run import Refused, Run, Superseded, flush, record, setting_of
 from handlers.declare import reconcile
+from handlers.replies import render_reply
 from handlers.router import Router
 from incidents import editing
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
 from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status
-from incidents.summary import postmortem_template_header
+from incidents.summary import BOT_MARKER, postmortem_template_header
 from incidents.text import escape
 from issue_templates.render import postmortem_skeleton
+from store.ledger import REPLY_LINE, Outcome
 
 router = Router()
 EFFECTS = {}
 
-NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
 UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing changed."
 REFUSED = "you need {needed}; nothing changed."
-TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
-BUSY = "the issue body kept changing while I tried to write; please run it again."
 FOLLOW_UP_FAILED = "the follow-up issue could not be opened in {repository}; nothing changed."
 NO_MERGE_REQUEST = "there is no merge request {ref} that I can read; nothing changed."
 FOLLOW_UP_BODY = "Follow-up action of incident {incident} ({title}).\n\nOwner: @{owner}{due}\n"
-
-
-class Refused(Exception):
-    """A command that cannot take effect; the message goes in the reply and nothing changes."""
-
-
-@dataclass
-class Run:
-    """What a command's effect may use: the comment's event, the forge, the store and the config."""
-
-    event: CommentEvent
-    forge: object
-    store: object
-    config: object
-    schedule_reminder: object
-    permissions: object = None
-    incident: object = None
-    request_blog_draft: object = None
-    announce: object = None  # queues a public update's notifications
-
-    def key(self, command: Command) -> str:
-        """What makes a public update from this command written once, however often the delivery runs."""
-        return f"comment-{self.event.comment_id}:{command.raw}"
-
-    @property
-    def profile(self):
-        return self.config.config.get_profile()
-
-    @property
-    def timezone(self) -> str | None:
-        return self.config.config.timezone
-
-    def incident_or_refuse(self):
-        if self.incident is None or not self.incident.tracking:
-            raise Refused(NOT_AN_INCIDENT.format(prefix=self.forge.command_prefix))
-        return self.incident
-
-    def save(self, **changes):
-        self.incident = self.incident.with_changes(**changes)
-        self.store.save_incident(self.incident)
-
-    def edit_body(self, change, text_if_lost: str):
-        try:
-            return self.forge.edit_body(self.event.repository, self.event.number, change)
-        except BodyTooLong as exc:
-            raise Refused(TOO_LONG.format(reason=exc, text=escape(text_if_lost, 2000))) from exc
-        except ConcurrentEdit as exc:
-            raise Refused(BUSY) from exc
-
-    def add_to_timeline(self, at: datetime, text: str, tag: str | None = None):
-        self.edit_body(lambda body: editing.add_timeline_entry(body, self.profile, at, text, tag, self.timezone),
-                       f"{at:%Y-%m-%d %H:%M} - {text}")
-        self.save(last_update_at=datetime.now(timezone.utc))
 
 
 def effect(name):
@@ -96,7 +45,7 @@ def effect(name):
 @router.register(COMMENT, "created")
 def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None,
                  request_blog_draft=None, announce=None):
-    """Commands in a new comment run in order; the author gets one reply listing what each did."""
+    """Commands in a new comment run in order, each once across retries; the author gets one reply."""
     today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
     parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
               if not _forge_quick_action(item, forge)]
@@ -105,12 +54,28 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
     # A merge request is never an incident; on GitLab its number is also some issue's.
     incident = None if event.on_merge_request else store.get_incident(event.platform, event.repository, event.number)
     run = Run(event, forge, store, config, schedule_reminder, permissions, incident, request_blog_draft, announce)
-    lines, changed = [], False
+    run.recorded = store.command_runs(run.comment)
+    outcomes = {line: r.outcome for line, r in run.recorded.items() if r.outcome and line != REPLY_LINE}
     for item in parsed:
-        outcome, ok = _run_one(item, run, permissions)
-        lines.append(outcome)
-        changed = changed or (ok and item.name not in ("help", "incident"))
-    forge.comment(event.repository, event.number, "\n".join(lines), merge_request=event.on_merge_request)
+        if item.line in outcomes:
+            continue  # it took effect on an earlier attempt: its outcome is reused in the reply
+        run.batching = isinstance(item, Command) and item.name == "timeline"
+        if not run.batching:
+            flush(run, outcomes)
+        outcome = _run_one(item, run, permissions)
+        if run.entry is None:
+            record(run, {item.line: outcome}, outcomes)
+        else:  # its entry waits for the batch's one body edit
+            run.pending.append((item.line, outcome, run.entry))
+            run.entry = None
+    flush(run, outcomes)
+    if REPLY_LINE not in run.recorded:
+        limit = forge.body_limit - len(BOT_MARKER) - 1
+        reply = forge.comment(event.repository, event.number,
+                              render_reply([(_code(i.raw), outcomes[i.line]) for i in parsed], limit),
+                              merge_request=event.on_merge_request)
+        store.record_outcomes(run.comment, {REPLY_LINE: Outcome("💬", str(reply.id))})
+    changed = any(outcome.changed for outcome in outcomes.values())
     if changed and run.incident is not None and run.incident.tracking:
         reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)
@@ -128,20 +93,22 @@ def _code(raw: str) -> str:
     return f"`{text[:119] + '…' if len(text) > 120 else text}`"
 
 
-def _run_one(item, run: Run, permissions) -> tuple[str, bool]:
+def _run_one(item, run: Run, permissions) -> Outcome:
     prefix = run.forge.command_prefix
-    shown = _code(item.raw)
     if isinstance(item, CommandError):
         usage = f" Usage: `{USAGE[item.name].format(prefix=prefix)}`" if item.name in USAGE else \
             f" `{prefix}help` lists the commands."
-        return f"- ❓ {shown}: {item.message}{usage}", False
+        return Outcome("❓", f"{item.message}{usage}")
     needed = permissions.refusal(item.name, run.event.actor.login, run.event.repository, run.incident)
     if needed:
-        return f"- ⛔ {shown}: {REFUSED.format(needed=needed)}", False
+        return Outcome("⛔", REFUSED.format(needed=needed))
     try:
-        return f"- ✅ {shown}: {EFFECTS[item.name](item, run)}", True
+        message = EFFECTS[item.name](item, run)
+    except Superseded as exc:
+        return Outcome("⏭️", str(exc), changed=exc.changed)
     except Refused as exc:
-        return f"- ⚠️ {shown}: {exc}", False
+        return Outcome("⚠️", str(exc))
+    return Outcome("✅", message, changed=item.name not in ("help", "incident"), setting=setting_of(item))
 
 
 @effect("help")
@@ -159,7 +126,8 @@ def declare_incident(command: Command, run: Run) -> str:
     body = editing.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
                                       f"Declared an incident by @{event.actor.login}", None, run.timezone)
     labels = [forge.labels.incident, forge.labels.status(Status.INVESTIGATING)]
-    issue = forge.create_issue(event.repository, what[:200], body, labels=labels, assignees=[event.actor.login])
+    issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
+        event.repository, what[:200], body, labels=labels, assignees=[event.actor.login]))
     # The bot's own "opened" hook is ignored, so the new incident is put in shape here.
     reconcile(forge, run.store, run.config, issue, platform=event.platform, declared_by=event.actor.login,
               installation_id=event.installation_id, schedule_reminder=run.schedule_reminder)
@@ -170,14 +138,16 @@ def declare_incident(command: Command, run: Run) -> str:
 def set_status(command: Command, run: Run) -> str:
     incident = run.incident_or_refuse()
     status, message = command.args["status"], command.args["message"]
+    text = f"Status: {status.value}" + (f" - {message}" if message else "")
+    tag = "resolved" if status is Status.RESOLVED else None
+    run.unless_superseded(command, history=(text, tag))
     now = datetime.now(timezone.utc)
     changes = {"status": status}
     if status is Status.RESOLVED and incident.resolved_at is None:
         changes["resolved_at"] = now
     _swap_label(run, run.forge.labels.status_labels, run.forge.labels.status(status))
     run.save(**changes)
-    text = f"Status: {status.value}" + (f" - {message}" if message else "")
-    run.add_to_timeline(now, text, "resolved" if status is Status.RESOLVED else None)
+    run.once(command, "timeline", lambda: run.add_to_timeline(now, text, tag))
     public = publication.status_changed(run.store, run.incident, message, run.key(command), run.announce, now)
     return f"status is now **{status.value}**." + (" Posted on the status page." if public else "")
 
@@ -185,6 +155,7 @@ def set_status(command: Command, run: Run) -> str:
 @effect("publish")
 def publish(command: Command, run: Run) -> str:
     incident = run.incident_or_refuse()
+    run.unless_superseded(command)
     try:
         if command.args.get("postmortem"):
             body = run.forge.get_issue(run.event.repository, run.event.number).body
@@ -197,12 +168,15 @@ def publish(command: Command, run: Run) -> str:
 
 @effect("unpublish")
 def unpublish(command: Command, run: Run) -> str:
-    return publication.unpublish(run.store, run.incident_or_refuse())
+    incident = run.incident_or_refuse()
+    run.unless_superseded(command)
+    return publication.unpublish(run.store, incident)
 
 
 @effect("workaround")
 def workaround(command: Command, run: Run) -> str:
     incident = run.incident_or_refuse()
+    run.unless_superseded(command)
     try:
         return publication.set_workaround(run.store, incident, command.args["text"], run.key(command),
                                           run.announce, run.config.path)
@@ -213,6 +187,7 @@ def workaround(command: Command, run: Run) -> str:
 @effect("severity")
 def set_severity(command: Command, run: Run) -> str:
     run.incident_or_refuse()
+    run.unless_superseded(command)
     severity = command.args["severity"]
     _swap_label(run, run.forge.labels.severity_labels, run.forge.labels.severity(severity))
     run.save(severity=severity)
@@ -222,6 +197,7 @@ def set_severity(command: Command, run: Run) -> str:
 @effect("component")
 def set_components(command: Command, run: Run) -> str:
     run.incident_or_refuse()
+    run.unless_superseded(command)
     components = tuple(sorted(set(command.args["components"])))
     issue = run.forge.get_issue(run.event.repository, run.event.number)
     for label in run.forge.labels.component_labels(issue.labels):
@@ -244,10 +220,12 @@ def assign_role(command: Command, run: Run) -> str:
     login = command.args["login"]
     if run.permissions.level(run.event.repository, login) == "none":
         raise Refused(UNKNOWN_USER.format(login=escape(login, 60)))
+    run.unless_superseded(command, history=(f"{title}: @{login}", None))
     run.save(**{field: login})
     if command.name == "commander":
         run.forge.assign(run.event.repository, run.event.number, [login])
-    run.add_to_timeline(datetime.now(timezone.utc), f"{title}: @{login}")
+    now = datetime.now(timezone.utc)
+    run.once(command, "timeline", lambda: run.add_to_timeline(now, f"{title}: @{login}"))
     return f"{title.lower()} is now @{login}."
 
 
@@ -275,15 +253,15 @@ def add_action(command: Command, run: Run) -> str:
                                      title=escape(incident.title, 200), owner=args["owner"] or "unassigned",
                                      due=due)
         try:
-            follow_up = run.forge.create_issue(args["repository"], args["text"][:200], body,
-                                               assignees=[args["owner"]] if args["owner"] else [])
+            follow_up = run.opened_issue(command, args["repository"], lambda: run.forge.create_issue(
+                args["repository"], args["text"][:200], body, assignees=[args["owner"]] if args["owner"] else []))
         except ForgeError as exc:
             if isinstance(exc, TransientForgeError):
                 raise
             raise Refused(FOLLOW_UP_FAILED.format(repository=escape(args["repository"], 100))) from exc
         link = f"{args['repository']}#{follow_up.number}"
-    run.edit_body(lambda body: editing.add_action_item(body, run.profile, args["text"], args["owner"],
-                                                       args["due"], link), args["text"])
+    run.once(command, "action item", lambda: run.edit_body(lambda body: editing.add_action_item(
+        body, run.profile, args["text"], args["owner"], args["due"], link), args["text"]))
     return "action item added" + (f", follow-up issue {link}" if link else "") + "."
 
 
@@ -328,6 +306,7 @@ def request_blog(command: Command, run: Run) -> str:
 @effect("taxonomy")
 def set_taxonomy(command: Command, run: Run) -> str:
     run.incident_or_refuse()
+    run.unless_superseded(command)
     terms = command.args["terms"]
     run.edit_body(lambda body: editing.set_taxonomy(body, run.profile, terms), " < ".join(terms))
     return "taxonomy: " + " < ".join(terms) + "."
@@ -356,8 +335,8 @@ def force_close(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     reason = command.args["reason"]
     now = datetime.now(timezone.utc)
-    run.add_to_timeline(now, f"Closed by @{run.event.actor.login} although actions are open"
-                             + (f": {reason}" if reason else ""))
+    text = f"Closed by @{run.event.actor.login} although actions are open" + (f": {reason}" if reason else "")
+    run.once(command, "timeline", lambda: run.add_to_timeline(now, text))
     run.save(forced_close=True, closed_at=now)
     run.forge.edit_issue(run.event.repository, run.event.number, state="closed")
     return "closed, with the open actions recorded as accepted."

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link, Severity, Status
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
+from store.ledger import LedgerStore
 from store.publications import PublicationStore, SlugTaken  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,7 +26,7 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-class Store(PublicationStore):
+class Store(PublicationStore, LedgerStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):

@@ -191,3 +191,31 @@ class NotificationRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CommandRunRow(Base):
+    """What one command line of a comment did, so a retried delivery neither repeats it nor loses it.
+
+    `line` 0 stands for the comment's reply. `steps` holds what took effect before the command
+    finished (the issue it created, the body edit made); `icon` is set once it finished. `setting`
+    names what a finished command set (status, severity…), so an older comment cannot override it.
+    """
+
+    __tablename__ = "command_runs"
+    __table_args__ = (UniqueConstraint("platform", "repository", "comment_id", "line", name="uq_command_run"),
+                      Index("ix_command_runs_setting", "platform", "repository", "number", "setting"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    comment_id: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)  # the issue or merge request the comment is on
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    comment_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    steps: Mapped[dict] = mapped_column(JSON, default=dict)
+    icon: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    setting: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(timezone.utc))

@@ -424,6 +424,10 @@ class FakeGitHub:
         payload["issue"] = self.issue_json(repo, number)
         payload["comment"]["body"] = body
         payload["comment"]["user"]["login"] = sender
+        # Each comment gets its own id and time, as on GitHub (commands are recorded per comment).
+        self.next_comment += 1
+        payload["comment"].update(id=self.next_comment, created_at=_now_iso(), updated_at=_now_iso(),
+                                  html_url=f"https://github.com/{repo}/issues/{number}#issuecomment-{self.next_comment}")
         payload["repository"]["full_name"] = repo
         payload["sender"]["login"] = sender
         return payload
@@ -669,6 +673,9 @@ class FakeGitLab:
         payload = load_fixture("gitlab", "note__issue")
         issue = self.issues[(project, iid)]
         payload["object_attributes"]["note"] = body
+        self.next_note += 1  # each note its own id and time, as on GitLab
+        payload["object_attributes"].update(id=self.next_note, created_at=_now_iso(),
+                                            url=f"{GITLAB_URL}/{project}/-/issues/{iid}#note_{self.next_note}")
         payload["issue"].update(iid=iid, title=issue["title"], description=issue["description"],
                                 labels=[{"title": label} for label in issue["labels"]])
         payload["project"]["path_with_namespace"] = project
