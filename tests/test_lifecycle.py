@@ -271,10 +271,14 @@ def test_reminder_rereads_follow_ups_that_send_no_hooks(client, redis_conn, stor
 MR_PROJECT = "gitlab-org/gitlab-test"  # the project of the real note__merge_request fixture
 
 
+_note_ids = iter(range(9000, 10000))
+
+
 def merge_request_note(body: str) -> dict:
-    """The real note on merge request !1, saying `body`."""
+    """The real note on merge request !1, saying `body`; each a note of its own (commands run once per note)."""
     payload = load_fixture("gitlab", "note__merge_request")
     payload["object_attributes"]["note"] = body
+    payload["object_attributes"]["id"] = next(_note_ids)
     payload["merge_request"]["url"] = f"{GITLAB_URL}/{MR_PROJECT}/-/merge_requests/1"
     return payload
 
