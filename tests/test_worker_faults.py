@@ -123,3 +123,37 @@ def test_an_unreachable_database_is_a_transient_error():
             Store(url).ping()
         assert is_transient(caught.value), url
     assert not is_transient(ValueError("a bug"))
+
+
+class _SlowCommentGitHub(FakeGitHub):
+    """Writing a comment takes `seconds`; meanwhile it records whether the incident lock is held."""
+
+    seconds, lock_held = 3.0, None
+
+    def _add_comment(self, body, repo, n):
+        time.sleep(self.seconds)
+        self.lock_held.append(not self.redis_conn.lock(f"incident-desk:lock:github:{repo}:{n}", timeout=5)
+                              .acquire(blocking=False))
+        return super()._add_comment(body, repo, n)
+
+
+def test_a_job_longer_than_the_lock_s_lease_keeps_the_incident_lock_to_the_end(
+        client, redis_conn, store, fake_api, settings, monkeypatch):
+    """issue 13 item 6: the incident lock is renewed while the job runs, so no second job runs the
+    same incident meanwhile; and the job's timeout fits a long comment."""
+    import worker.jobs
+    from incident_desk.settings import Settings
+    from worker.queue import JOB_TIMEOUT_SECONDS
+
+    monkeypatch.setattr(worker.jobs, "LOCK_SECONDS", 1)  # the summary comment takes three leases to write
+    github = _SlowCommentGitHub(fake_api, permissions={"alice": "write"})
+    github.redis_conn, github.lock_held = redis_conn, []
+    github.add_issue(REPO, 1, "API errors", "The API answers 500.", labels=["incident"], author="alice")
+    post_github(client, "issues", github.issues_event(REPO, 1, "opened", "alice"))
+    [job] = deliveries_queue(redis_conn).jobs
+    run_worker(redis_conn)
+
+    assert github.lock_held == [True]
+    assert len(summaries(github)) == 1
+    # 200 commands of a comment, each up to two writes spaced by the default throttle
+    assert job.timeout == JOB_TIMEOUT_SECONDS >= 200 * 2 * Settings().github_write_interval
