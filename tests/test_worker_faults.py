@@ -157,3 +157,93 @@ def test_a_job_longer_than_the_lock_s_lease_keeps_the_incident_lock_to_the_end(
     assert len(summaries(github)) == 1
     # 200 commands of a comment, each up to two writes spaced by the default throttle
     assert job.timeout == JOB_TIMEOUT_SECONDS >= 200 * 2 * Settings().github_write_interval
+
+
+class _ForgeServer:
+    """The fake GitHub's routes served over real HTTP on 127.0.0.1, for a worker in another process.
+
+    The first summary comment hangs (as a forge call can) until the test has killed the worker."""
+
+    def __init__(self, fake_api):
+        import http.server
+        import threading
+        import types
+
+        from conftest import GITHUB_REST
+
+        self.hanging, self.release = threading.Event(), threading.Event()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
+                request = types.SimpleNamespace(url=GITHUB_REST + self.path, body=body, method=self.command)
+                if self.command == "POST" and self.path.endswith("/comments") and not server.hanging.is_set():
+                    server.hanging.set()
+                    server.release.wait(120)
+                    return  # the worker is gone: no answer
+                for route in fake_api.registered():
+                    if route.method == self.command and route.url.match(request.url):
+                        status, headers, text = route.callback(request)
+                        break
+                else:
+                    status, headers, text = 404, {}, '{"message": "Not Found"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(text.encode())))
+                self.end_headers()
+                self.wfile.write(text.encode())
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.httpd.shutdown()
+
+
+def _start_worker(env):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "incident_desk.cli", "worker", "--maintenance-interval", "1",
+                             "--heartbeat", "1"], env=env, start_new_session=True)
+
+
+def test_a_worker_killed_mid_declaration_declares_the_incident_once_on_the_next_worker(
+        client, redis_conn, store, github, settings, fake_api):
+    """issue 13 item 4: kill -9 of the worker and its work horse mid-job; the next worker runs the job
+    again (RQ's abandoned-job cleanup with the job's Retry) and the incident is declared once."""
+    import os
+    import signal
+
+    forge = _ForgeServer(fake_api)
+    env = dict(os.environ, GITHUB_API_URL=forge.url)
+    first = _start_worker(env)
+    second = None
+    try:
+        post_github(client, "issues", github.issues_event(REPO, 1, "opened", "alice"))
+        assert forge.hanging.wait(60), "the worker never reached the summary comment"
+        os.killpg(first.pid, signal.SIGKILL)  # the worker, its work horse and its scheduler
+        first.wait(10)
+        second = _start_worker(env)
+        deadline = time.monotonic() + 150  # a bound: the dead job is found 60 s after its last heartbeat
+        while time.monotonic() < deadline and not summaries(github):
+            time.sleep(0.5)
+        time.sleep(2)  # nothing more should come
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+        forge.close()
+
+    assert len(summaries(github)) == 1
+    assert [i.number for i in store.incidents(REPO)] == [1]
+    assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
