@@ -189,6 +189,9 @@ class Forge(abc.ABC):
     def bot_login(self) -> str:
         """The login the bot writes as, so its own events can be dropped."""
 
+    def wait_to_write(self) -> None:
+        """Wait until the forge's write throttle lets the next write go at once (no throttle: no wait)."""
+
     # -- built on the primitives, the same on every forge
     def comment(self, repository: str, number: int, text: str, merge_request: bool = False) -> Comment:
         """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
@@ -223,8 +226,9 @@ class Forge(abc.ABC):
     def edit_body(self, repository: str, number: int, change, attempts: int = 3) -> str:
         """Apply `change` (old body -> new body) without overwriting a person's concurrent edit.
 
-        The body is re-read just before writing; if it moved meanwhile, the change is re-applied to
-        the new text. Returns the body as written (or unchanged).
+        The body is re-read just before writing, after any wait of the forge's write throttle, so the
+        write follows the re-read at once; if the body moved meanwhile, the change is re-applied to the
+        new text. Returns the body as written (or unchanged).
         """
         for _ in range(attempts):
             before = self.get_issue(repository, number).body
@@ -233,6 +237,7 @@ class Forge(abc.ABC):
                 return before
             if len(after) > self.body_limit:
                 raise BodyTooLong(f"the body would be {len(after)} characters; the limit is {self.body_limit}")
+            self.wait_to_write()
             if self.get_issue(repository, number).body != before:
                 continue  # someone edited while we computed: start again from their text
             self.edit_issue(repository, number, body=after)

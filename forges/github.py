@@ -1,7 +1,10 @@
 """GitHub adapter on PyGithub: App installation tokens or a personal token."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+import time
 from urllib.parse import quote, urlparse
 from collections.abc import Iterable
 
@@ -15,9 +18,34 @@ def _api(what: str):
     return translated(what, GithubException, lambda e: e.status, lambda e: e.headers)
 
 
+class WriteThrottle:
+    """Spaces writes `interval` seconds apart (GitHub's secondary rate limits ask for a second).
+
+    Ours rather than PyGithub's, which sleeps inside the write itself: a body edit must wait first,
+    then re-read and write at once, or a person's edit made during the wait is overwritten."""
+
+    def __init__(self, interval: float):
+        self.interval, self.last_write = interval, 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Sleep until the next write may go."""
+        with self._lock:
+            time.sleep(max(0.0, self.last_write + self.interval - time.monotonic()))
+
+    def wrote(self) -> None:
+        self.last_write = time.monotonic()
+
+
+@functools.lru_cache(maxsize=256)
+def _throttle(api_url: str, token: str | None, installation_id: int | None, interval: float) -> WriteThrottle:
+    """One throttle per client (per installation or token), shared by every forge object using it."""
+    return WriteThrottle(interval)
+
+
 @functools.lru_cache(maxsize=256)
 def _client(api_url: str, token: str | None, app_id: str | None, private_key: str | None,
-            installation_id: int | None, write_interval: float) -> Github:
+            installation_id: int | None) -> Github:
     """One client per installation, kept so its installation token is reused until it expires."""
     if app_id and private_key and installation_id:
         auth = Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
@@ -27,8 +55,9 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
         raise ForgeError("GitHub credentials missing: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY, or GITHUB_TOKEN")
     # retry=None: failed calls are retried by the job queue, which honours Retry-After
     # without blocking a worker in a sleep.
+    # Writes are spaced by WriteThrottle, not by PyGithub (see there).
     return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15,
-                  seconds_between_writes=write_interval, seconds_between_requests=write_interval / 4)
+                  seconds_between_writes=None, seconds_between_requests=None)
 
 
 # The permissions hash of the collaborator, highest first, as the normalized names.
@@ -64,8 +93,22 @@ class GitHubForge(Forge):
         self.web_host = "github.com" if api_host == "api.github.com" else api_host  # Enterprise: same host
         self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)
         self.gh = _client(settings.github_api_url, settings.github_token, settings.github_app_id,
-                          settings.github_private_key, installation_id if self.is_app else None,
-                          settings.github_write_interval)
+                          settings.github_private_key, installation_id if self.is_app else None)
+        self.throttle = _throttle(settings.github_api_url, settings.github_token,
+                                  installation_id if self.is_app else None, settings.github_write_interval)
+
+    def wait_to_write(self) -> None:
+        self.throttle.wait()
+
+    @contextlib.contextmanager
+    def _write(self, what: str):
+        """A write call: after the throttle's wait, translated like every call, its time recorded."""
+        self.throttle.wait()
+        try:
+            with _api(what):
+                yield
+        finally:
+            self.throttle.wrote()
 
     def _repo(self, repository: str):
         return self.gh.get_repo(repository)  # the client is lazy: no request here
@@ -79,7 +122,7 @@ class GitHubForge(Forge):
 
     def edit_issue(self, repository, number, *, title=None, body=None, state=None):
         changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
-        with _api("edit issue"):
+        with self._write("edit issue"):
             self._issue(repository, number).edit(**changes)
 
     def list_issues(self, repository, label):
@@ -94,18 +137,18 @@ class GitHubForge(Forge):
                      assignees=tuple(a.login for a in raw.assignees))
 
     def create_issue(self, repository, title, body, labels=(), assignees=()):
-        with _api("create issue"):
+        with self._write("create issue"):
             raw = self._repo(repository).create_issue(title=title, body=body, labels=list(labels),
                                                       assignees=list(assignees))
             return self._as_issue(repository, raw)
 
     def add_labels(self, repository, number, labels: Iterable[str]):
-        with _api("add labels"):
+        with self._write("add labels"):
             self._issue(repository, number).add_to_labels(*labels)
 
     def remove_label(self, repository, number, label):
         try:
-            with _api("remove label"):
+            with self._write("remove label"):
                 self._issue(repository, number).remove_from_labels(label)
         except ForgeError as exc:
             if exc.status != 404:  # already gone is what we wanted
@@ -117,12 +160,12 @@ class GitHubForge(Forge):
                     for c in self._issue(repository, number).get_comments()]
 
     def create_comment(self, repository, number, body, merge_request=False):
-        with _api("create comment"):
+        with self._write("create comment"):
             c = self._issue(repository, number).create_comment(body)
             return Comment(id=c.id, body=body, author=self.bot_login if self.settings.bot_login else "", handle=c)
 
     def edit_comment(self, repository, number, comment, body, merge_request=False):
-        with _api("edit comment"):
+        with self._write("edit comment"):
             handle = comment.handle or self._issue(repository, number).get_comment(comment.id)
             handle.edit(body)
 
@@ -156,14 +199,14 @@ class GitHubForge(Forge):
             return [c.commit.message or "" for c in self._repo(repository).get_pull(number).get_commits().get_page(0)]
 
     def set_commit_status(self, repository, sha, state, context, description, target_url=None):
-        with _api("set commit status"):
+        with self._write("set commit status"):
             self._repo(repository).get_commit(sha).create_status(
                 state=state, context=context, description=description[:140],
                 **({"target_url": target_url} if target_url else {}))
 
     def publish_check(self, repository, sha, name, conclusion, title, summary, details_url=None):
         if self.is_app:  # check runs need an App; they can say "neutral"
-            with _api("create check run"):
+            with self._write("create check run"):
                 self._repo(repository).create_check_run(
                     name=name, head_sha=sha, status="completed", conclusion=conclusion,
                     output={"title": title[:255], "summary": summary[:65000]},
@@ -188,7 +231,7 @@ class GitHubForge(Forge):
         except ForgeError as exc:
             if exc.status != 404:
                 raise
-        with _api("create branch"):
+        with self._write("create branch"):
             sha = repo.get_branch(from_branch).commit.sha
             try:
                 repo.create_git_ref(f"refs/heads/{branch}", sha)
@@ -204,12 +247,12 @@ class GitHubForge(Forge):
         except ForgeError as exc:
             if exc.status != 404:
                 raise
-            with _api("create file"):
+            with self._write("create file"):
                 repo.create_file(path, message, content, branch=branch)
             return True
         if existing.decoded_content.decode("utf-8", "replace") == content:
             return False
-        with _api("update file"):
+        with self._write("update file"):
             repo.update_file(path, message, content, existing.sha, branch=branch)
         return True
 
@@ -226,13 +269,13 @@ class GitHubForge(Forge):
         return None
 
     def open_draft_merge_request(self, repository, source_branch, target_branch, title, body):
-        with _api("create pull request"):
+        with self._write("create pull request"):
             pr = self._repo(repository).create_pull(base=target_branch, head=source_branch, title=title,
                                                     body=body, draft=True)
         return self._as_merge_request(repository, pr)
 
     def assign(self, repository, number, logins):
-        with _api("assign"):
+        with self._write("assign"):
             self._issue(repository, number).add_to_assignees(*logins)
 
     def is_team_member(self, team, login):

@@ -113,15 +113,17 @@ def web(host, port, workers):
 
 @cli.command()
 @click.option("--burst", is_flag=True, help="Work until the queue is empty (due scheduled jobs included), then exit.")
-def worker(burst):
+@click.option("--maintenance-interval", default=60, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between looks for jobs whose worker died; they are run again.")
+@click.option("--heartbeat", default=30, show_default=True, type=click.IntRange(1, 600),
+              help="Seconds between a running job's heartbeats; one silent 60 s past its heartbeat is taken "
+                   "as abandoned.")
+def worker(burst, maintenance_interval, heartbeat):
     """An RQ worker for the deliveries queue, with the scheduler for retries and reminders."""
-    from rq import Worker
-    from rq.serializers import JSONSerializer
-
     from incident_desk.logs import configure
     from incident_desk.runtime import ensure_redis
     from store import migrate
-    from worker.queue import DELIVERIES, connection
+    from worker.queue import connection, deliveries_worker
 
     settings = Settings.from_env()
     redis_url, embedded = ensure_redis(settings.redis_url)
@@ -129,7 +131,8 @@ def worker(burst):
     migrate(os.environ["DATABASE_URL"])
     configure()
     try:
-        Worker([DELIVERIES], connection=connection(redis_url), serializer=JSONSerializer).work(
+        deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
+                          job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
         if embedded:

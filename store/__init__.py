@@ -1,12 +1,13 @@
 """Persistence (SQLAlchemy 2): the incident index. Schema changes go through Alembic migrations."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link, Severity, Status
@@ -15,6 +16,31 @@ from store.ledger import LedgerStore
 from store.publications import PublicationStore, SlugTaken  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_SECONDS = 30.0  # how long a statement waits for another client's lock before it gives up
+
+
+def busy_timeout() -> float:
+    """Seconds a statement waits for a lock (INCIDENT_DESK_DB_BUSY_TIMEOUT, default 30)."""
+    return float(os.environ.get("INCIDENT_DESK_DB_BUSY_TIMEOUT") or BUSY_TIMEOUT_SECONDS)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A lock held too long, or a connection lost or refused: the same statement may work later."""
+    if isinstance(error, (exc.OperationalError, exc.TimeoutError)):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+def _engine_options(database_url: str) -> dict:
+    """Lock waits bounded by the busy timeout on both databases, so a locked database fails the
+    statement (to be retried by the job) instead of holding a worker."""
+    wait = busy_timeout()
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": wait}}
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 10, "options": f"-c lock_timeout={int(wait * 1000)}"}
+    return options
 
 
 def migrate(database_url: str) -> None:
@@ -30,8 +56,7 @@ class Store(PublicationStore, LedgerStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):
-        kwargs = {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
-        self.engine = create_engine(database_url, **kwargs)
+        self.engine = create_engine(database_url, **_engine_options(database_url))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from conftest import (BOT_LOGIN, GITHUB_REST, GITLAB_URL, FakeGitHub, FakeGitLab, expect_github_issue_edits,
                       github_permission_json, github_repo_config, load_fixture, post_github, post_gitlab, request_json,
                       run_worker)
+
+
+from conftest import (GITHUB_REST, GITLAB_URL, FakeGitHub, expect_github_issue_edits, github_repo_config,
+                      load_fixture, post_github, request_json, run_worker)
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 from handlers.links import LINK_MARKER
@@ -235,3 +240,49 @@ def test_a_persons_comment_starting_with_the_reply_marker_still_runs_its_command
     run_worker(redis_conn)
     [reply] = github.bot_comments(REPO, 1)
     assert "the commands:" in reply
+
+
+class _GitHubWhereAPersonEdits(FakeGitHub):
+    """A FakeGitHub where a person saves an edit `delay` seconds after the bot's first read of the body.
+
+    The edit lands on whatever the body is at that moment (as a person editing the latest text would),
+    so it can only be lost when the bot writes a body it computed before the edit."""
+
+    def person_edits(self, repo, number, note, delay):
+        self.key, self.note, self.delay, self.due = (repo, number), note, delay, None
+
+    def _apply_when_due(self):
+        if getattr(self, "due", None) is not None and self.note and time.monotonic() >= self.due:
+            self.issues[self.key]["body"] += self.note
+            self.note = ""
+
+    def _get_issue(self, body, repo, n):
+        self._apply_when_due()
+        if getattr(self, "note", ""):
+            self.due = self.due or time.monotonic() + self.delay
+        return super()._get_issue(body, repo, n)
+
+    def _edit_issue(self, body, repo, n):
+        self._apply_when_due()
+        return super()._edit_issue(body, repo, n)
+
+    def final_body(self) -> str:
+        time.sleep(max(0.0, (self.due or 0) - time.monotonic()))
+        self._apply_when_due()
+        return self.issues[self.key]["body"]
+
+
+def test_github_body_edit_keeps_a_person_s_edit_made_while_the_write_throttle_waits(settings, fake_api):
+    """issue 13 item 12: the bot re-reads the body after waiting for the write throttle, not before it."""
+    repo = "Codertocat/Hello-World"
+    github = _GitHubWhereAPersonEdits(fake_api)
+    github.add_issue(repo, 1, body="## Timeline\n\n- 14:00 first\n")
+    forge = build_forge("github", replace(settings, github_write_interval=0.5))
+    forge.add_labels(repo, 1, ["incident"])  # a write just before: the next one must wait about 0.5 s
+    github.person_edits(repo, 1, "\nNote by a person.\n", delay=0.25)
+
+    forge.edit_body(repo, 1, lambda body: body.replace("- 14:00 first\n", "- 14:00 first\n- 14:05 bot entry\n"))
+
+    body = github.final_body()
+    assert "- 14:05 bot entry" in body
+    assert "Note by a person." in body

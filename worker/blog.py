@@ -39,18 +39,18 @@ def draft_blog_post(platform: str, repository: str, number: int, installation_id
     from forges import build_forge
     from forges.errors import ForgeError, TransientForgeError
     from issue_templates.blog import BlogTemplateError
-    from worker.jobs import retry_delay, retry_later, store_for
+    from worker.jobs import is_transient, retry_delay, retry_later, store_for
     from worker.repo_config import load_repository_config
 
     settings = Settings.from_env()
     conn = connection(settings.redis_url)
     store = store_for(settings.database_url)
     forge = build_forge(platform, settings, installation_id)
-    config = load_repository_config(forge, repository, conn).config
-    forge.use_config(config.labels)
     job = _job_id()
     say = lambda text: forge.upsert_marked_comment(repository, number, BLOG_MARKER, text)  # noqa: E731
     try:
+        config = load_repository_config(forge, repository, conn).config
+        forge.use_config(config.labels)
         issue = forge.get_issue(repository, number)
         if issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels}:
             say(PRIVATE.format(marker=BLOG_MARKER))
@@ -66,16 +66,18 @@ def draft_blog_post(platform: str, repository: str, number: int, installation_id
             url = _deliver(forge, store, config, incident, post, text)
             say(DRAFTED.format(marker=BLOG_MARKER, url=url, job=job))
             outcome = "drafted"
-    except TransientForgeError as exc:
+    except Exception as exc:
+        if not is_transient(exc):
+            if isinstance(exc, (BlogTemplateError, ForgeError)):
+                say(FAILED.format(marker=BLOG_MARKER, reason=str(exc), job=job))
+            raise
         if attempt >= settings.max_attempts:
-            say(FAILED.format(marker=BLOG_MARKER, reason=f"{exc} (after {attempt} tries)", job=job))
+            reason = exc if isinstance(exc, TransientForgeError) else "the database was unavailable"
+            say(FAILED.format(marker=BLOG_MARKER, reason=f"{reason} (after {attempt} tries)", job=job))
             raise
         retry_later(conn, draft_blog_post, (platform, repository, number, installation_id), attempt,
-                    retry_delay(attempt, exc.retry_after, settings.retry_base_seconds))
+                    retry_delay(attempt, getattr(exc, "retry_after", None), settings.retry_base_seconds))
         return "retry scheduled"
-    except (BlogTemplateError, ForgeError) as exc:
-        say(FAILED.format(marker=BLOG_MARKER, reason=str(exc), job=job))
-        raise
     conn.hincrby(f"{KEY_PREFIX}:metrics:jobs", f"{platform}|blog|{outcome}", 1)
     log_event(log, platform=platform, repository=repository, number=number, outcome=outcome, job=job)
     return outcome

@@ -1,10 +1,12 @@
 """The delivery job: normalize a webhook payload and run its handlers, retrying transient forge errors."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -16,9 +18,11 @@ from handlers import router
 from handlers.router import ignored
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
+from redis.exceptions import LockError
 from rq import get_current_job
 
 from store import Store
+from store import is_transient as database_trouble
 from handlers.publication import keep_page
 from worker.blog import request_blog_draft
 from worker.notify import announce
@@ -28,7 +32,9 @@ from worker.repo_config import load_repository_config
 from worker.queue import KEY_PREFIX, connection, deliveries_queue, retry_job_id
 
 log = logging.getLogger("incident_desk.worker")
-LOCK_SECONDS = 120
+# The incident lock's lease. It is renewed while the job runs, so a long comment keeps it to the end,
+# and the lock of a worker that died lapses within this many seconds.
+LOCK_SECONDS = 20
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,31 +79,56 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
         already_run: set = set()
         for event in events:
             # One incident at a time: two deliveries for the same issue must not both create a summary.
-            lock = conn.lock(f"{KEY_PREFIX}:lock:{platform}:{event.repository}:{event.number}",
-                             timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
-            with lock:
+            with incident_lock(conn, f"{KEY_PREFIX}:lock:{platform}:{event.repository}:{event.number}"):
                 ran += router.dispatch(event, forge, already_run, **deps)
-    except TransientForgeError as exc:
-        if attempt >= settings.max_attempts:
+    except Exception as exc:
+        if not is_transient(exc) or attempt >= settings.max_attempts:
             _count(conn, platform, event_name, "failed")
+            reason = str(exc) if isinstance(exc, TransientForgeError) else f"{exc.__class__.__name__}: {exc}"
             log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="failed",
-                      attempt=attempt, reason=str(exc), duration_ms=_ms(started))
+                      attempt=attempt, reason=reason, duration_ms=_ms(started))
             raise  # RQ keeps it in the failed registry with this reason
-        delay = retry_delay(attempt, exc.retry_after, settings.retry_base_seconds)
+        delay = retry_delay(attempt, getattr(exc, "retry_after", None), settings.retry_base_seconds)
         retry_later(conn, process_delivery, (platform, delivery_id, event_name, payload, installation_id),
                     attempt, delay)
         log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="retry",
                   attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc), duration_ms=_ms(started))
         return "retry scheduled"
-    except Exception as exc:
-        _count(conn, platform, event_name, "failed")
-        log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="failed",
-                  attempt=attempt, reason=f"{exc.__class__.__name__}: {exc}", duration_ms=_ms(started))
-        raise
     _count(conn, platform, event_name, "processed")
     log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="processed",
               handlers=ran, attempt=attempt, duration_ms=_ms(started))
     return f"{ran} handler(s)"
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another try later: a forge's 5xx, rate limit or dropped connection, or a locked or
+    unreachable database."""
+    return isinstance(error, TransientForgeError) or database_trouble(error)
+
+
+@contextlib.contextmanager
+def incident_lock(conn, name: str):
+    """Hold the incident's lock while the block runs, however long: a thread renews its lease every
+    third of LOCK_SECONDS. Waits for another job holding it (that job renews it only while alive)."""
+    lock = conn.lock(name, timeout=LOCK_SECONDS, thread_local=False)  # the renewing thread needs the token
+    lock.acquire()
+    done = threading.Event()
+
+    def renew():
+        while not done.wait(LOCK_SECONDS / 3):
+            try:
+                lock.reacquire()
+            except LockError:  # lapsed meanwhile (Redis unreachable past the lease): nothing left to renew
+                return
+
+    renewer = threading.Thread(target=renew, name="incident-lock", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join()
+        lock.release()
 
 
 def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:

@@ -9,11 +9,21 @@ import threading
 import weakref
 
 import redis
-from rq import Queue
+from rq import Queue, Worker
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
 from rq.serializers import JSONSerializer
+from rq.timeouts import JobTimeoutException
 
 DELIVERIES = "incident-desk-deliveries"
 KEY_PREFIX = "incident-desk"
+# A job cut off by its worker's death runs again, at once, then after 30 s and 2 min. Every job's
+# effects are safe to repeat; one that dies each time (say, out of memory) stops in the failed registry.
+RETRIES_AFTER_DEATH = [0, 30, 120]
+# RQ's default of 180 s cuts off a long comment: 200 commands, each one or two throttled writes of a
+# second. An hour fits any comment the forge lets through; a job that still outlives it runs again,
+# and what already took effect is not done twice.
+JOB_TIMEOUT_SECONDS = 3600
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
@@ -46,8 +56,37 @@ def pinned(conn: redis.Redis) -> redis.Redis:
     return entry[1]
 
 
+class DeskJob(Job):
+    """Our jobs, as the worker reads them: run again by RQ when the worker running them dies.
+
+    RQ retries a job with retries left both when its work horse is killed (the worker sees it die) and
+    when the whole worker is (the started-jobs registry finds it once its heartbeat lapses). Jobs are
+    queued by the webhook's script and by `enqueue`, without a Retry; they get it here when read.
+    """
+
+    def restore(self, raw):
+        super().restore(raw)
+        if self.retries_left is None:
+            self.retries_left, self.retry_intervals = len(RETRIES_AFTER_DEATH), list(RETRIES_AFTER_DEATH)
+
+
+def only_deaths_are_retried(job, exc_type, exc_value, traceback) -> bool:
+    """A worker exception handler: a job that raised gave its own answer (each job retries its transient
+    errors itself), so RQ does not run it again; a job cut off by its timeout or abandoned is."""
+    if not issubclass(exc_type, (JobTimeoutException, AbandonedJobError)):
+        job.retries_left = 0
+    return True  # and on to RQ's own handler, which records the failure
+
+
 def deliveries_queue(conn: redis.Redis) -> Queue:
-    return Queue(DELIVERIES, connection=conn, serializer=JSONSerializer)
+    return Queue(DELIVERIES, connection=conn, serializer=JSONSerializer, job_class=DeskJob,
+                 default_timeout=JOB_TIMEOUT_SECONDS)
+
+
+def deliveries_worker(conn: redis.Redis, **options) -> Worker:
+    """The worker `incident-desk worker` runs: our job class, deaths retried, `options` passed to RQ."""
+    return Worker([deliveries_queue(conn)], connection=conn, serializer=JSONSerializer, job_class=DeskJob,
+                  exception_handlers=[only_deaths_are_retried], **options)
 
 
 def job_id(platform: str, scope: str, delivery_id: str) -> str:

@@ -22,12 +22,34 @@ def reminder_job_id(platform: str, repository: str, number: int) -> str:
 
 def schedule_reminder(conn, incident, delay: timedelta) -> None:
     """(Re)schedule the incident's one reminder job `delay` from now."""
-    deliveries_queue(conn).enqueue_in(
-        delay, send_reminder, incident.platform, incident.repository, incident.number, incident.installation_id,
-        job_id=reminder_job_id(incident.platform, incident.repository, incident.number))
+    _schedule(conn, incident.platform, incident.repository, incident.number, incident.installation_id, delay)
 
 
-def send_reminder(platform: str, repository: str, number: int, installation_id: int | None = None) -> str:
+def _schedule(conn, platform, repository, number, installation_id, delay: timedelta, attempt: int = 1) -> None:
+    deliveries_queue(conn).enqueue_in(delay, send_reminder, platform, repository, number, installation_id, attempt,
+                                      job_id=reminder_job_id(platform, repository, number))
+
+
+def send_reminder(platform: str, repository: str, number: int, installation_id: int | None = None,
+                  attempt: int = 1) -> str:
+    """Remind the commander when due, then schedule the next; a transient error tries again later."""
+    from worker.jobs import is_transient, retry_delay
+
+    settings = Settings.from_env()
+    try:
+        return _remind(settings, platform, repository, number, installation_id)
+    except Exception as exc:
+        if not is_transient(exc) or attempt >= settings.max_attempts:
+            raise  # RQ's failed registry keeps it with the reason
+        delay = retry_delay(attempt, getattr(exc, "retry_after", None), settings.retry_base_seconds)
+        _schedule(connection(settings.redis_url), platform, repository, number, installation_id,
+                  timedelta(seconds=delay), attempt + 1)
+        log_event(log, platform=platform, repository=repository, number=number, outcome="retry",
+                  attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc))
+        return "retry scheduled"
+
+
+def _remind(settings, platform: str, repository: str, number: int, installation_id: int | None) -> str:
     """Remind the commander unless someone updated the incident within the interval; then schedule the next."""
     from forges import build_forge
     from handlers.lifecycle import tick_closed_follow_ups
@@ -35,7 +57,6 @@ def send_reminder(platform: str, repository: str, number: int, installation_id: 
     from worker.jobs import store_for
     from worker.repo_config import load_repository_config
 
-    settings = Settings.from_env()
     conn = connection(settings.redis_url)
     store = store_for(settings.database_url)
     incident = store.get_incident(platform, repository, number)
