@@ -101,3 +101,15 @@ def test_what_the_receiver_accepts_at_the_nesting_limit_the_worker_processes(cli
     declare_on_github(client, redis_conn, api, payload)
     assert store.get_incident("github", "Codertocat/Hello-World", 1) is not None
     assert deliveries_queue(redis_conn).failed_job_registry.count == 0
+
+
+def test_a_payload_the_worker_refuses_is_said_in_the_product_log(client, redis_conn, caplog):
+    """Issue 13 item 8: a job that failed in normalization left nothing in the product's own log."""
+    import logging
+
+    assert post_github(client, "issues", {"action": "opened", "issue": "not an object"}).status_code == 202
+    with caplog.at_level(logging.INFO, logger="incident_desk.worker"):
+        run_worker(redis_conn)
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if r.name == "incident_desk.worker"]
+    assert line["outcome"] == "failed" and "PayloadError" in line["reason"]
+    assert deliveries_queue(redis_conn).failed_job_registry.count == 1

@@ -50,7 +50,13 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
     conn = connection(settings.redis_url)
     if isinstance(payload, str):  # jobs queued before the ack path wrote the payload as a JSON object
         payload = json.loads(payload)
-    events = [e for e in normalize(platform, event_name, payload, delivery_id) if router.handlers_for(e)]
+    try:
+        events = [e for e in normalize(platform, event_name, payload, delivery_id) if router.handlers_for(e)]
+    except Exception as exc:  # a payload the schemas refuse: said in the product's own log, not only RQ's
+        _count(conn, platform, event_name, "failed")
+        log_event(log, delivery_id=delivery_id, platform=platform, event=event_name, outcome="failed",
+                  attempt=attempt, reason=f"{exc.__class__.__name__}: {exc}"[:500], duration_ms=_ms(started))
+        raise
     if not events:
         _count(conn, platform, event_name, "ignored")
         return "ignored"
