@@ -178,7 +178,10 @@ def _terminator(parsed: _Parsed, index: int) -> str | None:
         if not first < index <= last:
             continue
         if token.type == "fence":
-            closing = lines[last - 1].strip() if last - 1 > first and last - 1 < len(lines) else ""
+            raw = lines[last - 1].expandtabs(4) if last - 1 > first and last - 1 < len(lines) else ""
+            # A closing fence is indented at most three columns (CommonMark); a tab is four.
+            # Only spaces and tabs count as blank around it, not every character Python calls white space.
+            closing = raw.strip(" \t\r\n") if len(raw) - len(raw.lstrip(" ")) <= 3 else ""
             mark = token.markup or "```"
             if not (closing and set(closing) == {mark[0]} and len(closing) >= len(mark)):
                 return mark

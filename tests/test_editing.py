@@ -442,3 +442,9 @@ def test_add_timeline_entry_is_always_read_back(body, at):
     times = [e.at for e in parse_document(edited, DEFAULT).timeline if e.text == "bot entry"]
     before = [e.at for e in parse_document(body, DEFAULT).timeline if e.text == "bot entry"]
     assert len(times) == len(before) + 1 and at.replace(second=0, microsecond=0) in times
+
+
+def test_a_fence_closed_by_a_tab_indented_line_is_still_open():
+    """Found by the property test: a closing fence indented four columns (a tab) closes nothing."""
+    edited = add_timeline_entry("```\n\t```\n", DEFAULT, datetime(2000, 1, 1, tzinfo=timezone.utc), "bot entry")
+    assert [e.text for e in parse_document(edited, DEFAULT).timeline] == ["bot entry"]
