@@ -10,7 +10,7 @@ from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.editing import GENERATED_END, GENERATED_START, add_timeline_entry, issue_key, set_generated_lines
+from incidents.editing import add_timeline_entry, generated_lines, issue_key, set_generated_lines
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
 from incidents.metrics import impact_lines, incident_metrics, render_metrics
 from incidents.model import Status
@@ -77,7 +77,7 @@ def refresh_impact_lines(forge, config, issue: Issue, metrics) -> None:
     differ; a body that cannot be written keeps its old lines (the summary has the current times).
     """
     body = issue.body or ""
-    current = _generated_block(body)
+    current = generated_lines(body, IMPACT_KEY)
     if current is None:
         return
     profile, zone = config.config.get_profile(), config.config.timezone
@@ -86,22 +86,12 @@ def refresh_impact_lines(forge, config, issue: Issue, metrics) -> None:
     def change(text: str) -> str:
         return set_generated_lines(text, profile, "Impact", IMPACT_KEY, lines)
 
-    if _generated_block(change(body)) == current:
+    if generated_lines(change(body), IMPACT_KEY) == current:
         return
     try:
         forge.edit_body(issue.repository, issue.number, change)
     except (BodyTooLong, ConcurrentEdit):
         pass  # the summary comment still shows the current times
-
-
-def _generated_block(body: str) -> list[str] | None:
-    """The bot's impact lines as written (line endings aside); None without both markers."""
-    rows = [row.strip() for row in body.splitlines()]
-    start, end = GENERATED_START.format(key=IMPACT_KEY), GENERATED_END.format(key=IMPACT_KEY)
-    if start not in rows:
-        return None
-    first = rows.index(start)
-    return rows[first:rows.index(end, first) + 1] if end in rows[first:] else None
 
 
 CHECK_NAME = "incident-desk/postmortem"

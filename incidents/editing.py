@@ -680,3 +680,14 @@ def set_generated_lines(body: str, profile: Profile, section_name: str, key: str
     else:
         _append_to_section(parsed, section, block)
     return parsed.body.text()
+
+
+def generated_lines(body: str, key: str) -> list[str] | None:
+    """The lines the bot wrote between its `key` markers, markers included (line endings aside); None
+    without both markers."""
+    rows = [row.strip() for row in body.splitlines()]
+    start, end = GENERATED_START.format(key=key), GENERATED_END.format(key=key)
+    if start not in rows:
+        return None
+    first = rows.index(start)
+    return rows[first:rows.index(end, first) + 1] if end in rows[first:] else None

@@ -448,3 +448,13 @@ def test_a_fence_closed_by_a_tab_indented_line_is_still_open():
     """Found by the property test: a closing fence indented four columns (a tab) closes nothing."""
     edited = add_timeline_entry("```\n\t```\n", DEFAULT, datetime(2000, 1, 1, tzinfo=timezone.utc), "bot entry")
     assert [e.text for e in parse_document(edited, DEFAULT).timeline] == ["bot entry"]
+
+
+def test_generated_lines_are_read_only_between_both_markers():
+    from incidents.editing import generated_lines
+
+    body = "## Impact\n\nPeople wrote this.\n<!-- incident-desk:impact -->\n[1] 26-11-20 14:05\n<!-- /incident-desk:impact -->\n"
+    assert generated_lines(body, "impact") == ["<!-- incident-desk:impact -->", "[1] 26-11-20 14:05",
+                                               "<!-- /incident-desk:impact -->"]
+    assert generated_lines(body.replace("<!-- /incident-desk:impact -->", ""), "impact") is None
+    assert generated_lines("## Impact\n\nPeople wrote this.\n", "impact") is None
