@@ -10,7 +10,9 @@ from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.editing import add_timeline_entry, generated_lines, issue_key, set_generated_lines
+from incidents.action_items import issue_key
+from incidents.section_edits import generated_lines, set_generated_lines
+from incidents.timeline_edits import add_timeline_entry
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
 from incidents.metrics import impact_lines, incident_metrics, render_metrics
 from incidents.model import Status

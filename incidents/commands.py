@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from markdown_it import MarkdownIt
 
-from incidents.document import TIMELINE_TAGS
+from incidents.timeline import TIMELINE_TAGS
 from incidents.model import parse_severity, parse_status
 from incidents.taxonomy import known_terms, parse_tree, suggest
 

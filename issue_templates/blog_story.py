@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from incidents.document import TimelineEntry
+from incidents.timeline import TimelineEntry
 from incidents.metrics import Metrics, format_elapsed
 
 MOMENT_FORMAT = "%Y-%m-%d %H:%M UTC"

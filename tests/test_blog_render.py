@@ -10,7 +10,8 @@ import yaml
 from markdown_it import MarkdownIt
 
 from incidents.document import parse_document
-from incidents.editing import issue_key, set_generated_lines
+from incidents.action_items import issue_key
+from incidents.section_edits import set_generated_lines
 from incidents.metrics import compute_metrics, impact_lines
 from incidents.model import Incident, Link
 from incidents.profiles import get_profile

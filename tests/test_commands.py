@@ -12,7 +12,7 @@ from incidents.commands import (
     parse_commands,
     render_help,
 )
-from incidents.document import TIMELINE_TAGS
+from incidents.timeline import TIMELINE_TAGS
 from incidents.model import Severity, Status
 
 TODAY = date(2026, 11, 20)
