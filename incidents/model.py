@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -69,7 +69,6 @@ class Incident:
     ttd_seconds: float | None = None
     ttf_seconds: float | None = None
     ttr_seconds: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     def with_changes(self, **changes) -> "Incident":
         return replace(self, **changes)
