@@ -72,7 +72,6 @@ class Profile:
     require_owner: bool = True
     require_due_date: bool = False
     asks_for_taxonomy: bool = False
-    uses_date_headings: bool = False
 
     def canonical(self, heading: str) -> str | None:
         """The canonical section name a heading stands for, or None when it is not a known section."""
@@ -135,7 +134,6 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
         aliases=_aliases_for("full"),
         min_whys=5,
         require_due_date=True,
-        uses_date_headings=True,
     ),
 })
 
@@ -153,7 +151,6 @@ def make_profile(name: str, spec: Mapping) -> Profile:
         require_owner=bool(spec.get("require_owner", True)),
         require_due_date=bool(spec.get("require_due_date", False)),
         asks_for_taxonomy=bool(spec.get("asks_for_taxonomy", False)),
-        uses_date_headings=bool(spec.get("uses_date_headings", False)),
     )
 
 
