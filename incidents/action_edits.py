@@ -33,7 +33,7 @@ def _action_section(doc: IncidentDocument, profile: Profile) -> Section | None:
     names = sections_for(profile, ACTION_SECTIONS)
     present = [doc.sections[name] for name in names if name in doc.sections]
     written = [section for section in present if not section.is_placeholder]
-    return (written or present or [None])[0]
+    return (written or present)[0] if present else None
 
 
 def _action_line(text: str, owner: str | None, due: date | None, link: str | None) -> str:
@@ -84,25 +84,25 @@ def add_action_item(body: str, profile: Profile, text: str, owner: str | None, d
 
 def _last_bullet_item(parsed: ParsedBody, start: int, end: int) -> tuple[int, str] | None:
     """(line after its text, indent and bullet) of the last item of the section's last bullet list."""
-    lists = [(index, token) for index, token in top_blocks(parsed, start, end)
+    lists = [(index, lines) for index, token, lines in top_blocks(parsed, start, end)
              if token.type == "bullet_list_open"]
     if not lists:
         return None
-    list_index, list_token = lists[-1]
-    list_end = min(list_token.map[1], end)
+    list_index, (_list_start, list_stop) = lists[-1]
+    list_end = min(list_stop, end)
     last = None
     for token in parsed.tokens[list_index + 1:]:
         if token.level == 0:
             break
         if token.type == "list_item_open" and token.level == 1 and token.map:
-            last = token
+            last = token.map
     if last is None:
         return None
     lines = parsed.body.lines
-    bullet = BULLET.match(lines[last.map[0]]) if last.map[0] < len(lines) else None
+    bullet = BULLET.match(lines[last[0]]) if last[0] < len(lines) else None
     if bullet is None:
         return None
-    item_end = max(last.map[0] + 1, parsed.body.content_end(last.map[0], min(last.map[1], list_end)))
+    item_end = max(last[0] + 1, parsed.body.content_end(last[0], min(last[1], list_end)))
     return item_end, bullet.group("indent") + bullet.group("marker")
 
 

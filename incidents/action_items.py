@@ -57,7 +57,7 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
             continue
         actions.append(ActionItem(
             text=text,
-            done=bool(box) and box.group("mark") in "xX",
+            done=box is not None and box.group("mark") in "xX",
             owner=_owner(text),
             due=_due(text),
             linked_issue=_linked_issue(text),

@@ -99,17 +99,17 @@ def read_taxonomy(spans: Sequence[Span], by_name: Mapping[str, Span]) -> Taxonom
                 terms = parse_tree(match.group("value"))
                 if terms:
                     return Taxonomy(terms, line, text)
-    span = first_written(by_name, (TAXONOMY_SECTION,))
-    if span is not None:
-        for line, text in _paragraph_lines(span):
+    section = first_written(by_name, (TAXONOMY_SECTION,))
+    if section is not None:
+        for line, text in _paragraph_lines(section):
             terms = parse_tree(text)
             if terms:
                 return Taxonomy(terms, line, text)
     for name in TAXONOMY_END_SECTIONS:
-        span = first_written(by_name, (name,))
-        if span is None:
+        ending = first_written(by_name, (name,))
+        if ending is None:
             continue
-        found = list(_paragraph_lines(span))
+        found = list(_paragraph_lines(ending))
         if found and looks_like_tree(found[-1][1]):
             return Taxonomy(parse_tree(found[-1][1]), found[-1][0], found[-1][1])
     return None

@@ -115,10 +115,10 @@ def body_start(parsed: ParsedBody, section: Section) -> int:
     return min(section.line, len(parsed.body.lines))
 
 
-def top_blocks(parsed: ParsedBody, start: int, end: int) -> list[tuple[int, Token]]:
-    """(token index, token) for each top-level block that starts in [start, end)."""
+def top_blocks(parsed: ParsedBody, start: int, end: int) -> list[tuple[int, Token, tuple[int, int]]]:
+    """(token index, token, its first line and one past its last) for each top-level block starting in [start, end)."""
     return [
-        (index, token) for index, token in enumerate(parsed.tokens)
+        (index, token, (token.map[0], token.map[1])) for index, token in enumerate(parsed.tokens)
         if token.level == 0 and token.nesting >= 0 and token.map and start <= token.map[0] < end
     ]
 
@@ -133,14 +133,15 @@ def terminator(parsed: ParsedBody, index: int) -> str | None:
         if token.level or not token.map or token.type not in ("fence", "html_block"):
             continue
         first, last = token.map
+        if first < index <= last and token.type == "fence":
+            return _fence_end(parsed.body.lines, token, first, last)
         if first < index <= last:
-            return _fence_end(parsed.body.lines, token) if token.type == "fence" else _html_block_end(token)
+            return _html_block_end(token)
     return None
 
 
-def _fence_end(lines: Sequence[str], token: Token) -> str | None:
-    """The fence's own mark when the fence is still open at its last line, else None."""
-    first, last = token.map
+def _fence_end(lines: Sequence[str], token: Token, first: int, last: int) -> str | None:
+    """The fence's own mark when the fence (lines [first, last)) is still open at its last line, else None."""
     raw = lines[last - 1].expandtabs(4) if last - 1 > first and last - 1 < len(lines) else ""
     # A closing fence is indented at most three columns (CommonMark); a tab is four.
     # Only spaces and tabs count as blank around it, not every character Python calls white space.
@@ -187,6 +188,8 @@ def place(parsed: ParsedBody, index: int, block: Sequence[str], pad_before: bool
 def _continues_item(body: BodyLines, index: int, item: str) -> bool:
     """Whether the next text below `index` is indented enough to become part of a new list item."""
     bullet = BULLET.match(item)
+    if bullet is None:
+        return False
     column = len(bullet.group("indent")) + 2
     for line in body.lines[index:]:
         if line.strip():

@@ -56,7 +56,8 @@ def visible_text(tokens: Sequence[Token]) -> str:
 def plain_lines(inline: Token) -> list[tuple[int, str]]:
     """(line offset within the inline, visible text) for each line of an inline token."""
     lines: list[tuple[int, str]] = []
-    offset, parts = 0, []
+    offset = 0
+    parts: list[str] = []
     for child in inline.children or ():
         if child.type in ("softbreak", "hardbreak"):
             lines.append((offset, "".join(parts)))

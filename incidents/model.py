@@ -20,7 +20,8 @@ class Severity(str, enum.Enum):
     OPERATIONAL = "operational"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a property on purpose: pages and templates read `.title`
+        """The severity as words: `Major outage`."""
         return self.value.replace("-", " ").capitalize()
 
 

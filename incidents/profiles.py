@@ -101,8 +101,8 @@ def _aliases_for(name: str, extra: Mapping[str, Iterable[str]] | None = None) ->
                 if heading in aliases:
                     aliases.remove(heading)
             table[target].append(heading)
-    for canonical, aliases in (extra or {}).items():
-        table.setdefault(canonical, []).extend(aliases)
+    for canonical, more in (extra or {}).items():
+        table.setdefault(canonical, []).extend(more)
     return MappingProxyType({canonical: tuple(aliases) for canonical, aliases in table.items()})
 
 
@@ -138,7 +138,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
 })
 
 
-def make_profile(name: str, spec: Mapping) -> Profile:
+def make_profile(name: str, spec: Mapping | Profile) -> Profile:
     """A custom profile from a config `profiles` entry (already validated by the config schema)."""
     if isinstance(spec, Profile):
         return spec

@@ -61,8 +61,8 @@ def set_taxonomy(body: str, profile: Profile, terms: Sequence[str]) -> str:
     lines = parsed.body.lines
     index = parsed.doc.taxonomy.line - 1 if parsed.doc.taxonomy else _taxonomy_label_line(parsed)
     if index is not None and 0 <= index < len(lines):
-        prefix = _CONTAINER_PREFIX.match(lines[index]).group(0)
-        lines[index] = prefix + line
+        prefix = _CONTAINER_PREFIX.match(lines[index])  # every group is optional: it always matches
+        lines[index] = (prefix.group(0) if prefix else "") + line
         return parsed.body.text()
     for name in (TAXONOMY_SECTION, *TAXONOMY_END_SECTIONS):
         section = parsed.doc.sections.get(name)

@@ -57,8 +57,8 @@ def _timeline_units(parsed: ParsedBody, start: int, end: int) -> list[_Unit]:
     entries = {entry.line - 1: entry for entry in parsed.doc.timeline}
     tokens, body = parsed.tokens, parsed.body
     units: list[_Unit] = []
-    for index, token in top_blocks(parsed, start, end):
-        first, last = token.map[0], min(token.map[1], end)
+    for index, token, (first, stop) in top_blocks(parsed, start, end):
+        last = min(stop, end)
         inline = tokens[index + 1] if index + 1 < len(tokens) and tokens[index + 1].type == "inline" else None
         if token.type == "heading_open":
             day = read_date_heading(inline.content) if inline is not None else None
@@ -143,13 +143,13 @@ def _timeline_place(units: Sequence[_Unit], local: datetime, line: str,
                     break
                 group.append(other)
             dated = [u for u in group if u.at is not None]
-            earlier = [u for u in dated if u.at <= local]
+            earlier = [u for u in dated if u.at is not None and u.at <= local]
             if earlier:
                 return _after(earlier[-1], line)  # after entries with the same time
             if dated:
                 return _before(dated[0], line)
             return unit.end, [line], True
-    later = next((u for u in units if (u.kind == "heading" and u.day > day)
+    later = next((u for u in units if (u.kind == "heading" and u.day is not None and u.day > day)
                   or (u.at is not None and u.free and u.at > local)), None)
     block = [date_heading(day), "", line]
     return (later.start if later else content_end), block, True
