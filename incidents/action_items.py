@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, as_text, inlines
+from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, inlines
 from incidents.sections import Span
 
 
@@ -30,9 +30,8 @@ OWNER = re.compile(
     r"(?<![\w.@/`])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:/[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
 )
 DUE = re.compile(r"\b(?:due|deadline)(?:\s+(?:by|on)|\s*:)?\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\b", re.I)
-_URL = r"https?://[^\s<>()\[\]]+?"
 ISSUE_REF = re.compile(
-    rf"(?P<url>{_URL}/(?:-/)?(?:issues|work_items)/\d+)\b"
+    rf"(?P<url>{URL}/(?:-/)?(?:issues|work_items)/\d+)\b"
     r"|(?<![\w/#&!])(?P<path>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)?#(?P<num>\d+)\b"
 )
 _ISSUE_URL = re.compile(

@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 from markdown_it import MarkdownIt
 
-from incidents.timeline import TIMELINE_TAGS
 from incidents.model import parse_severity, parse_status
 from incidents.taxonomy import known_terms, parse_tree, suggest
+from incidents.timeline import TIMELINE_TAGS
 
 # The word that makes every command unambiguous: GitLab runs several bare names itself.
 DESK = "desk"

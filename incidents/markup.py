@@ -14,6 +14,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 # An HTML comment, or one left open that runs to the end of the text.
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# A URL in running text, stopping before brackets and angle brackets (the text's, not the URL's).
+URL = r"https?://[^\s<>()\[\]]+?"
 # A task-list box at the start of a list item's text.
 CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
 

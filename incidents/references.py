@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from incidents.markup import inlines
+from incidents.markup import URL, inlines
 from incidents.sections import CAUSE_SECTIONS, FIX_SECTIONS, Span
 from incidents.timeline import TimelineEntry
 
@@ -24,14 +24,13 @@ class Reference:
     role: str | None  # "cause" | "fix" | None
 
 
-_URL = r"https?://[^\s<>()\[\]]+?"
 _MR_REF = re.compile(
-    rf"(?P<url>{_URL}/(?:pull|pulls|-/merge_requests|merge_requests)/\d+)\b"
+    rf"(?P<url>{URL}/(?:pull|pulls|-/merge_requests|merge_requests)/\d+)\b"
     r"|(?<![\w!\]\\])(?P<path>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)?!(?P<num>\d+)\b"
     r"|\b(?:PR|pull request|merge request|MR)\s*(?P<pr>(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?#\d+)\b",
     re.I,
 )
-_COMMIT_REF = re.compile(rf"(?P<url>{_URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", re.I)
+_COMMIT_REF = re.compile(rf"(?P<url>{URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", re.I)
 _CAUSE_WORDS = re.compile(r"\b(?:caus(?:ed|e|ing)|introduc(?:ed|ing)|broke|regress(?:ion|ed))\b", re.I)
 _FIX_WORDS = re.compile(r"\b(?:fix(?:ed|es)?|resolv(?:ed|es)|revert(?:ed|s)?|mitigat(?:ed|es))\b", re.I)
 _TAG_ROLES = {"impact-start": "cause", "mitigated": "fix", "resolved": "fix"}

@@ -12,8 +12,8 @@ from incidents.commands import (
     parse_commands,
     render_help,
 )
-from incidents.timeline import TIMELINE_TAGS
 from incidents.model import Severity, Status
+from incidents.timeline import TIMELINE_TAGS
 
 TODAY = date(2026, 11, 20)
 
