@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from forges.base import BodyTooLong, ConcurrentEdit
 from forges.events import CommentEvent
-from incidents import editing
+from incidents import timeline_edits
 from incidents.commands import Command
 from incidents.text import escape
 from store.ledger import CommandRun, CommentRef, Outcome
@@ -96,7 +96,7 @@ class Run:
         """Write timeline entries (at, text, tag) in one body edit."""
         def change(body):
             for at, text, tag in entries:
-                body = editing.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
+                body = timeline_edits.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
             return body
         self.edit_body(change, "\n".join(f"{at:%Y-%m-%d %H:%M} - {text}" for at, text, _ in entries))
         self.save(last_update_at=datetime.now(timezone.utc))

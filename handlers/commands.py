@@ -15,7 +15,7 @@ from handlers.command_run import Refused, Run, Superseded, flush, record, settin
 from handlers.declare import reconcile
 from handlers.replies import render_reply
 from handlers.router import Router
-from incidents import editing
+from incidents import action_edits, section_edits, timeline_edits
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
 from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
@@ -123,7 +123,7 @@ def declare_incident(command: Command, run: Run) -> str:
     what = command.args["text"]
     origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
     body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
-    body = editing.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
+    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
                                       f"Declared an incident by @{event.actor.login}", None, run.timezone)
     labels = [forge.labels.incident, forge.labels.status(Status.INVESTIGATING)]
     issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
@@ -260,7 +260,7 @@ def add_action(command: Command, run: Run) -> str:
                 raise
             raise Refused(FOLLOW_UP_FAILED.format(repository=escape(args["repository"], 100))) from exc
         link = f"{args['repository']}#{follow_up.number}"
-    run.once(command, "action item", lambda: run.edit_body(lambda body: editing.add_action_item(
+    run.once(command, "action item", lambda: run.edit_body(lambda body: action_edits.add_action_item(
         body, run.profile, args["text"], args["owner"], args["due"], link), args["text"]))
     return "action item added" + (f", follow-up issue {link}" if link else "") + "."
 
@@ -308,7 +308,7 @@ def set_taxonomy(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     run.unless_superseded(command)
     terms = command.args["terms"]
-    run.edit_body(lambda body: editing.set_taxonomy(body, run.profile, terms), " < ".join(terms))
+    run.edit_body(lambda body: section_edits.set_taxonomy(body, run.profile, terms), " < ".join(terms))
     return "taxonomy: " + " < ".join(terms) + "."
 
 
@@ -317,7 +317,7 @@ def fill_postmortem(command: Command, run: Run) -> str:
     """The profile's missing sections, and (profiles with an Impact section) its time lines."""
     incident = run.incident_or_refuse()
     skeleton = postmortem_skeleton(run.profile)
-    body = run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
+    body = run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
     if "Impact" not in run.profile.required:
         return "the postmortem's sections are in the body; fill them in."
     from incidents.document import parse_document
@@ -325,7 +325,7 @@ def fill_postmortem(command: Command, run: Run) -> str:
     timeline = parse_document(body, run.profile, run.timezone).timeline
     metrics = incident_metrics(incident, run.store.links(incident), timeline)
     lines = impact_lines(metrics, run.timezone).splitlines()
-    run.edit_body(lambda text: editing.set_generated_lines(text, run.profile, "Impact", "impact", lines),
+    run.edit_body(lambda text: section_edits.set_generated_lines(text, run.profile, "Impact", "impact", lines),
                   "\n".join(lines))
     return "the postmortem's sections are in the body, with the impact times; fill in the rest."
 

@@ -10,12 +10,14 @@ from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.editing import add_timeline_entry, generated_lines, issue_key, set_generated_lines
+from incidents.action_items import issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
 from incidents.metrics import impact_lines, incident_metrics, render_metrics
 from incidents.model import Status
+from incidents.section_edits import generated_lines, set_generated_lines
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 from incidents.text import escape
+from incidents.timeline_edits import add_timeline_entry
 
 DECLARED = "Declared an incident by @{login}"
 STATUS_BY_LABEL = "Status: {status} (label set by @{login})"

@@ -9,7 +9,8 @@ from forges.events import ISSUE, IssueEvent
 from handlers.declare import reconcile
 from handlers.publication import closed_without_resolving
 from handlers.router import Router
-from incidents import editing
+from incidents import action_edits
+from incidents.action_items import issue_key
 from incidents.model import Status
 from incidents.text import escape, truncate_lines
 
@@ -28,7 +29,7 @@ def open_actions(forge, document, home_repository: str) -> list:
     for action in document.actions:
         if action.done:
             continue
-        key = editing.issue_key(action.linked_issue, home_repository) if action.linked_issue else None
+        key = issue_key(action.linked_issue, home_repository) if action.linked_issue else None
         if key and key[0]:
             try:
                 if forge.get_issue(key[0], key[1]).state == "closed":
@@ -85,7 +86,7 @@ def tick_follow_up(forge, store, config, incident, ref: str) -> None:
 def _tick_follow_up(forge, store, config, incident, ref: str) -> None:
     profile = config.config.get_profile()
     before = forge.get_issue(incident.repository, incident.number)
-    body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(
+    body = forge.edit_body(incident.repository, incident.number, lambda text: action_edits.tick_actions(
         text, profile, ref, home_repository=incident.repository))
     document, _ = review(body, config.config)
     if body == before.body or open_actions(forge, document, incident.repository):
@@ -103,7 +104,7 @@ def tick_closed_follow_ups(forge, store, config, incident) -> None:
     """Re-read the linked follow-ups and tick the closed ones: repositories without the bot send no hooks."""
     document, _ = review(forge.get_issue(incident.repository, incident.number).body, config.config)
     for action in document.actions:
-        key = editing.issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
+        key = issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
         if action.done or not key or not key[0]:
             continue
         try:

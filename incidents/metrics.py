@@ -48,7 +48,7 @@ _UNITS = (
 
 
 class TimelineEntryLike(Protocol):
-    """What the metrics read from a timeline entry (incidents.document.TimelineEntry)."""
+    """What the metrics read from a timeline entry (incidents.timeline.TimelineEntry)."""
 
     at: datetime | None
     tag: str | None

@@ -84,8 +84,8 @@ def draft_blog_post(platform: str, repository: str, number: int, installation_id
 
 
 def _render(forge, store, config, incident, issue):
+    from incidents.action_items import issue_key
     from incidents.document import parse_document
-    from incidents.editing import issue_key
     from incidents.metrics import incident_metrics
     from issue_templates.blog import blog_context, render_blog_post
 
