@@ -9,6 +9,7 @@ from forges.events import CommentEvent
 from handlers.context import Context
 from incidents import editing
 from incidents.commands import Command
+from incidents.model import Incident
 from incidents.text import escape
 from store.ledger import CommandRun, CommentRef, Outcome
 
@@ -41,7 +42,7 @@ class Run:
 
     event: CommentEvent
     ctx: Context
-    incident: object = None
+    incident: Incident | None = None
     recorded: dict = field(default_factory=dict)  # the command ledger: line -> CommandRun
     batching: bool = False  # while True, timeline entries wait for one body edit (see flush)
     entry: tuple | None = None  # the entry the current batched line waits to write

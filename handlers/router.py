@@ -4,13 +4,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from forges.base import Forge
 from forges.events import COMMENT, Event
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Event, Context], None]
+# A handler takes the event kind it is registered for (IssueEvent, CommentEvent, ...), hence Any.
+Handler = Callable[[Any, Context], None]
 
 
 class Router:
