@@ -14,3 +14,12 @@ def zone(name: str | None) -> tzinfo:
             pass
     return timezone.utc
 
+
+
+def is_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone this system knows (what the config's validation asks)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
