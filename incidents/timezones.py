@@ -15,7 +15,6 @@ def zone(name: str | None) -> tzinfo:
     return timezone.utc
 
 
-
 def is_zone(name: str) -> bool:
     """Whether `name` is an IANA zone this system knows (what the config's validation asks)."""
     try:
