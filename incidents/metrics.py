@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from incidents.text import escape
+from incidents.timezones import zone
 
 UNKNOWN = "unknown"
 
@@ -103,13 +103,8 @@ def _seconds(value: float | Decimal | timedelta | None) -> Decimal | None:
 
 
 def resolve_zone(name: str | None) -> tzinfo:
-    """The IANA zone by name; UTC when the name is missing or unknown (as the document parser does)."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    return dt_timezone.utc
+    """The IANA zone by name; UTC when the name is missing or unknown (incidents.timezones.zone)."""
+    return zone(name)
 
 
 def _aware(at: datetime) -> datetime:
