@@ -14,7 +14,7 @@ from sqlalchemy import text
 from conftest import FakeGitHub, post_github, run_worker
 from incident_desk.cli import cli
 from incidents.model import Incident, Link, Severity, Status
-from incident_desk.tracking import COLUMNS
+from incident_desk.cli.tracking import COLUMNS
 
 REPO = "Codertocat/Hello-World"
 

@@ -79,7 +79,8 @@ def _group_keys(row: dict, by: str) -> list[str]:
     return [row["taxonomy"].split(" < ")[0] if row["taxonomy"] else "(none)"]
 
 
-def _store():
+def open_store():
+    """The store at DATABASE_URL, migrated first."""
     from store import Store, migrate
 
     settings = Settings.from_env()
@@ -93,7 +94,7 @@ def _store():
 @click.option("--repository", help="Only this repository (owner/repo or group/project).")
 def export(output, since, repository):
     """Write the tracking table: one row per incident."""
-    rows = tracking_rows(_store(), since.date() if since else None, repository)
+    rows = tracking_rows(open_store(), since.date() if since else None, repository)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -115,7 +116,7 @@ def report(by, plot, since, repository):
 
     if plot and not plot.lower().endswith((".png", ".svg")):
         raise click.BadParameter("the plot file must end in .png or .svg", param_hint="--plot")
-    entries = report_rows(tracking_rows(_store(), since.date() if since else None, repository), by)
+    entries = report_rows(tracking_rows(open_store(), since.date() if since else None, repository), by)
     header = f"{by:<24} {'n':>6}" + "".join(f" {m.upper() + ' mean':>14} {m.upper() + ' median':>14}" for m in METRICS)
     click.echo(header)
     for entry in entries:
@@ -167,7 +168,7 @@ def sync(repository, platform, installation_id):
     forge.use_config(config.config.labels)
     from handlers.publication import keep_page
 
-    store = _store()
+    store = open_store()
     problem = keep_page(store, platform, repository, config.config)
     if problem:
         click.echo(f"incident-desk: {problem}", err=True)
