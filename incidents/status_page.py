@@ -97,10 +97,6 @@ class PublicIncident:
         return self.status is not Status.RESOLVED
 
     @property
-    def latest_update(self) -> PublicUpdate | None:
-        return self.updates[-1] if self.updates else None
-
-    @property
     def updated_at(self) -> datetime:
         moments = [self.started_at, *(u.at for u in self.updates)]
         if self.postmortem_at:
