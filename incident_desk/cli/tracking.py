@@ -18,6 +18,7 @@ COLUMNS = ("platform", "repository", "number", "title", "status", "severity", "c
            "ttf", "ttr_seconds", "ttr", "open_actions")
 GROUPS = ("month", "component", "taxonomy")
 METRICS = ("ttd", "ttf", "ttr")
+PLOT_NEEDS_MATPLOTLIB = "drawing needs matplotlib, an optional extra: pip install 'incident-desk[plot]'"
 
 
 def tracking_rows(store, since: date | None = None, repository: str | None = None) -> list[dict]:
@@ -116,6 +117,8 @@ def report(by, plot, since, repository):
 
     if plot and not plot.lower().endswith((".png", ".svg")):
         raise click.BadParameter("the plot file must end in .png or .svg", param_hint="--plot")
+    if plot:
+        _require_matplotlib()
     entries = report_rows(tracking_rows(open_store(), since.date() if since else None, repository), by)
     header = f"{by:<24} {'n':>6}" + "".join(f" {m.upper() + ' mean':>14} {m.upper() + ' median':>14}" for m in METRICS)
     click.echo(header)
@@ -125,6 +128,14 @@ def report(by, plot, since, repository):
     if plot:
         _draw(entries, by, plot)
         click.echo(f"plot written to {plot}", err=True)
+
+
+def _require_matplotlib() -> None:
+    """A usage error (exit 2) saying how to install the [plot] extra when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise click.BadParameter(PLOT_NEEDS_MATPLOTLIB, param_hint="--plot") from exc
 
 
 def _draw(entries: list[dict], by: str, path: str) -> None:
