@@ -97,6 +97,11 @@ class PublicIncident:
         return self.status is not Status.RESOLVED
 
     @property
+    def latest_update(self) -> PublicUpdate | None:
+        """The newest update; the status page's overview and history templates print it."""
+        return self.updates[-1] if self.updates else None
+
+    @property
     def updated_at(self) -> datetime:
         moments = [self.started_at, *(u.at for u in self.updates)]
         if self.postmortem_at:
