@@ -26,7 +26,13 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from issue_templates.blog_context import (  # re-exported (__all__): the context is part of this API
-    Action, BlogContext, Change, action_text, blog_context, clean_title, plain_paragraphs,
+    Action,
+    BlogContext,
+    Change,
+    action_text,
+    blog_context,
+    clean_title,
+    plain_paragraphs,
 )
 from issue_templates.blog_story import strip_markup
 

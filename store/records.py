@@ -14,7 +14,8 @@ def to_incident(row: IncidentRow) -> Incident:
         communications_lead=row.communications_lead, reported_at=row.reported_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, tracking=row.tracking,
         installation_id=row.installation_id, last_update_at=row.last_update_at,
-        forced_close=bool(row.forced_close), private=bool(row.private), taxonomy=row.taxonomy, open_actions=row.open_actions or 0,
+        forced_close=bool(row.forced_close), private=bool(row.private), taxonomy=row.taxonomy,
+        open_actions=row.open_actions or 0,
         ttd_seconds=row.ttd_seconds, ttf_seconds=row.ttf_seconds, ttr_seconds=row.ttr_seconds,
     )
 

@@ -1,6 +1,7 @@
 """`incident-desk serve`, `web` and `worker`: the long-running processes."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,10 +68,8 @@ def _supervise(children: list[subprocess.Popen]) -> None:
     signal.signal(signal.SIGINT, stop)
     try:
         while all(child.poll() is None for child in children):
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
     finally:
         stop()
         for child in children:
