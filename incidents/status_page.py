@@ -98,6 +98,7 @@ class PublicIncident:
 
     @property
     def latest_update(self) -> PublicUpdate | None:
+        """The newest update; the status page's overview and history templates print it."""
         return self.updates[-1] if self.updates else None
 
     @property

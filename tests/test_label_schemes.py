@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FakeGitHub, post_github, run_worker
 from incidents.document import parse_document
-from incidents.editing import add_action_item
+from incidents.action_edits import add_action_item
 from incidents.model import Status
 from incidents.profiles import get_profile
 

@@ -4,8 +4,6 @@ mail server or webhook that is down delays a notification but never blocks or lo
 from __future__ import annotations
 
 import email.policy
-import hashlib
-import hmac
 import json
 import logging
 import smtplib
@@ -17,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 
 from incident_desk.logs import log_event
+from incident_desk.signing import sha256_signature
 from incident_desk.settings import Settings
 from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
 from worker.bootstrap import runtime
@@ -162,13 +161,9 @@ def webhook_body(settings: Settings, page, public, store) -> bytes:
     return json.dumps(body, sort_keys=True).encode()
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _post_webhook(subscriber, body: bytes) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               SIGNATURE_HEADER: signature(subscriber.secret or "", body)}
+               SIGNATURE_HEADER: sha256_signature(subscriber.secret or "", body)}
     try:
         response = requests.post(subscriber.address, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT,
                                  allow_redirects=False)
