@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from incidents.config import Component
@@ -186,7 +186,7 @@ def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
     bar, lost = [], 0.0
     for offset in range(days):
         day = first + timedelta(days=offset)
-        minutes = per_day.get(day)
+        minutes = per_day.get(day, {})
         if not minutes:  # most days: nothing to weigh
             bar.append(UptimeDay(day, OPERATIONAL, {}))
             continue
@@ -227,7 +227,7 @@ def status_json(incidents) -> dict:
 def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[dict]:
     """Components in config order; each group becomes a group component listing its members' ids."""
     states = component_states(page, incidents)
-    changed = {}
+    changed: dict[str, datetime] = {}
     for incident in incidents:
         for component_id in incident.components:
             changed[component_id] = max(changed.get(component_id, incident.updated_at), incident.updated_at)
@@ -237,8 +237,9 @@ def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[d
             groups.setdefault(component.group, []).append(component.id)
     listed = []
     for position, component in enumerate(page.components, start=1):
+        group_id = _group_id(component.group) if component.group else None
         listed.append(_component_json(
-            page, component.id, component.name, states[component.id], position, group_id=_group_id(component.group),
+            page, component.id, component.name, states[component.id], position, group_id=group_id,
             description=component.description or None, created=page.created.get(component.id, updated_at),
             updated=changed.get(component.id, updated_at)))
     for position, (group, members) in enumerate(groups.items(), start=len(listed) + 1):
@@ -254,17 +255,19 @@ def _component_json(page: StatusPage, component_id: str, name: str, status: str,
                     description: str | None = None, showcase: bool = True, group: bool = False,
                     components: list[str] | None = None) -> dict:
     """One component in the hosted API's shape; `start_date` is the page's day it was first listed."""
-    shown = {"id": component_id, "page_id": page.slug, "group_id": group_id, "name": name,
-             "description": description, "status": status, "position": position, "showcase": showcase,
-             "group": group, "only_show_if_degraded": False, "created_at": stamp(created, page.zone),
-             "updated_at": stamp(updated, page.zone), "start_date": created.astimezone(page.zone).date().isoformat()}
+    shown: dict[str, object] = {
+        "id": component_id, "page_id": page.slug, "group_id": group_id, "name": name,
+        "description": description, "status": status, "position": position, "showcase": showcase,
+        "group": group, "only_show_if_degraded": False, "created_at": stamp(created, page.zone),
+        "updated_at": stamp(updated, page.zone), "start_date": created.astimezone(page.zone).date().isoformat(),
+    }
     if components is not None:
         shown["components"] = components
     return shown
 
 
-def _group_id(group: str | None) -> str | None:
-    return "group-" + "-".join(group.lower().split()) if group else None
+def _group_id(group: str) -> str:
+    return "group-" + "-".join(group.lower().split())
 
 
 def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
@@ -277,7 +280,8 @@ def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
         components = components_json(page, [incident], incident.updated_at)
     listed = {c["id"]: c for c in components}
     monitoring = next((u.at for u in incident.updates if u.status is Status.MONITORING), None)
-    updates, previous = [], {}
+    updates: list[dict] = []
+    previous: dict[str, str] = {}
     for update in incident.updates:  # oldest first, to know each component's state before it
         state = COMPONENT_STATE.get(update.severity, OPERATIONAL) if update.severity else OPERATIONAL
         if update.status is Status.RESOLVED:
@@ -335,7 +339,7 @@ def printable(text: str) -> str:
 
 def machine_time(moment: datetime) -> str:
     """A moment for `<time datetime>`: UTC to the second (HTML allows at most three fractional digits)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -344,7 +348,7 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
