@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -117,11 +118,11 @@ class PublicIncident:
         return INDICATOR[self.state]
 
 
-def worst(states) -> str:
+def worst(states: Iterable[str]) -> str:
     return max(states, key=STATE_ORDER.index, default=OPERATIONAL)
 
 
-def component_states(page: StatusPage, incidents) -> dict[str, str]:
+def component_states(page: StatusPage, incidents: Iterable[PublicIncident]) -> dict[str, str]:
     """Each component's current state: the worst severity among the open incidents affecting it."""
     states = {component_id: OPERATIONAL for component_id in page.component_ids}
     for incident in incidents:
@@ -133,7 +134,7 @@ def component_states(page: StatusPage, incidents) -> dict[str, str]:
     return states
 
 
-def indicator(incidents) -> str:
+def indicator(incidents: Iterable[PublicIncident]) -> str:
     """The page's overall indicator: none | minor | major | critical."""
     return INDICATOR[worst(i.state for i in incidents if i.active)]
 
@@ -148,7 +149,7 @@ def default_message(status: Status) -> str:
 class UptimeDay:
     day: date
     state: str  # the worst state seen that day
-    minutes: dict  # state -> minutes in that state
+    minutes: dict[str, float]  # state -> minutes in that state
 
     @property
     def label(self) -> str:
@@ -164,7 +165,7 @@ def _day_name(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
+def uptime(component_id: str, incidents: Iterable[PublicIncident], now: datetime, zone: ZoneInfo,
            days: int = UPTIME_DAYS) -> tuple[list[UptimeDay], float]:
     """The component's last `days` days (oldest first, in the page's timezone) and its uptime percentage."""
     today = now.astimezone(zone).date()
@@ -196,9 +197,10 @@ def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
     return bar, round(max(0.0, 100.0 * (1 - lost / total)), 2) if total > 0 else 100.0
 
 
-def uptimes(page: StatusPage, incidents, now: datetime) -> dict[str, tuple[list[UptimeDay], float]]:
+def uptimes(page: StatusPage, incidents: Iterable[PublicIncident],
+            now: datetime) -> dict[str, tuple[list[UptimeDay], float]]:
     """`uptime` for every component of the page, each given only the incidents that affected it."""
-    affecting: dict[str, list] = {component_id: [] for component_id in page.component_ids}
+    affecting: dict[str, list[PublicIncident]] = {component_id: [] for component_id in page.component_ids}
     for incident in incidents:
         if incident.state != OPERATIONAL:
             for component_id in incident.components:
@@ -219,12 +221,12 @@ def page_json(page: StatusPage, url: str, updated_at: datetime) -> dict:
             "updated_at": stamp(updated_at, page.zone)}
 
 
-def status_json(incidents) -> dict:
+def status_json(incidents: Iterable[PublicIncident]) -> dict:
     level = indicator(incidents)
     return {"indicator": level, "description": DESCRIPTION[level]}
 
 
-def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[dict]:
+def components_json(page: StatusPage, incidents: Sequence[PublicIncident], updated_at: datetime) -> list[dict]:
     """Components in config order; each group becomes a group component listing its members' ids."""
     states = component_states(page, incidents)
     changed: dict[str, datetime] = {}
@@ -310,7 +312,7 @@ def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
     }
 
 
-def page_updated_at(page_changed: datetime, incidents) -> datetime:
+def page_updated_at(page_changed: datetime, incidents: Iterable[PublicIncident]) -> datetime:
     return max([page_changed, *(i.updated_at for i in incidents)])
 
 
