@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from incidents.config import RepoConfig
-from incidents.document import ACTION_SECTIONS, TIMELINE_TAGS, WHYS_SECTIONS, IncidentDocument, sections_for
+from incidents.document import IncidentDocument
 from incidents.profiles import Profile
+from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for
 from incidents.taxonomy import known_terms, suggest
+from incidents.timeline import TIMELINE_TAGS
 
 ERROR, WARNING = "error", "warning"
 

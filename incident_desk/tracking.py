@@ -153,24 +153,16 @@ def _draw(entries: list[dict], by: str, path: str) -> None:
 @click.option("--installation-id", type=int, help="GitHub App installation of the repository.")
 def sync(repository, platform, installation_id):
     """Rebuild the store's incidents and links from the forge's issues: the issues are the source of truth."""
-    from forges import build_forge
-    from worker.queue import connection
-    from worker.repo_config import load_repository_config
+    from store import migrate
+    from worker.bootstrap import forge_for, open_context, runtime
     from worker.sync import sync_repository
 
-    settings = Settings.from_env()
-    if not settings.redis_url:
+    if not Settings.from_env().redis_url:
         raise click.UsageError("REDIS_URL is needed (the config cache lives there)")
-    forge = build_forge(platform, settings, installation_id)
-    conn = connection(settings.redis_url)
-    config = load_repository_config(forge, repository, conn)
-    forge.use_config(config.config.labels)
-    from handlers.publication import keep_page
-
-    store = _store()
-    problem = keep_page(store, platform, repository, config.config)
-    if problem:
-        click.echo(f"incident-desk: {problem}", err=True)
-    count = sync_repository(forge, store, config, repository)
+    rt = runtime()
+    migrate(rt.settings.database_url)
+    ctx = open_context(rt, forge_for(rt, platform, installation_id), repository,
+                       page_problem=lambda problem: click.echo(f"incident-desk: {problem}", err=True))
+    count = sync_repository(ctx, repository)
     click.echo(f"synced {count} incident(s) of {repository}", err=True)
     sys.exit(0)

@@ -10,7 +10,7 @@ import re
 from datetime import date, time, timedelta
 from typing import Any
 
-from incidents.document import TIMELINE_TAGS
+from incidents.timeline import TIMELINE_TAGS
 from incidents.model import parse_severity, parse_status
 from incidents.taxonomy import parse_tree, suggest
 

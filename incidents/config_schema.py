@@ -231,7 +231,6 @@ class ProfileSchema(ModelSchema):
     require_owner = fields.Boolean(load_default=True, metadata=_d("Action items must name an owner."))
     require_due_date = fields.Boolean(load_default=False, metadata=_d("Action items must have a due date."))
     asks_for_taxonomy = fields.Boolean(load_default=False, metadata=_d("Warn when no taxonomy term is given."))
-    uses_date_headings = fields.Boolean(load_default=False, metadata=_d("The skeleton shows a date-heading timeline."))
 
 
 def _nested(schema: type[Schema], description: str) -> fields.Nested:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from incidents.model import Incident, Link
 from incidents.text import escape
+from incidents.timezones import zone
 
 UNKNOWN = "unknown"
 
@@ -49,7 +49,7 @@ _UNITS = (
 
 
 class TimelineEntryLike(Protocol):
-    """What the metrics read from a timeline entry (incidents.document.TimelineEntry)."""
+    """What the metrics read from a timeline entry (incidents.timeline.TimelineEntry)."""
 
     # Read-only properties, so frozen dataclasses such as TimelineEntry match.
     @property
@@ -108,13 +108,8 @@ def _seconds(value: float | Decimal | timedelta | None) -> Decimal | None:
 
 
 def resolve_zone(name: str | None) -> tzinfo:
-    """The IANA zone by name; UTC when the name is missing or unknown (as the document parser does)."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    return UTC
+    """The IANA zone by name; UTC when the name is missing or unknown (incidents.timezones.zone)."""
+    return zone(name)
 
 
 def _aware(at: datetime) -> datetime:

@@ -6,9 +6,9 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from incidents import timezones
 from incidents.config import Component
 from incidents.model import Severity, Status
 
@@ -52,8 +52,8 @@ class StatusPage:
     created: dict[str, datetime] = field(default_factory=dict, compare=False)
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def zone(self) -> tzinfo:
+        return timezones.zone(self.timezone)
 
     def shows(self, platform: str, repository: str) -> bool:
         """Whether incidents of this repository appear on the page."""
@@ -165,7 +165,7 @@ def _day_name(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def uptime(component_id: str, incidents: Iterable[PublicIncident], now: datetime, zone: ZoneInfo,
+def uptime(component_id: str, incidents: Iterable[PublicIncident], now: datetime, zone: tzinfo,
            days: int = UPTIME_DAYS) -> tuple[list[UptimeDay], float]:
     """The component's last `days` days (oldest first, in the page's timezone) and its uptime percentage."""
     today = now.astimezone(zone).date()
@@ -211,7 +211,7 @@ def uptimes(page: StatusPage, incidents: Iterable[PublicIncident],
 
 # --- the hosted status-page API's shapes --------------------------------------------------
 
-def stamp(moment: datetime | None, zone: ZoneInfo) -> str | None:
+def stamp(moment: datetime | None, zone: tzinfo) -> str | None:
     """ISO 8601 in the page's timezone, with milliseconds, as the common API writes it."""
     return moment.astimezone(zone).isoformat(timespec="milliseconds") if moment else None
 
@@ -344,7 +344,7 @@ def machine_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
+def local_time(moment: datetime, zone: tzinfo) -> str:
     """A moment as the page shows it: `Nov 23, 2026 13:53 CET`."""
     return moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z")
 

@@ -29,10 +29,15 @@ from markdown_it.token import Token
 
 # The parser's own patterns for an action's owner, due date and linked issue, and for an HTML
 # comment, so what is taken out of the text is exactly what the parser read.
-from incidents.document import _COMMENT, _DUE, _ISSUE_REF, _OWNER, IncidentDocument, Section
-from incidents.editing import GENERATED_END, GENERATED_START
+from incidents.action_items import DUE as _DUE
+from incidents.action_items import ISSUE_REF as _ISSUE_REF
+from incidents.action_items import OWNER as _OWNER
+from incidents.document import IncidentDocument
+from incidents.markup import HTML_COMMENT as _COMMENT
 from incidents.metrics import Metrics, resolve_zone
 from incidents.model import Incident, Link
+from incidents.section_edits import GENERATED_END, GENERATED_START
+from incidents.sections import Section
 from issue_templates.blog_story import (
     StoryLine, incident_duration, story_lines, strip_markup, summary, timeline_story, window,
 )

@@ -9,8 +9,8 @@ from incidents.commands import (
     CommandError,
     parse_commands,
 )
-from incidents.document import TIMELINE_TAGS
 from incidents.model import Severity, Status
+from incidents.timeline import TIMELINE_TAGS
 
 TODAY = date(2026, 11, 20)
 
