@@ -10,9 +10,9 @@ import re
 from datetime import date, time, timedelta
 from typing import Any
 
-from incidents.timeline import TIMELINE_TAGS
 from incidents.model import parse_severity, parse_status
 from incidents.taxonomy import parse_tree, suggest
+from incidents.timeline import TIMELINE_TAGS
 
 # What is wrong, in plain words; handlers add the usage line.
 MISSING_TEXT = "Say what went wrong."

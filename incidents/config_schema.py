@@ -81,7 +81,7 @@ def parse_duration(value: Any) -> timedelta:
 class Duration(fields.Field):
     """A duration written as seconds or with units; loads as a timedelta."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> timedelta:
         try:
             duration = parse_duration(value)
         except (ValueError, OverflowError):
@@ -94,7 +94,8 @@ class Duration(fields.Field):
 class TaxonomyTerm(fields.String):
     """A taxonomy term as written (validated as written), loaded in its normal form: `data quality` is DATA_QUALITY."""
 
-    def deserialize(self, value, attr=None, data=None, **kwargs):
+    def deserialize(self, value: Any, attr: str | None = None, data: Mapping[str, Any] | None = None,
+                    **kwargs: Any) -> str:
         return normalize_term(super().deserialize(value, attr, data, **kwargs))
 
 
