@@ -12,6 +12,7 @@ from gitlab.exceptions import GitlabError
 
 from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
+from incidents.forge_facts import MergeRequestSyntax
 from forges.schemas import ForgeDateTime
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
@@ -27,7 +28,8 @@ class GitLabForge(Forge):
     platform = "gitlab"
     label_separator = "::"
     body_limit = 1_000_000
-    merge_request_sigil = "!"
+    merge_request_syntax = MergeRequestSyntax("!", "merge request", hash_names_merge_request=False,
+                                              sibling_project_refs=True)  # `#34` is an issue on GitLab
     config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "

@@ -58,7 +58,7 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
         incident, findings, forge.command_prefix,
         links=[(forge.merge_request_ref(l.repository, l.number, issue.repository), l) for l in links],
         metrics_lines=render_metrics(metrics, config.config.timezone),
-        open_actions=[a for a in document.actions if not a.done])
+        open_actions=[a for a in document.actions if not a.done], body_limit=forge.body_limit)
     forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, summary)
     refresh_impact_lines(forge, config, issue, metrics)
     publish_postmortem_check(forge, store, incident, links, findings)

@@ -58,7 +58,7 @@ def link_merge_request(event: MergeRequestEvent, forge, store, config_for):
     if wanted:
         items = "\n".join(f"- {ROLE_WORDS[role]} incident {i.repository}#{i.number}: {escape(i.title, 150)}"
                           for i, role, _ in wanted.values())
-        kind = "merge request" if forge.merge_request_sigil == "!" else "pull request"
+        kind = forge.merge_request_noun
         forge.upsert_marked_comment(event.repository, event.number, LINK_MARKER,
                                     LINK_COMMENT.format(marker=LINK_MARKER, kind=kind, items=items),
                                     merge_request=True)
