@@ -1,5 +1,5 @@
 """The summary comment is read back by the module that renders it: what goes in comes out."""
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
