@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test install install-dev bench clean chromium java
+.PHONY: serve test lint typecheck coverage install install-dev bench clean chromium java
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,20 @@ serve: install
 test: install-dev chromium java
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (style, bugs, import order; config in pyproject.toml) and the import-linter contracts (which layer
+# may import which: [tool.importlinter]).
+lint: install-dev
+	$(BIN)/ruff check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
+
+# mypy on the domain, the checks, the forge adapters and the handlers ([tool.mypy] files).
+typecheck: install-dev
+	$(BIN)/mypy
+
+# The test suite with branch coverage; fails under the floor in [tool.coverage.report].
+coverage: install-dev chromium java
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
 # The browser tests drive Debian's Chromium (Playwright's own download is not used). Installed when
 # missing and apt-get may run; otherwise those tests fail and say how to install it.
 chromium:
@@ -47,4 +61,4 @@ bench: install-dev
 	$(BIN)/python bench/ack.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))  # so `python bench/ack.py` works from any directo
 import redis  # noqa: E402
 
 from store import migrate  # noqa: E402
-from webhook_app.signatures import github_signature  # noqa: E402
+from incident_desk.signing import sha256_signature as github_signature  # noqa: E402
 from worker.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 from worker.queue import deliveries_queue  # noqa: E402
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
-from incident_desk.tracking import report_rows, tracking_rows  # noqa: E402
+from incident_desk.cli.tracking import report_rows, tracking_rows  # noqa: E402
 from store import Store, migrate  # noqa: E402
 from store.models import IncidentRow, LinkRow  # noqa: E402
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from checks.rules import RULES, Finding, effective_profile, run_checks
+from incidents.config import RepoConfig
+from incidents.document import IncidentDocument, parse_document
 
 __all__ = ["RULES", "Finding", "effective_profile", "run_checks"]
 
 
-def review(body: str, config) -> tuple:
+def review(body: str | None, config: RepoConfig) -> tuple[IncidentDocument, list[Finding]]:
     """Parse an incident body with the repository's profile and timezone; return (document, findings)."""
-    from incidents.document import parse_document
-
     profile = config.get_profile()
     document = parse_document(body or "", profile, config.timezone)
     return document, run_checks(document, profile, config)

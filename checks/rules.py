@@ -5,13 +5,14 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from incidents.config import RepoConfig
-from incidents.document import (
-    ACTION_SECTIONS, TIMELINE_TAGS, WHYS_SECTIONS, IncidentDocument, sections_for,
-)
+from incidents.document import IncidentDocument
 from incidents.profiles import Profile
+from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for
 from incidents.taxonomy import known_terms, suggest
+from incidents.timeline import TIMELINE_TAGS
 
 ERROR, WARNING = "error", "warning"
 
@@ -23,7 +24,9 @@ TIMELINE_UNPARSED_ENTRY = (
     "This timeline line is not an entry: write `HH:MM - what happened` under a date heading "
     "such as `**June 25, 2021:**`, or `YYYY-MM-DD HH:MM - what happened`."
 )
-TIMELINE_OUT_OF_ORDER = "This timeline entry ({at}) is earlier than the one above it ({previous}): keep the timeline in order."
+TIMELINE_OUT_OF_ORDER = (
+    "This timeline entry ({at}) is earlier than the one above it ({previous}): keep the timeline in order."
+)
 TIMELINE_MISSING_TIMEZONE = (
     "Timeline times have no UTC offset and the repository config sets no `timezone`, so UTC is "
     "assumed: set `timezone` in the config or write an offset such as `14:05 -05:00`."
@@ -71,12 +74,14 @@ def effective_profile(profile: Profile, config: RepoConfig | None) -> Profile:
     """The profile with the repository's `actions.*` settings applied over it."""
     if config is None:
         return profile
-    changes = {}
-    if config.actions.require_owner is not None:
-        changes["require_owner"] = config.actions.require_owner
-    if config.actions.require_due_date is not None:
-        changes["require_due_date"] = config.actions.require_due_date
-    return dataclasses.replace(profile, **changes) if changes else profile
+    owner, due_date = config.actions.require_owner, config.actions.require_due_date
+    if owner is None and due_date is None:
+        return profile
+    return dataclasses.replace(
+        profile,
+        require_owner=profile.require_owner if owner is None else owner,
+        require_due_date=profile.require_due_date if due_date is None else due_date,
+    )
 
 
 def _quote(text: str) -> str:
@@ -117,14 +122,14 @@ def timeline_unparsed_entries(doc: IncidentDocument, profile: Profile, ctx: Cont
 
 def timeline_in_order(doc: IncidentDocument, profile: Profile, ctx: Context) -> Iterator[Finding]:
     """Timeline entries are chronological."""
-    previous = None
+    previous: datetime | None = None
     for entry in doc.timeline:
         if entry.at is None:
             continue
-        if previous is not None and entry.at < previous.at:
+        if previous is not None and entry.at < previous:
             yield Finding("timeline-out-of-order", ERROR, "Timeline", entry.line, TIMELINE_OUT_OF_ORDER.format(
-                at=entry.at.isoformat(" ", "minutes"), previous=previous.at.isoformat(" ", "minutes")))
-        previous = entry
+                at=entry.at.isoformat(" ", "minutes"), previous=previous.isoformat(" ", "minutes")))
+        previous = entry.at
 
 
 def timeline_timezone(doc: IncidentDocument, profile: Profile, ctx: Context) -> Iterator[Finding]:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from incidents.forge_facts import ForgeFacts, MergeRequestSyntax
-from incidents.labels import LabelScheme
 from incidents.summary import BOT_MARKER
 
 
@@ -69,7 +67,9 @@ class Forge(abc.ABC):
     config_path: str  # the per-repository config file on the default branch
     command_prefix: str = "/"
 
-    label_separator: str  # "::" scopes labels on GitLab; GitHub has no scoped labels
+    # "::" scopes labels on GitLab; GitHub has no scoped labels. The label names themselves are each
+    # repository's (its config's `labels`), so they travel with the repository's config, not the forge.
+    label_separator: str
     body_limit: int  # characters an issue body or comment may hold
     merge_request_syntax: MergeRequestSyntax  # `#34` or `!34`, "pull request" or "merge request"
     web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
@@ -92,23 +92,6 @@ class Forge(abc.ABC):
     def facts(self) -> ForgeFacts:
         """This forge's conventions as plain values, for the pure plan functions in incidents/."""
         return ForgeFacts(self.merge_request_syntax, self.body_limit, self.command_prefix, self.web_host)
-
-    def __init__(self):
-        self.labels = LabelScheme.with_separator(self.label_separator)
-
-    def use_config(self, labels_config) -> None:
-        """Adopt the repository's label names (its config file's `labels`)."""
-        self.labels = LabelScheme.with_separator(self.label_separator, labels_config)
-
-    @contextmanager
-    def labels_of(self, labels_config):
-        """Use another repository's label names while working on its issue, then this delivery's again."""
-        own = self.labels
-        self.use_config(labels_config)
-        try:
-            yield self.labels
-        finally:
-            self.labels = own
 
     # -- primitives each adapter implements
     @abc.abstractmethod

@@ -6,8 +6,10 @@ from datetime import datetime, timezone
 
 from forges.base import BodyTooLong, ConcurrentEdit
 from forges.events import CommentEvent
-from incidents import editing
+from handlers.context import Context
+from incidents import timeline_edits
 from incidents.commands import Command
+from incidents.model import Incident
 from incidents.text import escape
 from store.ledger import CommandRun, CommentRef, Outcome
 
@@ -36,21 +38,39 @@ class Superseded(Refused):
 
 @dataclass
 class Run:
-    """What a command's effect may use: the comment's event, the forge, the store and the config."""
+    """What a command's effect may use: the comment's event, the handler context and the incident."""
 
     event: CommentEvent
-    forge: object
-    store: object
-    config: object
-    schedule_reminder: object
-    permissions: object = None
-    incident: object = None
-    request_blog_draft: object = None
-    announce: object = None  # queues a public update's notifications
+    ctx: Context
+    incident: Incident | None = None
     recorded: dict = field(default_factory=dict)  # the command ledger: line -> CommandRun
     batching: bool = False  # while True, timeline entries wait for one body edit (see flush)
     entry: tuple | None = None  # the entry the current batched line waits to write
     pending: list = field(default_factory=list)  # (line, outcome, entry) of the batch so far
+
+    @property
+    def forge(self):
+        return self.ctx.forge
+
+    @property
+    def store(self):
+        return self.ctx.store
+
+    @property
+    def config(self):
+        return self.ctx.config
+
+    @property
+    def labels(self):
+        return self.ctx.labels
+
+    @property
+    def permissions(self):
+        return self.ctx.permissions
+
+    def announce(self, update_id: int) -> None:
+        """Queue a public update's notifications."""
+        self.ctx.jobs.announce(update_id)
 
     def key(self, command: Command) -> str:
         """What makes a public update from this command written once, however often the delivery runs."""
@@ -96,7 +116,7 @@ class Run:
         """Write timeline entries (at, text, tag) in one body edit."""
         def change(body):
             for at, text, tag in entries:
-                body = editing.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
+                body = timeline_edits.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
             return body
         self.edit_body(change, "\n".join(f"{at:%Y-%m-%d %H:%M} - {text}" for at, text, _ in entries))
         self.save(last_update_at=datetime.now(timezone.utc))

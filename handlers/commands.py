@@ -6,22 +6,23 @@ so a retried delivery skips the lines already done and reuses their outcomes in 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
 from handlers import publication
 from handlers.command_run import Refused, Run, Superseded, flush, record, setting_of
+from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.replies import render_reply
 from handlers.router import Router
-from incidents import editing
+from incidents import action_edits, section_edits, timeline_edits
 from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
 from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status
 from incidents.summary import BOT_MARKER, postmortem_template_header
 from incidents.text import escape
+from incidents.timezones import zone
 from issue_templates.render import postmortem_skeleton
 from store.ledger import REPLY_LINE, Outcome
 
@@ -43,17 +44,17 @@ def effect(name):
 
 
 @router.register(COMMENT, "created")
-def run_commands(event: CommentEvent, forge, store, config, permissions, schedule_reminder=None,
-                 request_blog_draft=None, announce=None):
+def run_commands(event: CommentEvent, ctx: Context) -> None:
     """Commands in a new comment run in order, each once across retries; the author gets one reply."""
-    today = datetime.now(ZoneInfo(config.config.timezone or "UTC")).date()
+    forge, store, config = ctx.forge, ctx.store, ctx.config
+    today = datetime.now(zone(config.config.timezone)).date()
     parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
               if not _forge_quick_action(item, forge)]
     if not parsed:
         return
     # A merge request is never an incident; on GitLab its number is also some issue's.
     incident = None if event.on_merge_request else store.get_incident(event.platform, event.repository, event.number)
-    run = Run(event, forge, store, config, schedule_reminder, permissions, incident, request_blog_draft, announce)
+    run = Run(event, ctx, incident)
     run.recorded = store.command_runs(run.comment)
     outcomes = {line: r.outcome for line, r in run.recorded.items() if r.outcome and line != REPLY_LINE}
     for item in parsed:
@@ -62,7 +63,7 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
         run.batching = isinstance(item, Command) and item.name == "timeline"
         if not run.batching:
             flush(run, outcomes)
-        outcome = _run_one(item, run, permissions)
+        outcome = _run_one(item, run)
         if run.entry is None:
             record(run, {item.line: outcome}, outcomes)
         else:  # its entry waits for the batch's one body edit
@@ -77,7 +78,7 @@ def run_commands(event: CommentEvent, forge, store, config, permissions, schedul
         store.record_outcomes(run.comment, {REPLY_LINE: Outcome("💬", str(reply.id))})
     changed = any(outcome.changed for outcome in outcomes.values())
     if changed and run.incident is not None and run.incident.tracking:
-        reconcile(forge, store, config, forge.get_issue(event.repository, event.number),
+        reconcile(ctx, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)
 
 
@@ -93,13 +94,13 @@ def _code(raw: str) -> str:
     return f"`{text[:119] + '…' if len(text) > 120 else text}`"
 
 
-def _run_one(item, run: Run, permissions) -> Outcome:
+def _run_one(item, run: Run) -> Outcome:
     prefix = run.forge.command_prefix
     if isinstance(item, CommandError):
         usage = f" Usage: `{USAGE[item.name].format(prefix=prefix)}`" if item.name in USAGE else \
             f" `{prefix}help` lists the commands."
         return Outcome("❓", f"{item.message}{usage}")
-    needed = permissions.refusal(item.name, run.event.actor.login, run.event.repository, run.incident)
+    needed = run.permissions.refusal(item.name, run.event.actor.login, run.event.repository, run.incident)
     if needed:
         return Outcome("⛔", REFUSED.format(needed=needed))
     try:
@@ -123,14 +124,14 @@ def declare_incident(command: Command, run: Run) -> str:
     what = command.args["text"]
     origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
     body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
-    body = editing.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
+    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
                                       f"Declared an incident by @{event.actor.login}", None, run.timezone)
-    labels = [forge.labels.incident, forge.labels.status(Status.INVESTIGATING)]
+    labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
     issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
         event.repository, what[:200], body, labels=labels, assignees=[event.actor.login]))
     # The bot's own "opened" hook is ignored, so the new incident is put in shape here.
-    reconcile(forge, run.store, run.config, issue, platform=event.platform, declared_by=event.actor.login,
-              installation_id=event.installation_id, schedule_reminder=run.schedule_reminder)
+    reconcile(run.ctx, run.config, issue, platform=event.platform, declared_by=event.actor.login,
+              installation_id=event.installation_id, remind=True)
     return f"declared incident #{issue.number}: {issue.url}"
 
 
@@ -145,7 +146,7 @@ def set_status(command: Command, run: Run) -> str:
     changes = {"status": status}
     if status is Status.RESOLVED and incident.resolved_at is None:
         changes["resolved_at"] = now
-    _swap_label(run, run.forge.labels.status_labels, run.forge.labels.status(status))
+    _swap_label(run, run.labels.status_labels, run.labels.status(status))
     run.save(**changes)
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text, tag))
     public = publication.status_changed(run.store, run.incident, message, run.key(command), run.announce, now)
@@ -189,7 +190,7 @@ def set_severity(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     run.unless_superseded(command)
     severity = command.args["severity"]
-    _swap_label(run, run.forge.labels.severity_labels, run.forge.labels.severity(severity))
+    _swap_label(run, run.labels.severity_labels, run.labels.severity(severity))
     run.save(severity=severity)
     return f"severity is now **{severity.title}**."
 
@@ -200,9 +201,9 @@ def set_components(command: Command, run: Run) -> str:
     run.unless_superseded(command)
     components = tuple(sorted(set(command.args["components"])))
     issue = run.forge.get_issue(run.event.repository, run.event.number)
-    for label in run.forge.labels.component_labels(issue.labels):
+    for label in run.labels.component_labels(issue.labels):
         run.forge.remove_label(run.event.repository, run.event.number, label)
-    run.forge.add_labels(run.event.repository, run.event.number, [run.forge.labels.component(c) for c in components])
+    run.forge.add_labels(run.event.repository, run.event.number, [run.labels.component(c) for c in components])
     run.save(components=components)
     return "affected components: " + ", ".join(f"`{c}`" for c in components) + "."
 
@@ -260,7 +261,7 @@ def add_action(command: Command, run: Run) -> str:
                 raise
             raise Refused(FOLLOW_UP_FAILED.format(repository=escape(args["repository"], 100))) from exc
         link = f"{args['repository']}#{follow_up.number}"
-    run.once(command, "action item", lambda: run.edit_body(lambda body: editing.add_action_item(
+    run.once(command, "action item", lambda: run.edit_body(lambda body: action_edits.add_action_item(
         body, run.profile, args["text"], args["owner"], args["due"], link), args["text"]))
     return "action item added" + (f", follow-up issue {link}" if link else "") + "."
 
@@ -299,7 +300,7 @@ def request_blog(command: Command, run: Run) -> str:
     from handlers.blog import queue_draft
 
     incident = run.incident_or_refuse()
-    job = queue_draft(run.forge, incident, run.request_blog_draft)
+    job = queue_draft(run.ctx, incident)
     return f"blog draft queued (job `{job}`)."
 
 
@@ -308,7 +309,7 @@ def set_taxonomy(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     run.unless_superseded(command)
     terms = command.args["terms"]
-    run.edit_body(lambda body: editing.set_taxonomy(body, run.profile, terms), " < ".join(terms))
+    run.edit_body(lambda body: section_edits.set_taxonomy(body, run.profile, terms), " < ".join(terms))
     return "taxonomy: " + " < ".join(terms) + "."
 
 
@@ -317,7 +318,7 @@ def fill_postmortem(command: Command, run: Run) -> str:
     """The profile's missing sections, and (profiles with an Impact section) its time lines."""
     incident = run.incident_or_refuse()
     skeleton = postmortem_skeleton(run.profile)
-    body = run.edit_body(lambda body: editing.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
+    body = run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
     if "Impact" not in run.profile.required:
         return "the postmortem's sections are in the body; fill them in."
     from incidents.document import parse_document
@@ -325,7 +326,7 @@ def fill_postmortem(command: Command, run: Run) -> str:
     timeline = parse_document(body, run.profile, run.timezone).timeline
     metrics = incident_metrics(incident, run.store.links(incident), timeline)
     lines = impact_lines(metrics, run.timezone).splitlines()
-    run.edit_body(lambda text: editing.set_generated_lines(text, run.profile, "Impact", "impact", lines),
+    run.edit_body(lambda text: section_edits.set_generated_lines(text, run.profile, "Impact", "impact", lines),
                   "\n".join(lines))
     return "the postmortem's sections are in the body, with the impact times; fill in the rest."
 

@@ -8,14 +8,18 @@ from datetime import datetime, timezone
 from checks import review
 from forges.base import BodyTooLong, ConcurrentEdit, Issue
 from forges.events import ISSUE, IssueEvent
+from handlers.context import Context
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.editing import add_timeline_entry, generated_lines, issue_key, set_generated_lines
+from incidents.action_items import issue_key
 from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
 from incidents.metrics import impact_lines, incident_metrics, render_metrics
 from incidents.model import Status
+from incidents.repository_config import RepositoryConfig
+from incidents.section_edits import generated_lines, set_generated_lines
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
 from incidents.text import escape
+from incidents.timeline_edits import add_timeline_entry
 
 DECLARED = "Declared an incident by @{login}"
 STATUS_BY_LABEL = "Status: {status} (label set by @{login})"
@@ -24,22 +28,23 @@ NOT_RECORDED = "This could not be added to the timeline ({reason}): {entry}"
 router = Router()
 
 
-def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by: str,
-              installation_id: int | None = None, labels_added=(), schedule_reminder=None):
-    """Bring store, labels, follow-up links and the summary comment in line with the issue. Returns the incident."""
+def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform: str, declared_by: str,
+              installation_id: int | None = None, labels_added=(), remind: bool = False):
+    """Bring store, labels, links and the summary in line with the issue (of `config`'s repository)."""
+    forge, store, scheme = ctx.forge, ctx.store, config.labels
     document, findings = review(issue.body, config.config)
     known = store.get_incident(platform, issue.repository, issue.number)
     incident = track(known, platform=platform, repository=issue.repository, number=issue.number,
                      title=issue.title, url=issue.url, labels=issue.labels, declared_by=declared_by,
-                     reported_at=issue.created_at or datetime.now(timezone.utc), scheme=forge.labels,
+                     reported_at=issue.created_at or datetime.now(timezone.utc), scheme=scheme,
                      form=declared_in_form(document), labels_added=labels_added)
-    private = issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels}
+    private = scheme.is_private(issue.labels, issue.confidential)
     if incident.private != private:
         incident = incident.with_changes(private=private)  # the status page hides it from now on
     if installation_id and incident.installation_id != installation_id:
         incident = incident.with_changes(installation_id=installation_id)
     complete = not any(f.severity == "error" for f in findings)
-    add, remove = label_changes(issue.labels, incident, complete, forge.labels)
+    add, remove = label_changes(issue.labels, incident, complete, scheme)
     if add:
         forge.add_labels(issue.repository, issue.number, add)
     for label in remove:
@@ -62,8 +67,8 @@ def reconcile(forge, store, config, issue: Issue, *, platform: str, declared_by:
     forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, summary)
     refresh_impact_lines(forge, config, issue, metrics)
     publish_postmortem_check(forge, store, incident, links, findings)
-    if (known is None or not known.tracking) and schedule_reminder:
-        schedule_reminder(incident, config.config.reminders.interval)
+    if (known is None or not known.tracking) and remind:
+        ctx.jobs.schedule_reminder(incident, config.config.reminders.interval)
     return incident
 
 
@@ -128,13 +133,6 @@ def _linked_issues(document, home_repository: str) -> list[tuple[str, int, str]]
     return linked
 
 
-def issue_of(event: IssueEvent) -> Issue:
-    return Issue(repository=event.repository, number=event.number, title=event.title, body=event.body,
-                 state=event.state, labels=event.labels, author=event.author, url=event.url,
-                 created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees,
-                 confidential=event.confidential)
-
-
 def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False,
                        at: datetime | None = None) -> str | None:
     """Append a bot entry (now, repository timezone) to the body's Timeline; the new body, or None if it
@@ -154,21 +152,21 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
 
 
 @router.register(ISSUE, "opened", "reopened", "labeled", "unlabeled", "edited")
-def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_reminder=None, announce=None):
+def keep_incident_in_shape(event: IssueEvent, ctx: Context) -> None:
     """An incident issue is in the store, labelled with its state and postmortem state, and has one
     summary comment showing its postmortem's findings. An unchanged issue costs no write.
     Declaring, and changing the status label by hand, are recorded in the timeline."""
-    if not is_incident(event.labels, event.is_incident_type, forge.labels):
+    if not is_incident(event.labels, event.is_incident_type, ctx.labels):
         return
+    forge, store, config = ctx.forge, ctx.store, ctx.config
     known = store.get_incident(event.platform, event.repository, event.number)
-    issue = issue_of(event)
+    issue = ctx.issue(event)
     if known is None or not known.tracking:
         body = record_in_timeline(forge, config, event.repository, event.number,
                                   DECLARED.format(login=event.actor.login), once=True)
         issue = replace(issue, body=body if body is not None else issue.body)
-    incident = reconcile(forge, store, config, issue, platform=event.platform, declared_by=event.actor.login,
-                         installation_id=event.installation_id, labels_added=event.labels_added,
-                         schedule_reminder=schedule_reminder)
+    incident = reconcile(ctx, config, issue, platform=event.platform, declared_by=event.actor.login,
+                         installation_id=event.installation_id, labels_added=event.labels_added, remind=True)
     if known is not None and known.tracking and incident.status != known.status:
         now = datetime.now(timezone.utc)
         record_in_timeline(forge, config, event.repository, event.number,
@@ -176,20 +174,19 @@ def keep_incident_in_shape(event: IssueEvent, forge, store, config, schedule_rem
         resolved = {"resolved_at": now} if incident.status is Status.RESOLVED and not incident.resolved_at else {}
         incident = incident.with_changes(last_update_at=now, **resolved)
         store.save_incident(incident)
-        status_changed(store, incident, None, f"delivery-{event.delivery_id}:status", announce, now)
+        status_changed(store, incident, None, f"delivery-{event.delivery_id}:status", ctx.jobs.announce, now)
     if config.errors and config.claim_warning():
         forge.comment(event.repository, event.number, render_config_errors(config.path, config.errors))
 
 
 @router.register(ISSUE, "unlabeled")
-def stop_tracking(event: IssueEvent, forge, store):
+def stop_tracking(event: IssueEvent, ctx: Context) -> None:
     """Removing the incident label ends tracking, with a short note; the history stays in the store."""
     removed = {label.lower() for label in event.labels_removed}
-    if forge.labels.incident.lower() not in removed or is_incident(event.labels, event.is_incident_type,
-                                                                   forge.labels):
+    if ctx.labels.incident.lower() not in removed or is_incident(event.labels, event.is_incident_type, ctx.labels):
         return
-    incident = store.get_incident(event.platform, event.repository, event.number)
+    incident = ctx.store.get_incident(event.platform, event.repository, event.number)
     if incident is None or not incident.tracking:
         return
-    store.save_incident(incident.with_changes(tracking=False))
-    forge.comment(event.repository, event.number, UNTRACKED_NOTE.format(label=forge.labels.incident))
+    ctx.store.save_incident(incident.with_changes(tracking=False))
+    ctx.forge.comment(event.repository, event.number, UNTRACKED_NOTE.format(label=ctx.labels.incident))

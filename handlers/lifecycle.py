@@ -6,11 +6,14 @@ from datetime import datetime, timezone
 from checks import review
 from forges.errors import ForgeError
 from forges.events import ISSUE, IssueEvent
+from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.publication import closed_without_resolving
 from handlers.router import Router
-from incidents import editing
+from incidents import action_edits
+from incidents.action_items import issue_key
 from incidents.model import Status
+from incidents.repository_config import RepositoryConfig
 from incidents.text import escape, truncate_lines
 
 router = Router()
@@ -28,7 +31,7 @@ def open_actions(forge, document, home_repository: str) -> list:
     for action in document.actions:
         if action.done:
             continue
-        key = editing.issue_key(action.linked_issue, home_repository) if action.linked_issue else None
+        key = issue_key(action.linked_issue, home_repository) if action.linked_issue else None
         if key and key[0]:
             try:
                 if forge.get_issue(key[0], key[1]).state == "closed":
@@ -41,8 +44,9 @@ def open_actions(forge, document, home_repository: str) -> list:
 
 
 @router.register(ISSUE, "closed")
-def keep_open_until_actions_done(event: IssueEvent, forge, store, config, announce=None):
+def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     """Closing an incident with open action items reopens it and lists them with their owners."""
+    forge, store = ctx.forge, ctx.store
     incident = store.get_incident(event.platform, event.repository, event.number)
     if incident is None or not incident.tracking:
         return
@@ -50,7 +54,7 @@ def keep_open_until_actions_done(event: IssueEvent, forge, store, config, announ
     if incident.forced_close:
         store.save_incident(incident.with_changes(closed_at=incident.closed_at or now))
         return
-    document, _ = review(event.body, config.config)
+    document, _ = review(ctx.issue(event).body, ctx.config.config)
     remaining = open_actions(forge, document, event.repository)
     if remaining:
         forge.edit_issue(event.repository, event.number, state="open")
@@ -65,27 +69,24 @@ def keep_open_until_actions_done(event: IssueEvent, forge, store, config, announ
         changes["resolved_at"] = now
     store.save_incident(incident.with_changes(**changes))
     if incident.status is not Status.RESOLVED:  # the public page must not show it ongoing forever
-        closed_without_resolving(store, incident, f"delivery-{event.delivery_id}:closed", announce, now)
+        closed_without_resolving(store, incident, f"delivery-{event.delivery_id}:closed", ctx.jobs.announce, now)
 
 
 @router.register(ISSUE, "closed")
-def tick_follow_up_actions(event: IssueEvent, forge, store, config_for):
+def tick_follow_up_actions(event: IssueEvent, ctx: Context) -> None:
     """A closed follow-up issue ticks its action item in every incident that links it."""
-    for incident in store.incidents_following(event.platform, event.repository, event.number):
-        tick_follow_up(forge, store, config_for(incident.repository), incident, f"{event.repository}#{event.number}")
+    for incident in ctx.store.incidents_following(event.platform, event.repository, event.number):
+        # The follow-up may live in a repository with other label names; the incident keeps its own.
+        tick_follow_up(ctx, ctx.config_for(incident.repository), incident, f"{event.repository}#{event.number}")
 
 
-def tick_follow_up(forge, store, config, incident, ref: str) -> None:
-    """Tick the action item linked to `ref`; when it was the last open one, say so (and close if asked)."""
-    # The follow-up may live in a repository with other label names; the incident keeps its own.
-    with forge.labels_of(config.config.labels):
-        _tick_follow_up(forge, store, config, incident, ref)
-
-
-def _tick_follow_up(forge, store, config, incident, ref: str) -> None:
+def tick_follow_up(ctx: Context, config: RepositoryConfig, incident, ref: str) -> None:
+    """Tick the action item linked to `ref` (`config` is the incident repository's); when it was the last
+    open one, say so (and close if asked)."""
+    forge, store = ctx.forge, ctx.store
     profile = config.config.get_profile()
     before = forge.get_issue(incident.repository, incident.number)
-    body = forge.edit_body(incident.repository, incident.number, lambda text: editing.tick_actions(
+    body = forge.edit_body(incident.repository, incident.number, lambda text: action_edits.tick_actions(
         text, profile, ref, home_repository=incident.repository))
     document, _ = review(body, config.config)
     if body == before.body or open_actions(forge, document, incident.repository):
@@ -95,15 +96,16 @@ def _tick_follow_up(forge, store, config, incident, ref: str) -> None:
     if closing:
         forge.edit_issue(incident.repository, incident.number, state="closed")
         store.save_incident(incident.with_changes(closed_at=datetime.now(timezone.utc)))
-    reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
+    reconcile(ctx, config, forge.get_issue(incident.repository, incident.number),
               platform=incident.platform, declared_by=incident.commander or "")
 
 
-def tick_closed_follow_ups(forge, store, config, incident) -> None:
+def tick_closed_follow_ups(ctx: Context, config: RepositoryConfig, incident) -> None:
     """Re-read the linked follow-ups and tick the closed ones: repositories without the bot send no hooks."""
+    forge = ctx.forge
     document, _ = review(forge.get_issue(incident.repository, incident.number).body, config.config)
     for action in document.actions:
-        key = editing.issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
+        key = issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
         if action.done or not key or not key[0]:
             continue
         try:
@@ -113,4 +115,4 @@ def tick_closed_follow_ups(forge, store, config, incident) -> None:
                 raise
             continue
         if closed:
-            tick_follow_up(forge, store, config, incident, f"{key[0]}#{key[1]}")
+            tick_follow_up(ctx, config, incident, f"{key[0]}#{key[1]}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from forges.events import MERGE_REQUEST, MergeRequestEvent
+from handlers.context import Context
 from handlers.declare import reconcile, record_in_timeline
 from handlers.router import Router
 from incidents.links import incident_references, strongest_role
@@ -18,9 +19,10 @@ ROLE_WORDS = {"cause": "the cause of", "fix": "the fix of", "related": "related 
 
 
 @router.register(MERGE_REQUEST, "opened", "edited", "merged", "closed", "reopened")
-def link_merge_request(event: MergeRequestEvent, forge, store, config_for):
+def link_merge_request(event: MergeRequestEvent, ctx: Context) -> None:
     """A merge request whose title, description or commits reference incidents is linked to them, gets
     one comment linking back, and its merge goes into their timelines; removing the reference unlinks."""
+    forge, store = ctx.forge, ctx.store
     messages = event.commit_messages
     if event.commits_changed:  # the API budget: the commits are read only when they can have changed
         messages = tuple(forge.merge_request_commit_messages(event.repository, event.number))
@@ -48,13 +50,12 @@ def link_merge_request(event: MergeRequestEvent, forge, store, config_for):
                     event.title, merged_at, event.head_sha, known.check_state if known else None)
         store.save_link(incident, link)
         if merged_at:
-            note_merge(forge, config_for(incident.repository), incident, link)
+            note_merge(forge, ctx.config_for(incident.repository), incident, link)
         touched.append(incident)
     for incident in {(i.repository, i.number): i for i in touched}.values():
-        config = config_for(incident.repository)
-        with forge.labels_of(config.config.labels):  # the incident's own label names, not the merge request's
-            reconcile(forge, store, config, forge.get_issue(incident.repository, incident.number),
-                      platform=incident.platform, declared_by=incident.commander or "")
+        config = ctx.config_for(incident.repository)  # the incident's own label names, not the merge request's
+        reconcile(ctx, config, forge.get_issue(incident.repository, incident.number),
+                  platform=incident.platform, declared_by=incident.commander or "")
     if wanted:
         items = "\n".join(f"- {ROLE_WORDS[role]} incident {i.repository}#{i.number}: {escape(i.title, 150)}"
                           for i, role, _ in wanted.values())

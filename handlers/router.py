@@ -1,16 +1,18 @@
 """Route events to handlers registered by (event kind, action)."""
 from __future__ import annotations
 
-import inspect
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from forges.base import Forge
 from forges.events import COMMENT, Event
+from handlers.context import Context
 
 log = logging.getLogger(__name__)
-Handler = Callable[..., None]
+# A handler takes the event kind it is registered for (IssueEvent, CommentEvent, ...), hence Any.
+Handler = Callable[[Any, Context], None]
 
 
 class Router:
@@ -33,22 +35,22 @@ class Router:
         return decorator
 
     def handlers_for(self, event: Event) -> list[Handler]:
+        """The handlers registered for the event's kind and action, in registration order."""
         return list(self._handlers.get((event.kind, event.action), ()))
 
-    def dispatch(self, event: Event, forge: Forge, already_run: set | None = None, **deps) -> int:
-        """Run the event's handlers, giving each the dependencies it names. Returns how many ran.
+    def dispatch(self, event: Event, ctx: Context, already_run: set | None = None) -> int:
+        """Run the event's handlers, each as `handler(event, ctx)`. Returns how many ran.
 
         `already_run` spans the events of one delivery (GitLab's `update` can be both `labeled`
         and `unlabeled`): a handler looks at the whole issue, so once per delivery is enough.
         """
         handlers = [h for h in self.handlers_for(event) if already_run is None or h not in already_run]
-        if not handlers or ignored(event, forge):
+        if not handlers or ignored(event, ctx.forge):
             return 0
         if already_run is not None:
             already_run.update(handlers)
         for handler in handlers:
-            wanted = inspect.signature(handler).parameters
-            handler(event, forge, **{k: v for k, v in deps.items() if k in wanted})
+            handler(event, ctx)
         return len(handlers)
 
 

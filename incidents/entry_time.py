@@ -5,7 +5,7 @@ Pure: the command's date, time and offset, the repository's zone and "now" in; a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from incidents.metrics import resolve_zone
 
@@ -34,7 +34,7 @@ def entry_time(day: date | None, at: time, offset: timedelta | None, zone: str |
     entry is written after the fact: `14:05` sent at 06:13 is last afternoon). With a date, a time
     still in the future is refused with FutureEntry.
     """
-    tz = dt_timezone(offset) if offset is not None else resolve_zone(zone)
+    tz = timezone(offset) if offset is not None else resolve_zone(zone)
     local_now = now.astimezone(tz)
     if day is None:
         moment = datetime.combine(local_now.date(), at, tzinfo=tz)

@@ -89,3 +89,7 @@ class LabelScheme:
 
     def is_incident(self, labels: Iterable[str]) -> bool:
         return any(label.lower() == self.incident.lower() for label in labels)
+
+    def is_private(self, labels: Iterable[str], confidential: bool = False) -> bool:
+        """Kept off everything public: a confidential issue (GitLab) or one carrying the private label."""
+        return confidential or any(label.lower() == self.private.lower() for label in labels)

@@ -1,11 +1,11 @@
 """How the issue's state becomes the incident's state (pure)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
-import re
-
+from incidents.document import IncidentDocument
 from incidents.labels import LabelScheme
 from incidents.model import Incident, Severity, Status, parse_severity
 
@@ -18,18 +18,24 @@ def is_incident(labels: Iterable[str], is_incident_type: bool, scheme: LabelSche
     return is_incident_type or scheme.is_incident(labels)
 
 
-def declared_in_form(document) -> tuple[Severity | None, tuple[str, ...]]:
+def declared_in_form(document: IncidentDocument) -> tuple[Severity | None, tuple[str, ...]]:
     """Severity and components as the incident form (GitHub issue form, GitLab template) recorded them."""
-    severity, components = None, ()
+    severity: Severity | None = None
+    components: tuple[str, ...] = ()
     section = document.sections.get("Severity")
     if section and not section.is_placeholder:
         found = {s for s in map(parse_severity, section.checked or (section.text,)) if s}
         severity = found.pop() if len(found) == 1 else None
     section = document.sections.get("Affected components")
     if section and not section.is_placeholder:
-        components = tuple(sorted({(_COMPONENT_ID.search(c) or re.match(r"(.*)", c)).group(1).strip()
-                                   for c in section.checked}))
+        components = tuple(sorted({_component_id(c) for c in section.checked}))
     return severity, components
+
+
+def _component_id(checked: str) -> str:
+    """The id in a ticked `Name (id)`, or the whole label when it carries no `(id)`."""
+    match = _COMPONENT_ID.search(checked)
+    return (match.group(1) if match else checked).strip()
 
 
 def label_changes(labels: Iterable[str], incident: Incident, postmortem_complete: bool,

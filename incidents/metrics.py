@@ -14,14 +14,15 @@ Pure: datetimes in, values and text out.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from incidents.model import Incident, Link
 from incidents.text import escape
+from incidents.timezones import zone
 
 UNKNOWN = "unknown"
 
@@ -48,10 +49,14 @@ _UNITS = (
 
 
 class TimelineEntryLike(Protocol):
-    """What the metrics read from a timeline entry (incidents.document.TimelineEntry)."""
+    """What the metrics read from a timeline entry (incidents.timeline.TimelineEntry)."""
 
-    at: datetime | None
-    tag: str | None
+    # Read-only properties, so frozen dataclasses such as TimelineEntry match.
+    @property
+    def at(self) -> datetime | None: ...
+
+    @property
+    def tag(self) -> str | None: ...
 
 
 # --- elapsed times and timestamps ------------------------------------------------------
@@ -103,18 +108,13 @@ def _seconds(value: float | Decimal | timedelta | None) -> Decimal | None:
 
 
 def resolve_zone(name: str | None) -> tzinfo:
-    """The IANA zone by name; UTC when the name is missing or unknown (as the document parser does)."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    return dt_timezone.utc
+    """The IANA zone by name; UTC when the name is missing or unknown (incidents.timezones.zone)."""
+    return zone(name)
 
 
 def _aware(at: datetime) -> datetime:
     """A naive datetime is taken as UTC (events always carry UTC; this only guards the arithmetic)."""
-    return at.replace(tzinfo=dt_timezone.utc) if at.tzinfo is None else at
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def format_timestamp(at: datetime | None, timezone: str | None) -> str:
@@ -133,7 +133,7 @@ def utc_offset_name(timezone: str | None, at: datetime | None = None) -> str:
     zone = resolve_zone(timezone)
     if at is not None:
         return _offset_name(_aware(at).astimezone(zone).utcoffset())
-    winter, summer = (datetime(2001, month, 1, tzinfo=dt_timezone.utc).astimezone(zone).utcoffset()
+    winter, summer = (datetime(2001, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
                       for month in (1, 7))
     if winter == summer:
         return _offset_name(winter)
@@ -263,10 +263,10 @@ def impact_lines(metrics: Metrics, timezone: str | None) -> str:
 
     The incident's timeline comes first as in both references: `[1]` the impact start (the causing
     merge request), `[2]` the date of the merge request that fixed it (reference/000); with no fix
-    merged, the resolve time, saying so. TTR is impact start to resolved either way. Then detection (the reported time, with TTD, reference/000's shape), then the
-    time to fix (reference/001). The offset is the zone's at the line's first known time; a time
-    whose offset differs (daylight saving changed in between) names its own. Unknown times and
-    elapsed times are written "unknown".
+    merged, the resolve time, saying so. TTR is impact start to resolved either way. Then detection
+    (the reported time, with TTD, reference/000's shape), then the time to fix (reference/001). The
+    offset is the zone's at the line's first known time; a time whose offset differs (daylight
+    saving changed in between) names its own. Unknown times and elapsed times are written "unknown".
     """
     end, note = (metrics.fix_merged, "") if metrics.fix_merged.known else (metrics.resolved, NO_FIX_LINKED)
     lines = [
@@ -323,7 +323,8 @@ __all__ = [
 ]
 
 
-def incident_metrics(incident, links: Sequence, timeline: Sequence = (), ref_of=None) -> Metrics:
+def incident_metrics(incident: Incident, links: Sequence[Link], timeline: Sequence[TimelineEntryLike] = (),
+                     ref_of: Callable[[Link], str] | None = None) -> Metrics:
     """An incident's metrics from its stored times, its links and its document's timeline.
 
     The impact started when the earliest merged cause reached production, and the incident was fixed
@@ -339,5 +340,7 @@ def incident_metrics(incident, links: Sequence, timeline: Sequence = (), ref_of=
                            fix_ref=ref_of(fix) if fix and ref_of else None)
 
 
-def _merged(links: Sequence, role: str) -> list:
-    return sorted((link for link in links if link.role == role and link.merged_at), key=lambda l: l.merged_at)
+def _merged(links: Sequence[Link], role: str) -> list[Link]:
+    """The merged links of a role, earliest merge first."""
+    merged = [(at, link) for link in links if link.role == role and (at := link.merged_at)]
+    return [link for _, link in sorted(merged, key=lambda pair: pair[0])]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -20,7 +20,8 @@ class Severity(str, enum.Enum):
     OPERATIONAL = "operational"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a property on purpose: pages and templates read `.title`
+        """The severity as words: `Major outage`."""
         return self.value.replace("-", " ").capitalize()
 
 
@@ -69,7 +70,6 @@ class Incident:
     ttd_seconds: float | None = None
     ttf_seconds: float | None = None
     ttr_seconds: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     def with_changes(self, **changes) -> "Incident":
         return replace(self, **changes)

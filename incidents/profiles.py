@@ -72,7 +72,6 @@ class Profile:
     require_owner: bool = True
     require_due_date: bool = False
     asks_for_taxonomy: bool = False
-    uses_date_headings: bool = False
 
     def canonical(self, heading: str) -> str | None:
         """The canonical section name a heading stands for, or None when it is not a known section."""
@@ -102,8 +101,8 @@ def _aliases_for(name: str, extra: Mapping[str, Iterable[str]] | None = None) ->
                 if heading in aliases:
                     aliases.remove(heading)
             table[target].append(heading)
-    for canonical, aliases in (extra or {}).items():
-        table.setdefault(canonical, []).extend(aliases)
+    for canonical, more in (extra or {}).items():
+        table.setdefault(canonical, []).extend(more)
     return MappingProxyType({canonical: tuple(aliases) for canonical, aliases in table.items()})
 
 
@@ -135,12 +134,11 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
         aliases=_aliases_for("full"),
         min_whys=5,
         require_due_date=True,
-        uses_date_headings=True,
     ),
 })
 
 
-def make_profile(name: str, spec: Mapping) -> Profile:
+def make_profile(name: str, spec: Mapping | Profile) -> Profile:
     """A custom profile from a config `profiles` entry (already validated by the config schema)."""
     if isinstance(spec, Profile):
         return spec
@@ -153,7 +151,6 @@ def make_profile(name: str, spec: Mapping) -> Profile:
         require_owner=bool(spec.get("require_owner", True)),
         require_due_date=bool(spec.get("require_due_date", False)),
         asks_for_taxonomy=bool(spec.get("asks_for_taxonomy", False)),
-        uses_date_headings=bool(spec.get("uses_date_headings", False)),
     )
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from incidents.editing import generated_lines, issue_key, set_generated_lines
+from incidents.action_items import issue_key
 from incidents.forge_facts import ForgeFacts
 from incidents.labels import LabelScheme
 from incidents.lifecycle import declared_in_form, label_changes, track
 from incidents.metrics import Metrics, impact_lines, incident_metrics, render_metrics
 from incidents.model import Incident, Link, Status
+from incidents.section_edits import generated_lines, set_generated_lines
 from incidents.summary import render_summary
 
 IMPACT_KEY = "impact"  # the markers around the Impact time lines `/postmortem` wrote
@@ -29,14 +30,22 @@ CHECK_RESULT = "Postmortem of incident {ref}: {errors} error(s), {warnings} warn
 class IssueLike(Protocol):
     """What reconciling reads of an issue (forges.base.Issue)."""
 
-    repository: str
-    number: int
-    title: str
-    body: str
-    labels: tuple[str, ...]
-    url: str
-    created_at: datetime | None
-    confidential: bool
+    @property
+    def repository(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def confidential(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class CheckPublication:
     carries the new check state) is saved."""
 
     link: Link
+    sha: str  # the link's head commit
     conclusion: str  # success | neutral | failure
     title: str
     text: str
@@ -123,7 +133,7 @@ def _tracked(seen: Seen, declaration: Declaration, scheme: LabelScheme, now: dat
                      title=issue.title, url=issue.url, labels=issue.labels, declared_by=declaration.declared_by,
                      reported_at=issue.created_at or now, scheme=scheme, form=declared_in_form(seen.document),
                      labels_added=declaration.labels_added)
-    private = issue.confidential or scheme.private.lower() in {label.lower() for label in issue.labels}
+    private = scheme.is_private(issue.labels, issue.confidential)
     if incident.private != private:
         incident = incident.with_changes(private=private)  # the status page hides it from now on
     installation_id = declaration.installation_id
@@ -176,7 +186,7 @@ def plan_checks(incident: Incident, links: Sequence[Link], findings: Sequence) -
         title = CHECK_RESULT.format(ref=ref, errors=errors, warnings=warnings)
     text = "\n".join(f"- {f.severity} `{f.code}`: {f.message}" for f in findings) or "No findings."
     state = f"{conclusion}|{title}"
-    return tuple(CheckPublication(replace(link, check_state=state), conclusion, title, text)
+    return tuple(CheckPublication(replace(link, check_state=state), link.head_sha, conclusion, title, text)
                  for link in links if link.head_sha and link.check_state != state)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from incidents import timezones
 from incidents.config import Component
 from incidents.model import Severity, Status
 
@@ -51,8 +52,8 @@ class StatusPage:
     created: dict[str, datetime] = field(default_factory=dict, compare=False)
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def zone(self) -> tzinfo:
+        return timezones.zone(self.timezone)
 
     def shows(self, platform: str, repository: str) -> bool:
         """Whether incidents of this repository appear on the page."""
@@ -98,6 +99,7 @@ class PublicIncident:
 
     @property
     def latest_update(self) -> PublicUpdate | None:
+        """The newest update; the status page's overview and history templates print it."""
         return self.updates[-1] if self.updates else None
 
     @property
@@ -117,11 +119,11 @@ class PublicIncident:
         return INDICATOR[self.state]
 
 
-def worst(states) -> str:
+def worst(states: Iterable[str]) -> str:
     return max(states, key=STATE_ORDER.index, default=OPERATIONAL)
 
 
-def component_states(page: StatusPage, incidents) -> dict[str, str]:
+def component_states(page: StatusPage, incidents: Iterable[PublicIncident]) -> dict[str, str]:
     """Each component's current state: the worst severity among the open incidents affecting it."""
     states = {component_id: OPERATIONAL for component_id in page.component_ids}
     for incident in incidents:
@@ -133,7 +135,7 @@ def component_states(page: StatusPage, incidents) -> dict[str, str]:
     return states
 
 
-def indicator(incidents) -> str:
+def indicator(incidents: Iterable[PublicIncident]) -> str:
     """The page's overall indicator: none | minor | major | critical."""
     return INDICATOR[worst(i.state for i in incidents if i.active)]
 
@@ -148,7 +150,7 @@ def default_message(status: Status) -> str:
 class UptimeDay:
     day: date
     state: str  # the worst state seen that day
-    minutes: dict  # state -> minutes in that state
+    minutes: dict[str, float]  # state -> minutes in that state
 
     @property
     def label(self) -> str:
@@ -164,7 +166,7 @@ def _day_name(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
+def uptime(component_id: str, incidents: Iterable[PublicIncident], now: datetime, zone: tzinfo,
            days: int = UPTIME_DAYS) -> tuple[list[UptimeDay], float]:
     """The component's last `days` days (oldest first, in the page's timezone) and its uptime percentage."""
     today = now.astimezone(zone).date()
@@ -186,7 +188,7 @@ def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
     bar, lost = [], 0.0
     for offset in range(days):
         day = first + timedelta(days=offset)
-        minutes = per_day.get(day)
+        minutes = per_day.get(day, {})
         if not minutes:  # most days: nothing to weigh
             bar.append(UptimeDay(day, OPERATIONAL, {}))
             continue
@@ -196,9 +198,10 @@ def uptime(component_id: str, incidents, now: datetime, zone: ZoneInfo,
     return bar, round(max(0.0, 100.0 * (1 - lost / total)), 2) if total > 0 else 100.0
 
 
-def uptimes(page: StatusPage, incidents, now: datetime) -> dict[str, tuple[list[UptimeDay], float]]:
+def uptimes(page: StatusPage, incidents: Iterable[PublicIncident],
+            now: datetime) -> dict[str, tuple[list[UptimeDay], float]]:
     """`uptime` for every component of the page, each given only the incidents that affected it."""
-    affecting: dict[str, list] = {component_id: [] for component_id in page.component_ids}
+    affecting: dict[str, list[PublicIncident]] = {component_id: [] for component_id in page.component_ids}
     for incident in incidents:
         if incident.state != OPERATIONAL:
             for component_id in incident.components:
@@ -209,7 +212,7 @@ def uptimes(page: StatusPage, incidents, now: datetime) -> dict[str, tuple[list[
 
 # --- the hosted status-page API's shapes --------------------------------------------------
 
-def stamp(moment: datetime | None, zone: ZoneInfo) -> str | None:
+def stamp(moment: datetime | None, zone: tzinfo) -> str | None:
     """ISO 8601 in the page's timezone, with milliseconds, as the common API writes it."""
     return moment.astimezone(zone).isoformat(timespec="milliseconds") if moment else None
 
@@ -219,15 +222,15 @@ def page_json(page: StatusPage, url: str, updated_at: datetime) -> dict:
             "updated_at": stamp(updated_at, page.zone)}
 
 
-def status_json(incidents) -> dict:
+def status_json(incidents: Iterable[PublicIncident]) -> dict:
     level = indicator(incidents)
     return {"indicator": level, "description": DESCRIPTION[level]}
 
 
-def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[dict]:
+def components_json(page: StatusPage, incidents: Sequence[PublicIncident], updated_at: datetime) -> list[dict]:
     """Components in config order; each group becomes a group component listing its members' ids."""
     states = component_states(page, incidents)
-    changed = {}
+    changed: dict[str, datetime] = {}
     for incident in incidents:
         for component_id in incident.components:
             changed[component_id] = max(changed.get(component_id, incident.updated_at), incident.updated_at)
@@ -237,8 +240,9 @@ def components_json(page: StatusPage, incidents, updated_at: datetime) -> list[d
             groups.setdefault(component.group, []).append(component.id)
     listed = []
     for position, component in enumerate(page.components, start=1):
+        group_id = _group_id(component.group) if component.group else None
         listed.append(_component_json(
-            page, component.id, component.name, states[component.id], position, group_id=_group_id(component.group),
+            page, component.id, component.name, states[component.id], position, group_id=group_id,
             description=component.description or None, created=page.created.get(component.id, updated_at),
             updated=changed.get(component.id, updated_at)))
     for position, (group, members) in enumerate(groups.items(), start=len(listed) + 1):
@@ -254,17 +258,19 @@ def _component_json(page: StatusPage, component_id: str, name: str, status: str,
                     description: str | None = None, showcase: bool = True, group: bool = False,
                     components: list[str] | None = None) -> dict:
     """One component in the hosted API's shape; `start_date` is the page's day it was first listed."""
-    shown = {"id": component_id, "page_id": page.slug, "group_id": group_id, "name": name,
-             "description": description, "status": status, "position": position, "showcase": showcase,
-             "group": group, "only_show_if_degraded": False, "created_at": stamp(created, page.zone),
-             "updated_at": stamp(updated, page.zone), "start_date": created.astimezone(page.zone).date().isoformat()}
+    shown: dict[str, object] = {
+        "id": component_id, "page_id": page.slug, "group_id": group_id, "name": name,
+        "description": description, "status": status, "position": position, "showcase": showcase,
+        "group": group, "only_show_if_degraded": False, "created_at": stamp(created, page.zone),
+        "updated_at": stamp(updated, page.zone), "start_date": created.astimezone(page.zone).date().isoformat(),
+    }
     if components is not None:
         shown["components"] = components
     return shown
 
 
-def _group_id(group: str | None) -> str | None:
-    return "group-" + "-".join(group.lower().split()) if group else None
+def _group_id(group: str) -> str:
+    return "group-" + "-".join(group.lower().split())
 
 
 def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
@@ -277,7 +283,8 @@ def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
         components = components_json(page, [incident], incident.updated_at)
     listed = {c["id"]: c for c in components}
     monitoring = next((u.at for u in incident.updates if u.status is Status.MONITORING), None)
-    updates, previous = [], {}
+    updates: list[dict] = []
+    previous: dict[str, str] = {}
     for update in incident.updates:  # oldest first, to know each component's state before it
         state = COMPONENT_STATE.get(update.severity, OPERATIONAL) if update.severity else OPERATIONAL
         if update.status is Status.RESOLVED:
@@ -306,7 +313,7 @@ def incident_json(page: StatusPage, incident: PublicIncident, shortlink: str,
     }
 
 
-def page_updated_at(page_changed: datetime, incidents) -> datetime:
+def page_updated_at(page_changed: datetime, incidents: Iterable[PublicIncident]) -> datetime:
     return max([page_changed, *(i.updated_at for i in incidents)])
 
 
@@ -335,16 +342,16 @@ def printable(text: str) -> str:
 
 def machine_time(moment: datetime) -> str:
     """A moment for `<time datetime>`: UTC to the second (HTML allows at most three fractional digits)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
+def local_time(moment: datetime, zone: tzinfo) -> str:
     """A moment as the page shows it: `Nov 23, 2026 13:53 CET`."""
     return moment.astimezone(zone).strftime("%b %d, %Y %H:%M %Z")
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from incidents.document import TimelineEntry
 from incidents.metrics import Metrics, format_elapsed
+from incidents.timeline import TimelineEntry
 
 MOMENT_FORMAT = "%Y-%m-%d %H:%M UTC"
 TIMELINE_ENTRY = "{time}: {text}"

@@ -12,7 +12,6 @@ from jinja2 import Environment, StrictUndefined
 from incidents.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 
 PLATFORMS = ("github", "gitlab")
-SEVERITIES = ("major outage", "partial outage", "degraded performance", "operational")
 GITLAB_SEVERITIES = ("major-outage", "partial-outage", "degraded-performance", "operational")
 
 # Installed path -> packaged source, per platform.

@@ -10,9 +10,10 @@ from alembic.config import Config
 from sqlalchemy import create_engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.model import BlogDraft, Incident, Link, Severity, Status
+from incidents.model import BlogDraft, Incident, Link
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
 from store.ledger import LedgerStore
+from store.records import to_incident, to_link
 from store.publications import PublicationStore, SlugTaken  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -71,7 +72,7 @@ class Store(PublicationStore, LedgerStore):
     def get_incident(self, platform: str, repository: str, number: int) -> Incident | None:
         with self.session() as s:
             row = self._row(s, platform, repository, number)
-            return _to_incident(row) if row else None
+            return to_incident(row) if row else None
 
     def save_incident(self, incident: Incident) -> None:
         """Insert or update the incident keyed by (platform, repository, number)."""
@@ -105,7 +106,7 @@ class Store(PublicationStore, LedgerStore):
             query = select(IncidentRow).order_by(IncidentRow.id)
             if repository:
                 query = query.where(IncidentRow.repository == repository)
-            return [_to_incident(r) for r in s.scalars(query)]
+            return [to_incident(r) for r in s.scalars(query)]
 
     def set_follow_ups(self, incident: Incident, issues: list[tuple[str, int, str]]) -> None:
         """Record the issues (repository, number, ref) that the incident's action items link to."""
@@ -130,7 +131,7 @@ class Store(PublicationStore, LedgerStore):
             rows = s.scalars(select(IncidentRow).join(FollowUpRow, FollowUpRow.incident_id == IncidentRow.id).where(
                 FollowUpRow.platform == platform, FollowUpRow.repository == repository,
                 FollowUpRow.number == number, IncidentRow.tracking.is_(True))).all()
-            return [_to_incident(r) for r in rows]
+            return [to_incident(r) for r in rows]
 
     def links(self, incident: Incident) -> list[Link]:
         with self.session() as s:
@@ -138,7 +139,7 @@ class Store(PublicationStore, LedgerStore):
             if row is None:
                 return []
             rows = s.scalars(select(LinkRow).where(LinkRow.incident_id == row.id).order_by(LinkRow.id))
-            return [_to_link(r) for r in rows]
+            return [to_link(r) for r in rows]
 
     def save_link(self, incident: Incident, link: Link) -> bool:
         """Insert or update the link; True when anything changed."""
@@ -147,7 +148,7 @@ class Store(PublicationStore, LedgerStore):
             existing = s.scalars(select(LinkRow).where(LinkRow.incident_id == row.id,
                                                        LinkRow.repository == link.repository,
                                                        LinkRow.number == link.number)).first()
-            if existing is not None and _to_link(existing) == link:
+            if existing is not None and to_link(existing) == link:
                 return False
             if existing is None:
                 existing = LinkRow(incident_id=row.id, repository=link.repository, number=link.number)
@@ -190,7 +191,7 @@ class Store(PublicationStore, LedgerStore):
                              .join(LinkRow, LinkRow.incident_id == IncidentRow.id).order_by(LinkRow.id)).all()
             found: dict[tuple[str, str, int], list[Link]] = {}
             for platform, repository, number, link in rows:
-                found.setdefault((platform, repository, number), []).append(_to_link(link))
+                found.setdefault((platform, repository, number), []).append(to_link(link))
             return found
 
     def incidents_linked_to(self, platform: str, repository: str, number: int) -> list[tuple[Incident, Link]]:
@@ -198,28 +199,10 @@ class Store(PublicationStore, LedgerStore):
         with self.session() as s:
             rows = s.execute(select(IncidentRow, LinkRow).join(LinkRow, LinkRow.incident_id == IncidentRow.id).where(
                 IncidentRow.platform == platform, LinkRow.repository == repository, LinkRow.number == number)).all()
-            return [(_to_incident(i), _to_link(l)) for i, l in rows]
+            return [(to_incident(i), to_link(l)) for i, l in rows]
 
     @staticmethod
     def _row(s: Session, platform: str, repository: str, number: int) -> IncidentRow | None:
         return s.scalars(select(IncidentRow).where(
             IncidentRow.platform == platform, IncidentRow.repository == repository,
             IncidentRow.number == number)).first()
-
-
-def _to_incident(row: IncidentRow) -> Incident:
-    return Incident(
-        platform=row.platform, repository=row.repository, number=row.number, title=row.title,
-        url=row.url or "", status=Status(row.status), severity=Severity(row.severity) if row.severity else None,
-        components=tuple(row.components or ()), commander=row.commander, operations_lead=row.operations_lead,
-        communications_lead=row.communications_lead, reported_at=row.reported_at,
-        resolved_at=row.resolved_at, closed_at=row.closed_at, tracking=row.tracking,
-        installation_id=row.installation_id, last_update_at=row.last_update_at,
-        forced_close=bool(row.forced_close), private=bool(row.private), taxonomy=row.taxonomy, open_actions=row.open_actions or 0,
-        ttd_seconds=row.ttd_seconds, ttf_seconds=row.ttf_seconds, ttr_seconds=row.ttr_seconds,
-    )
-
-
-def _to_link(row: LinkRow) -> Link:
-    return Link(repository=row.repository, number=row.number, role=row.role, source=row.source, url=row.url or "",
-                title=row.title or "", merged_at=row.merged_at, head_sha=row.head_sha, check_state=row.check_state)

@@ -14,6 +14,7 @@ from incidents.model import Incident, Severity, Status
 from incidents.status_page import Publication, PublicIncident, PublicUpdate, StatusPage, Subscriber
 from store.models import (IncidentRow, NotificationRow, PublicationRow, StatusPageRow, StatusUpdateRow,
                           SubscriberRow)
+from store.records import to_incident
 
 
 class SlugTaken(Exception):
@@ -163,8 +164,6 @@ class PublicationStore:
 
     def update_context(self, update_id: int) -> tuple[Incident, PublicIncident, PublicUpdate] | None:
         """A public update with its incident, for notifications; None once it is no longer public."""
-        from store import _to_incident
-
         with self.session() as s:
             found = s.execute(select(IncidentRow, StatusUpdateRow, PublicationRow.published, *_PUBLIC_COLUMNS,
                                      PublicationRow.postmortem)
@@ -175,7 +174,7 @@ class PublicationStore:
                 return None
             all_updates = [_to_update(u) for u in s.execute(
                 _updates_of([found.incident_row_id]).where(StatusUpdateRow.id <= update_id))]
-            return _to_incident(found.IncidentRow), _public_from(found, all_updates), _to_update(found.StatusUpdateRow)
+            return to_incident(found.IncidentRow), _public_from(found, all_updates), _to_update(found.StatusUpdateRow)
 
     # --- subscribers ---------------------------------------------------------------------
 
@@ -255,11 +254,6 @@ class PublicationStore:
                 row.sent_at, row.last_error = datetime.now(timezone.utc), None
             else:
                 row.last_error = error[:2000]
-
-    def notifications_sent(self, subscriber_id: int) -> int:
-        with self.session() as s:
-            return s.scalar(select(func.count()).select_from(NotificationRow).where(
-                NotificationRow.subscriber_id == subscriber_id, NotificationRow.sent_at.is_not(None)))
 
     @staticmethod
     def _publication_row(s, incident: Incident) -> PublicationRow | None:

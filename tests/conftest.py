@@ -19,7 +19,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
 from incident_desk.settings import Settings
-from webhook_app.signatures import github_signature
+from incident_desk.signing import sha256_signature as github_signature
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GITHUB_API = "https://api.github.com"

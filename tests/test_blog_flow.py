@@ -8,7 +8,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from conftest import FakeGitHub, FakeGitLab, post_github, post_gitlab, run_worker
-from worker.blog import BLOG_MARKER
+from handlers.blog import BLOG_MARKER
 
 REPO, BLOG = "Codertocat/Hello-World", "acme/blog"
 CONFIG = ("blog:\n  repository: acme/blog\n  path: content/posts/{date}-{slug}.md\n"

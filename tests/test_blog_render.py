@@ -9,11 +9,12 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from incidents.action_items import issue_key
 from incidents.document import parse_document
-from incidents.editing import issue_key, set_generated_lines
 from incidents.metrics import compute_metrics, impact_lines
 from incidents.model import Incident, Link
 from incidents.profiles import get_profile
+from incidents.section_edits import set_generated_lines
 from issue_templates.blog import (
     Action, BlogContext, BlogPost, BlogTemplateError, Change, blog_context, default_template,
     draft_path, escape_markdown, render_blog_post, safe_url, slugify,

@@ -5,15 +5,12 @@ import pytest
 
 from incidents.commands import (
     COMMANDS,
-    DESCRIPTION,
-    USAGE,
     Command,
     CommandError,
     parse_commands,
-    render_help,
 )
-from incidents.document import TIMELINE_TAGS
 from incidents.model import Severity, Status
+from incidents.timeline import TIMELINE_TAGS
 
 TODAY = date(2026, 11, 20)
 
@@ -267,24 +264,6 @@ def test_publish_takes_nothing_or_postmortem():
     assert args("/publish") == {"postmortem": False}
     assert args("/publish Postmortem") == {"postmortem": True}
     assert "postmortem" in error("/publish everything").message
-
-
-# --- usage and help ------------------------------------------------------------------------
-
-def test_usage_and_description_for_every_command():
-    assert set(USAGE) == set(DESCRIPTION) == set(COMMANDS)
-    for name in COMMANDS:
-        assert USAGE[name].startswith("{prefix}" + name)
-        assert DESCRIPTION[name].strip()
-
-
-@pytest.mark.parametrize("prefix", ["/", "/desk "])
-def test_help_lists_every_command_with_the_prefix(prefix):
-    text = render_help(prefix)
-    lines = text.splitlines()
-    assert len(lines) == len(COMMANDS)
-    for line, name in zip(lines, COMMANDS):
-        assert line.startswith(f"- `{prefix}{name}") and DESCRIPTION[name] in line
 
 
 # --- messages over several lines (issue 13 item 20) ---------------------------------------------

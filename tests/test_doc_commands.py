@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from checks.rules import EMPTY_SECTION, TIMELINE_MISSING_TIMEZONE
-from incident_desk.doc_commands import check, install_templates
+from incident_desk.cli.docs import check, install_templates
 from issue_templates.render import GITLAB_INCIDENT, GITLAB_POSTMORTEM, postmortem_skeleton
 
 DOCUMENTS = Path(__file__).parent / "documents"

@@ -213,3 +213,14 @@ def test_duplicate_section_keeps_first():
     doc = parse_document("## Timeline\n\none\n\n## Timeline\n\ntwo\n", DEFAULT)
     assert doc.sections["Timeline"].text == "one"
     assert [s.line for s in doc.duplicate_sections] == [5]
+
+
+def test_every_profile_reads_date_headings_no_flag_needed():
+    """Why `uses_date_headings` went: date headings (`**June 25, 2021:**`, `### 2024-03-05`) above
+    `HH:MM` entries are read in every profile, built in or custom (DESIGN, Conventions)."""
+    body = "## Timeline\n\n### 2024-03-05\n\n- 23:50 - alert\n\n### 2024-03-06\n\n- 00:10 - rolled back\n"
+    custom = get_profile("short", {"short": {"required": ["Timeline"]}})
+    for profile in (*PROFILES.values(), custom):
+        doc = parse_document(body, profile)
+        assert [e.at for e in doc.timeline] == [datetime(2024, 3, 5, 23, 50, tzinfo=timezone.utc),
+                                                datetime(2024, 3, 6, 0, 10, tzinfo=timezone.utc)], profile.name

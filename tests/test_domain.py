@@ -10,7 +10,7 @@ from incidents.labels import LabelScheme
 from incidents.model import Incident, Severity, Status, parse_severity
 from incidents.summary import SUMMARY_MARKER, render_summary
 from incidents.text import GITHUB_BODY_LIMIT, escape
-from worker.jobs import retry_delay
+from worker.retry import retry_delay
 
 GITHUB, GITLAB = LabelScheme.with_separator(": "), LabelScheme.with_separator("::")
 

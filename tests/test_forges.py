@@ -21,7 +21,7 @@ from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 from handlers.links import LINK_MARKER
 from incidents.summary import BOT_MARKER, SUMMARY_MARKER
-from worker.blog import BLOG_MARKER
+from handlers.blog import BLOG_MARKER
 
 GL_PROJECT = f"{GITLAB_URL}/api/v4/projects/group%2Fproject"
 

@@ -21,7 +21,7 @@ DOCUMENTS = Path(__file__).parent / "documents"
 
 @dataclass(frozen=True)
 class Entry:
-    """A timeline entry as the metrics read it (incidents.document.TimelineEntry has more)."""
+    """A timeline entry as the metrics read it (incidents.timeline.TimelineEntry has more)."""
 
     at: datetime | None
     tag: str | None

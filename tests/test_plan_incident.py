@@ -163,7 +163,7 @@ def test_checks_are_neutral_until_resolved_then_pass_or_fail():
     link = Link("acme/shop", 34, "fix", head_sha="abc")
     [neutral] = plan_checks(incident(), [link], [Finding("c", "error")])
     assert neutral == CheckPublication(replace(link, check_state=f"neutral|{CHECK_NOT_DUE.format(ref='acme/shop#12')}"),
-                                       "neutral", CHECK_NOT_DUE.format(ref="acme/shop#12"), "- error `c`: m")
+                                       "abc", "neutral", CHECK_NOT_DUE.format(ref="acme/shop#12"), "- error `c`: m")
     [failure] = plan_checks(incident(Status.RESOLVED), [link], [Finding("c", "error"), Finding("w", "warning")])
     assert failure.conclusion == "failure"
     assert failure.title == CHECK_RESULT.format(ref="acme/shop#12", errors=1, warnings=1)

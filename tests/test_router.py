@@ -10,6 +10,13 @@ class FakeForge:
     bot_login = "desk[bot]"
 
 
+class FakeContext:
+    """Only what the router reads: the forge (for the bot's login); handlers get the whole object."""
+
+    def __init__(self, store=None):
+        self.forge, self.store = FakeForge(), store
+
+
 def issue_event(action="opened", login="alice", is_bot=False):
     return IssueEvent(kind=ISSUE, action=action, platform="github", repository="o/r", number=1,
                       actor=Actor(login, is_bot))
@@ -20,17 +27,17 @@ def test_stacked_actions_and_composition_and_dependencies():
     one, two = Router(), Router()
 
     @one.register(ISSUE, "opened", "reopened")
-    def first(event, forge, store):
-        seen.append(("first", event.action, store))
+    def first(event, ctx):
+        seen.append(("first", event.action, ctx.store))
 
     @two.register(ISSUE, "opened")
-    def second(event, forge):
+    def second(event, ctx):
         seen.append(("second", event.action))
 
     composed = Router(one, two)
-    assert composed.dispatch(issue_event("opened"), FakeForge(), store="S", config="C") == 2
-    assert composed.dispatch(issue_event("reopened"), FakeForge(), store="S") == 1
-    assert composed.dispatch(issue_event("closed"), FakeForge(), store="S") == 0
+    assert composed.dispatch(issue_event("opened"), FakeContext("S")) == 2
+    assert composed.dispatch(issue_event("reopened"), FakeContext("S")) == 1
+    assert composed.dispatch(issue_event("closed"), FakeContext("S")) == 0
     assert seen == [("first", "opened", "S"), ("second", "opened"), ("first", "reopened", "S")]
 
 
@@ -41,9 +48,9 @@ def test_bot_comments_are_dropped_but_other_bots_state_changes_count():
     router.register(ISSUE, "closed")(lambda e, f: seen.append("closed"))
     bot_comment = CommentEvent(kind=COMMENT, action="created", platform="github", repository="o/r", number=1,
                                actor=Actor("dependabot[bot]", True), comment="/status resolved")
-    assert router.dispatch(bot_comment, FakeForge()) == 0
-    assert router.dispatch(issue_event("closed", "merge-queue[bot]", True), FakeForge()) == 1
-    assert router.dispatch(issue_event("closed", "desk[bot]", True), FakeForge()) == 0  # our own write
+    assert router.dispatch(bot_comment, FakeContext()) == 0
+    assert router.dispatch(issue_event("closed", "merge-queue[bot]", True), FakeContext()) == 1
+    assert router.dispatch(issue_event("closed", "desk[bot]", True), FakeContext()) == 0  # our own write
     assert seen == ["closed"]
 
 

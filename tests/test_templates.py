@@ -6,10 +6,12 @@ from incidents.config import Component
 from incidents.document import parse_document
 from incidents.profiles import PROFILES, get_profile
 from issue_templates.render import (
-    GITHUB_FORM, GITHUB_POSTMORTEM, GITLAB_INCIDENT, GITLAB_POSTMORTEM, SEVERITIES,
+    GITHUB_FORM, GITHUB_POSTMORTEM, GITLAB_INCIDENT, GITLAB_POSTMORTEM,
     install_templates, postmortem_skeleton, render_templates,
 )
 
+# The GitHub form's dropdown, written out in its YAML (issue_templates/github/ISSUE_TEMPLATE/incident.yml).
+SEVERITIES = ("major outage", "partial outage", "degraded performance", "operational")
 COMPONENTS = [Component("platform", "Platform", "The app and its API", None),
               Component("docs", "docs", "", None),
               {"id": "web", "name": 'Web: "homepage"'}]

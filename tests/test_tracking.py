@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,9 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from conftest import FakeGitHub, post_github, run_worker
-from incident_desk.cli import cli
+from incident_desk.cli import cli, main
 from incidents.model import Incident, Link, Severity, Status
-from incident_desk.tracking import COLUMNS
+from incident_desk.cli.tracking import COLUMNS
 
 REPO = "Codertocat/Hello-World"
 
@@ -81,6 +82,20 @@ def test_report_plot_is_drawn(settings, store, tmp_path):
     result = invoke("report", "--by", "month", "--plot", str(target))
     assert result.exit_code == 0 and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "2026-10" in result.output and "2026-11" in result.output
+
+
+def test_report_plot_without_matplotlib_says_how_to_install_it(settings, store, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the [plot] extra were not installed
+    result = CliRunner().invoke(cli, ["report", "--plot", str(tmp_path / "times.png")])
+    assert result.exit_code == 2 and "pip install 'incident-desk[plot]'" in result.output
+    assert not (tmp_path / "times.png").exists()
+
+    monkeypatch.setattr(sys, "argv", ["incident-desk", "report", "--plot", str(tmp_path / "times.png")])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("incident-desk: error: ") and "pip install 'incident-desk[plot]'" in line
 
 
 def test_report_rejects_other_plot_formats(settings, store):

@@ -259,7 +259,7 @@ def test_a_process_killed_after_queueing_never_makes_a_second_job(app, redis_con
 def _post_chunked(client, body: bytes, delivery_id: str = "chunked-1"):
     """As gunicorn hands over a `Transfer-Encoding: chunked` body: no Content-Length, input terminated."""
     from conftest import GITHUB_SECRET
-    from webhook_app.signatures import github_signature
+    from incident_desk.signing import sha256_signature as github_signature
 
     headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery_id, "Content-Type": "application/json",
                "X-Hub-Signature-256": github_signature(GITHUB_SECRET, body), "Transfer-Encoding": "chunked"}

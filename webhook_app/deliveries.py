@@ -1,25 +1,7 @@
 """Accepting a delivery: check its id and queue its job in one atomic step (one Lua script in Redis).
 
-The script writes the RQ job as `Queue.enqueue_call` would (the job hash, its id pushed on the queue
-list, the queue in RQ's set of queues), plus the 72-hour delivery key and the delivery counter, in one
-round trip; RQ's own enqueue (job object, zlib, a MULTI/EXEC after a separate SET NX) was most of the
-ack path's cost. Redis runs a script alone, so two copies arriving together still make one job, and a
-web process that dies before or after the script leaves nothing or everything: the forge's redelivery
-is then queued, or is a duplicate of a job that exists. tests/test_fast_enqueue.py holds the job to
-RQ's own, field by field.
-
-The hash fields that are the same for every delivery come from RQ (`Job.to_dict` of a job made by
-`Queue.create_job`, once per queue) and are written into the script's text; each call sends only the
-job's data, times and description. The data is the JSON job tuple, not zlib-compressed as RQ does it:
-RQ's `Job.restore` reads uncompressed data as it is, and the worker compresses it when it saves the job
-after running it. Compressing a 14 KB payload took longer than the Redis round trip; the price is
-memory: a job waiting in the queue holds its payload at full size (about 15 KB instead of 2 KB). So
-once the workers fall behind (BACKLOG_TO_COMPRESS jobs waiting, as the script reports), the data is
-compressed as RQ would, at zlib's fastest level: a long backlog must not run Redis out of memory.
-
-The payload goes into the tuple as the request body's own bytes, which the receiver has already parsed
-as a JSON object: the job reads back exactly as if RQ's JSONSerializer had written the parsed payload,
-without the web process encoding 14 KB again.
+RQ's own enqueue was most of the ack path's cost, and one script makes a duplicate delivery one job;
+the script writes the job hash RQ would (tests/test_fast_enqueue.py). Why, in full: docs/ack-path.md.
 """
 from __future__ import annotations
 
@@ -33,10 +15,11 @@ from rq.serializers import JSONSerializer
 
 from incident_desk.settings import DELIVERY_TTL_SECONDS
 from webhook_app.metrics import DELIVERIES_KEY, delivery_field
-from worker.jobs import process_delivery
 from worker.queue import KEY_PREFIX, deliveries_queue, job_id
 
 QUEUED, DUPLICATE = "queued", "duplicate"
+# By name: the web process never imports the handlers the job runs (the worker imports them).
+PROCESS_DELIVERY = "worker.jobs.process_delivery"
 BACKLOG_TO_COMPRESS = 1000  # jobs waiting (about 15 MB uncompressed) before new jobs' data is compressed
 FAILURE_TTL_SECONDS = 30 * 24 * 3600  # a failed delivery stays in RQ's failed registry for 30 days
 # Per delivery; everything else in the job hash is the same for every delivery and is written into
@@ -77,7 +60,7 @@ class _JobWriter:
     def __init__(self, queue):
         if queue.serializer is not JSONSerializer:  # the job data below is JSON
             raise ValueError("delivery jobs are written for RQ's JSONSerializer")
-        model = queue.create_job(process_delivery, args=("github", "-", "-", {}, None), job_id="model",
+        model = queue.create_job(PROCESS_DELIVERY, args=("github", "-", "-", {}, None), job_id="model",
                                  failure_ttl=FAILURE_TTL_SECONDS, description="-")
         encode = queue.connection.get_encoder().encode  # the bytes redis-py would send for each value
         constant = [_lua_string(encode(item)) for field, value in model.to_dict().items()

@@ -6,10 +6,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from forges.normalize import EVENT_SCHEMAS, IGNORED_EVENTS
-from worker.queue import KEY_PREFIX, deliveries_queue
+from worker.queue import JOBS_METRIC, KEY_PREFIX, deliveries_queue
 
 DELIVERIES_KEY = f"{KEY_PREFIX}:metrics:deliveries"
-JOBS_KEY = f"{KEY_PREFIX}:metrics:jobs"
+JOBS_KEY = JOBS_METRIC
 
 
 def delivery_field(platform: str, event: str, outcome: str) -> str:

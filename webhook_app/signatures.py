@@ -1,21 +1,20 @@
 """Webhook authenticity: GitHub's HMAC signature and GitLab's shared token, compared in constant time."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 
-
-def github_signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+from incident_desk.signing import sha256_signature
 
 
 def github_signature_valid(secret: str | None, body: bytes, header: str | None) -> bool:
+    """Whether `header` is the X-Hub-Signature-256 of `body` under `secret`."""
     if not secret or not header:
         return False
-    return hmac.compare_digest(github_signature(secret, body), header.strip())
+    return hmac.compare_digest(sha256_signature(secret, body), header.strip())
 
 
 def gitlab_token_valid(secret: str | None, header: str | None) -> bool:
+    """Whether `header` is the shared X-Gitlab-Token."""
     if not secret or header is None:
         return False
     return hmac.compare_digest(secret.encode(), header.encode())

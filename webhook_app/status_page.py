@@ -11,7 +11,6 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 from webhook_app.status_site import Site
-from worker.notify import send_confirmation
 from worker.queue import KEY_PREFIX, deliveries_queue
 
 bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
@@ -19,6 +18,8 @@ MAX_AGE = 30  # seconds; monitors poll summary.json often, and a status page mus
 CONFIRMATION_COOLDOWN_SECONDS = 3600
 LIMIT_WINDOW_SECONDS = 3600  # the subscribe form's limits count requests per clock hour
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+
+SEND_CONFIRMATION = "worker.notify.send_confirmation"  # by name: the web process never imports the jobs
 
 
 def _site(slug: str) -> Site | None:
@@ -83,7 +84,8 @@ def subscribe(slug: str):
         subscriber = store.add_subscriber(slug, "email", address, components)
         if _first_confirmation_in_a_while(slug, address):
             deliveries_queue(current_app.extensions["redis"]).enqueue(
-                send_confirmation, subscriber.id, job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
+                SEND_CONFIRMATION, subscriber.id,
+                job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
     return _page(site, 202, "Check your inbox",
                  "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
 

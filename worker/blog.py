@@ -1,19 +1,22 @@
 """Blog-post drafts of a postmortem (reference/002), made on the queue: render, then deliver as a draft PR/MR."""
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from dataclasses import replace
 
+from forges.errors import ForgeError, TransientForgeError
+from handlers.blog import BLOG_MARKER, QUEUED
 from incident_desk.logs import log_event
-from incident_desk.settings import Settings
-from worker.queue import KEY_PREFIX, connection, deliveries_queue
+from issue_templates.blog import BlogTemplateError
+from worker.bootstrap import Runtime, forge_for, open_context, runtime
+from worker.deferred import request_blog_draft
+from worker.jobs import count_job
+from worker.retry import is_transient, retry_delay, retry_later
+
+__all__ = ["BLOG_MARKER", "QUEUED", "draft_blog_post", "request_blog_draft"]
 
 log = logging.getLogger("incident_desk.blog")
 
-BLOG_MARKER = "<!-- incident-desk:blog -->"
-QUEUED = "{marker}\nDrafting the public write-up of this incident… <!-- job: {job} -->"
 DRAFTED = "{marker}\nBlog draft: {url} <!-- job: {job} -->"
 IN_COMMENT = ("{marker}\nHere is the blog draft (set `blog.repository` and `blog.path` in the config to get it "
               "as a draft pull/merge request instead). <!-- job: {job} -->\n\n"
@@ -24,68 +27,56 @@ PR_BODY = ("Draft write-up of incident {incident} ({url}), made by Incident Desk
            "Edit it here; requesting the draft again updates this branch.")
 
 
-def request_blog_draft(conn, incident) -> str:
-    """Queue the draft job and say so on the incident; returns the job id."""
-    digest = hashlib.sha1(incident.repository.encode()).hexdigest()[:10]
-    job_id = f"blog-{incident.platform}-{digest}-{incident.number}-{uuid.uuid4().hex[:8]}"
-    deliveries_queue(conn).enqueue(draft_blog_post, incident.platform, incident.repository, incident.number,
-                                   incident.installation_id, job_id=job_id, failure_ttl=30 * 24 * 3600)
-    return job_id
-
-
 def draft_blog_post(platform: str, repository: str, number: int, installation_id: int | None = None,
                     attempt: int = 1) -> str:
     """Render the incident's public write-up and open or update its draft; retried on transient errors."""
-    from forges import build_forge
-    from forges.errors import ForgeError, TransientForgeError
-    from issue_templates.blog import BlogTemplateError
-    from worker.jobs import is_transient, retry_delay, retry_later, store_for
-    from worker.repo_config import load_repository_config
-
-    settings = Settings.from_env()
-    conn = connection(settings.redis_url)
-    store = store_for(settings.database_url)
-    forge = build_forge(platform, settings, installation_id)
+    rt = runtime()
+    forge = forge_for(rt, platform, installation_id)
     job = _job_id()
     say = lambda text: forge.upsert_marked_comment(repository, number, BLOG_MARKER, text)  # noqa: E731
     try:
-        config = load_repository_config(forge, repository, conn).config
-        forge.use_config(config.labels)
-        issue = forge.get_issue(repository, number)
-        if issue.confidential or forge.labels.private.lower() in {label.lower() for label in issue.labels}:
-            say(PRIVATE.format(marker=BLOG_MARKER))
-            return "confidential"
-        incident = store.get_incident(platform, repository, number)
-        if incident is None:
-            raise ForgeError(f"{repository}#{number} is not a tracked incident")
-        post, text = _render(forge, store, config, incident, issue)
-        if not config.blog.repository:
-            say(IN_COMMENT.format(marker=BLOG_MARKER, job=job, path=post.slug + ".md", text=text))
-            outcome = "commented"
-        else:
-            url = _deliver(forge, store, config, incident, post, text)
-            say(DRAFTED.format(marker=BLOG_MARKER, url=url, job=job))
-            outcome = "drafted"
+        outcome = _draft(rt, forge, repository, number, say, job)
     except Exception as exc:
         if not is_transient(exc):
             if isinstance(exc, (BlogTemplateError, ForgeError)):
                 say(FAILED.format(marker=BLOG_MARKER, reason=str(exc), job=job))
             raise
-        if attempt >= settings.max_attempts:
+        if attempt >= rt.settings.max_attempts:
             reason = exc if isinstance(exc, TransientForgeError) else "the database was unavailable"
             say(FAILED.format(marker=BLOG_MARKER, reason=f"{reason} (after {attempt} tries)", job=job))
             raise
-        retry_later(conn, draft_blog_post, (platform, repository, number, installation_id), attempt,
-                    retry_delay(attempt, getattr(exc, "retry_after", None), settings.retry_base_seconds))
+        retry_later(rt.conn, draft_blog_post, (platform, repository, number, installation_id), attempt,
+                    retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds))
         return "retry scheduled"
-    conn.hincrby(f"{KEY_PREFIX}:metrics:jobs", f"{platform}|blog|{outcome}", 1)
-    log_event(log, platform=platform, repository=repository, number=number, outcome=outcome, job=job)
+    if outcome != "confidential":
+        count_job(rt.conn, platform, "blog", outcome)
+        log_event(log, platform=platform, repository=repository, number=number, outcome=outcome, job=job)
     return outcome
 
 
+def _draft(rt: Runtime, forge, repository: str, number: int, say, job: str) -> str:
+    """Draft the post of a tracked, public incident: in a comment, or as a draft merge request."""
+    ctx = open_context(rt, forge, repository)
+    config = ctx.config.config
+    issue = forge.get_issue(repository, number)
+    if ctx.labels.is_private(issue.labels, issue.confidential):
+        say(PRIVATE.format(marker=BLOG_MARKER))
+        return "confidential"
+    incident = rt.store.get_incident(forge.platform, repository, number)
+    if incident is None:
+        raise ForgeError(f"{repository}#{number} is not a tracked incident")
+    post, text = _render(forge, rt.store, config, incident, issue)
+    if not config.blog.repository:
+        say(IN_COMMENT.format(marker=BLOG_MARKER, job=job, path=post.slug + ".md", text=text))
+        return "commented"
+    url = _deliver(forge, rt.store, config, incident, post, text)
+    say(DRAFTED.format(marker=BLOG_MARKER, url=url, job=job))
+    return "drafted"
+
+
 def _render(forge, store, config, incident, issue):
+    from incidents.action_items import issue_key
     from incidents.document import parse_document
-    from incidents.editing import issue_key
     from incidents.metrics import incident_metrics
     from issue_templates.blog import blog_context, render_blog_post
 

@@ -4,8 +4,6 @@ mail server or webhook that is down delays a notification but never blocks or lo
 from __future__ import annotations
 
 import email.policy
-import hashlib
-import hmac
 import json
 import logging
 import smtplib
@@ -17,9 +15,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 
 from incident_desk.logs import log_event
+from incident_desk.signing import sha256_signature
 from incident_desk.settings import Settings
 from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
+from worker.bootstrap import runtime
+from worker.deferred import announce
 from worker.queue import connection, deliveries_queue
+from worker.retry import retry_delay, retry_later
+
+__all__ = ["announce", "notify_subscribers", "send_confirmation", "send_notification"]
 
 log = logging.getLogger("incident_desk.notify")
 MAX_RETRY_DELAY = 3600.0  # hourly at most, for as long as the attempts last (about 10 hours by default)
@@ -37,11 +41,6 @@ class TransientNotifyError(Exception):
 
 class PermanentNotifyError(Exception):
     """Trying again will not help: the address or endpoint refuses it."""
-
-
-def announce(conn, update_id: int) -> None:
-    """Queue the fan-out of one public update (once, whatever re-runs the status change)."""
-    deliveries_queue(conn).enqueue(notify_subscribers, update_id, job_id=f"announce-{update_id}")
 
 
 def notify_subscribers(update_id: int) -> str:
@@ -162,13 +161,9 @@ def webhook_body(settings: Settings, page, public, store) -> bytes:
     return json.dumps(body, sort_keys=True).encode()
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _post_webhook(subscriber, body: bytes) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               SIGNATURE_HEADER: signature(subscriber.secret or "", body)}
+               SIGNATURE_HEADER: sha256_signature(subscriber.secret or "", body)}
     try:
         response = requests.post(subscriber.address, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT,
                                  allow_redirects=False)
@@ -229,8 +224,6 @@ def _link(settings: Settings, slug: str, token: str, action: str) -> str:
 
 
 def _retry(settings: Settings, function, args: tuple, attempt: int, exc: Exception) -> None:
-    from worker.jobs import retry_delay, retry_later
-
     if attempt >= settings.notify_max_attempts:
         log_event(log, outcome="failed", attempt=attempt, reason=str(exc))
         raise exc  # RQ's failed registry keeps it, with the reason, to be requeued by hand
@@ -240,8 +233,6 @@ def _retry(settings: Settings, function, args: tuple, attempt: int, exc: Excepti
 
 
 def _runtime():
-    from worker.jobs import store_for
-
-    settings = Settings.from_env()
-    return settings, store_for(settings.database_url)
+    rt = runtime()
+    return rt.settings, rt.store
 

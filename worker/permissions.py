@@ -2,25 +2,10 @@
 from __future__ import annotations
 
 from forges.base import PERMISSIONS
+from incidents.command_table import ANYONE, BLOG, COMMANDER, NEEDED, RULES, WRITE
 from worker.queue import KEY_PREFIX
 
 CACHE_SECONDS = 300  # permissions change rarely; a command burst should not cost an API call each
-
-ANYONE, WRITE, COMMANDER, MAINTAIN, BLOG = "anyone", "write", "commander", "maintain", "blog"
-RULES = {
-    "help": ANYONE,
-    "incident": WRITE, "timeline": WRITE, "action": WRITE, "caused-by": WRITE, "fixed-by": WRITE,
-    "status": COMMANDER, "severity": COMMANDER, "component": COMMANDER, "commander": COMMANDER,
-    "ops-lead": COMMANDER, "comms": COMMANDER, "taxonomy": COMMANDER, "postmortem": COMMANDER,
-    "publish": COMMANDER, "unpublish": COMMANDER, "workaround": COMMANDER,
-    "close": MAINTAIN, "blog": BLOG,
-}
-NEEDED = {
-    WRITE: "write access to the repository",
-    COMMANDER: "to be the incident's commander, or maintainer access",
-    MAINTAIN: "maintainer access",
-    BLOG: "to be listed in `blog.allowed_users` / `blog.allowed_teams` (or an admin)",
-}
 
 
 class Permissions:

@@ -17,6 +17,7 @@ from rq.timeouts import JobTimeoutException
 
 DELIVERIES = "incident-desk-deliveries"
 KEY_PREFIX = "incident-desk"
+JOBS_METRIC = f"{KEY_PREFIX}:metrics:jobs"  # a hash: "platform|event or job|outcome" -> how many
 # A job cut off by its worker's death runs again, at once, then after 30 s and 2 min. Every job's
 # effects are safe to repeat; one that dies each time (say, out of memory) stops in the failed registry.
 RETRIES_AFTER_DEATH = [0, 30, 120]

@@ -2,28 +2,20 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from incidents.config import ConfigError, RepoConfig, load_config
+from incidents.config import load_config
+from incidents.labels import LabelScheme
+from incidents.repository_config import RepositoryConfig
 from worker.queue import KEY_PREFIX
+
+__all__ = ["CACHE_SECONDS", "RepositoryConfig", "load_repository_config"]
 
 CACHE_SECONDS = 600  # re-read at most every 10 minutes
 WARNED_SECONDS = 90 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class RepositoryConfig:
-    """A repository's config, its problems, and a one-shot claim to warn about this version of the file."""
-
-    path: str
-    config: RepoConfig
-    errors: tuple[ConfigError, ...] = ()
-    version: str = ""
-    claim_warning: Callable[[], bool] = field(default=lambda: False, compare=False, repr=False)
-
-
 def load_repository_config(forge, repository: str, conn) -> RepositoryConfig:
+    """The repository's config and label scheme (the forge's separator, renamed by the file's `labels`)."""
     key = f"{KEY_PREFIX}:config:{forge.platform}:{repository}"
     cached = conn.get(key)
     if cached is None:
@@ -39,5 +31,5 @@ def load_repository_config(forge, repository: str, conn) -> RepositoryConfig:
         """True once per config version: that caller posts the warning, nobody else does."""
         return bool(conn.set(warned_key, "1", nx=True, ex=WARNED_SECONDS))
 
-    return RepositoryConfig(forge.config_path, config, tuple(errors), version, claim_warning)
-
+    labels = LabelScheme.with_separator(forge.label_separator, config.labels)
+    return RepositoryConfig(forge.config_path, config, labels, tuple(errors), version, claim_warning)

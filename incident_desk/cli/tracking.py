@@ -18,6 +18,7 @@ COLUMNS = ("platform", "repository", "number", "title", "status", "severity", "c
            "ttf", "ttr_seconds", "ttr", "open_actions")
 GROUPS = ("month", "component", "taxonomy")
 METRICS = ("ttd", "ttf", "ttr")
+PLOT_NEEDS_MATPLOTLIB = "drawing needs matplotlib, an optional extra: pip install 'incident-desk[plot]'"
 
 
 def tracking_rows(store, since: date | None = None, repository: str | None = None) -> list[dict]:
@@ -79,7 +80,8 @@ def _group_keys(row: dict, by: str) -> list[str]:
     return [row["taxonomy"].split(" < ")[0] if row["taxonomy"] else "(none)"]
 
 
-def _store():
+def open_store():
+    """The store at DATABASE_URL, migrated first."""
     from store import Store, migrate
 
     settings = Settings.from_env()
@@ -93,7 +95,7 @@ def _store():
 @click.option("--repository", help="Only this repository (owner/repo or group/project).")
 def export(output, since, repository):
     """Write the tracking table: one row per incident."""
-    rows = tracking_rows(_store(), since.date() if since else None, repository)
+    rows = tracking_rows(open_store(), since.date() if since else None, repository)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -115,7 +117,9 @@ def report(by, plot, since, repository):
 
     if plot and not plot.lower().endswith((".png", ".svg")):
         raise click.BadParameter("the plot file must end in .png or .svg", param_hint="--plot")
-    entries = report_rows(tracking_rows(_store(), since.date() if since else None, repository), by)
+    if plot:
+        _require_matplotlib()
+    entries = report_rows(tracking_rows(open_store(), since.date() if since else None, repository), by)
     header = f"{by:<24} {'n':>6}" + "".join(f" {m.upper() + ' mean':>14} {m.upper() + ' median':>14}" for m in METRICS)
     click.echo(header)
     for entry in entries:
@@ -124,6 +128,14 @@ def report(by, plot, since, repository):
     if plot:
         _draw(entries, by, plot)
         click.echo(f"plot written to {plot}", err=True)
+
+
+def _require_matplotlib() -> None:
+    """A usage error (exit 2) saying how to install the [plot] extra when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise click.BadParameter(PLOT_NEEDS_MATPLOTLIB, param_hint="--plot") from exc
 
 
 def _draw(entries: list[dict], by: str, path: str) -> None:
@@ -153,24 +165,16 @@ def _draw(entries: list[dict], by: str, path: str) -> None:
 @click.option("--installation-id", type=int, help="GitHub App installation of the repository.")
 def sync(repository, platform, installation_id):
     """Rebuild the store's incidents and links from the forge's issues: the issues are the source of truth."""
-    from forges import build_forge
-    from worker.queue import connection
-    from worker.repo_config import load_repository_config
+    from store import migrate
+    from worker.bootstrap import forge_for, open_context, runtime
     from worker.sync import sync_repository
 
-    settings = Settings.from_env()
-    if not settings.redis_url:
+    if not Settings.from_env().redis_url:
         raise click.UsageError("REDIS_URL is needed (the config cache lives there)")
-    forge = build_forge(platform, settings, installation_id)
-    conn = connection(settings.redis_url)
-    config = load_repository_config(forge, repository, conn)
-    forge.use_config(config.config.labels)
-    from handlers.publication import keep_page
-
-    store = _store()
-    problem = keep_page(store, platform, repository, config.config)
-    if problem:
-        click.echo(f"incident-desk: {problem}", err=True)
-    count = sync_repository(forge, store, config, repository)
+    rt = runtime()
+    migrate(rt.settings.database_url)
+    ctx = open_context(rt, forge_for(rt, platform, installation_id), repository,
+                       page_problem=lambda problem: click.echo(f"incident-desk: {problem}", err=True))
+    count = sync_repository(ctx, repository)
     click.echo(f"synced {count} incident(s) of {repository}", err=True)
     sys.exit(0)

@@ -1,7 +1,4 @@
-"""`incident-desk check` and `incident-desk install-templates`: the incident document on the command line.
-
-The lead registers these on the main group: `main.add_command(check)`, `main.add_command(install_templates)`.
-"""
+"""`incident-desk check` and `incident-desk install-templates`: the incident document on the command line."""
 from __future__ import annotations
 
 import json

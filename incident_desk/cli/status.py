@@ -7,13 +7,8 @@ from pathlib import Path
 
 import click
 
+from incident_desk.cli.tracking import open_store
 from incident_desk.settings import Settings
-
-
-def _store():
-    from incident_desk.tracking import _store as store
-
-    return store()
 
 
 def _page(store, slug: str | None):
@@ -44,7 +39,7 @@ def export(directory: Path, slug: str | None):
     from webhook_app.status_site import Site
 
     settings = Settings.from_env()
-    store = _store()
+    store = open_store()
     page = _page(store, slug)
     site = Site.load(store, page.slug, settings.public_url, static=True, subscribe=bool(settings.smtp_url))
     count = 0
@@ -67,7 +62,7 @@ def subscribe(slug: str, url: str | None, email: str | None, components: tuple[s
         raise click.UsageError("give exactly one of --webhook URL or --email ADDRESS")
     if url and not url.startswith(("https://", "http://")):
         raise click.UsageError(f"--webhook must be an http(s) URL, not {url!r}")
-    store = _store()
+    store = open_store()
     page = _page(store, slug)
     unknown = sorted(set(components) - set(page.component_ids))
     if unknown:
@@ -87,7 +82,7 @@ def subscribe(slug: str, url: str | None, email: str | None, components: tuple[s
 @click.argument("slug")
 def subscribers(slug: str):
     """List the page's subscribers (pending email confirmations included)."""
-    store = _store()
+    store = open_store()
     page = _page(store, slug)
     for s in store.subscribers(page.slug, confirmed_only=False):
         state = "confirmed" if s.confirmed_at else "pending confirmation"
@@ -99,7 +94,7 @@ def subscribers(slug: str):
 @click.argument("subscriber_id", type=int)
 def unsubscribe(slug: str, subscriber_id: int):
     """Remove a subscriber by the id `status subscribers` shows."""
-    store = _store()
+    store = open_store()
     page = _page(store, slug)
     subscriber = store.subscriber(id=subscriber_id)
     if subscriber is None or subscriber.slug != page.slug:

@@ -1,0 +1,85 @@
+"""What every handler gets besides its event: one typed context, built once per delivery by the worker.
+
+Handlers ask for jobs (reminders, blog drafts, announcements) through the `Jobs` protocol, so `handlers/`
+never imports the worker that runs them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from forges.base import Forge, Issue
+from forges.events import Event, IssueEvent
+from incidents.labels import LabelScheme
+from incidents.model import Incident
+from incidents.repository_config import RepositoryConfig
+
+
+class Jobs(Protocol):
+    """The work a handler may ask for later, on the queue."""
+
+    def schedule_reminder(self, incident: Incident, delay: timedelta) -> None: ...
+
+    def request_blog_draft(self, incident: Incident) -> str: ...
+
+    def announce(self, update_id: int) -> None: ...
+
+
+class Permissions(Protocol):
+    """Who may run which command (the worker's implementation caches the forge's answers)."""
+
+    def level(self, repository: str, login: str) -> str: ...
+
+    def refusal(self, command: str, login: str, repository: str, incident: Incident | None = None) -> str | None: ...
+
+    def elsewhere(self, login: str, home: str, repository: str, needed: str) -> str | None: ...
+
+
+@dataclass
+class Context:
+    """The forge, the store, the event repository's config and label scheme, permissions and jobs."""
+
+    forge: Forge
+    store: Any
+    repository: str
+    config: RepositoryConfig
+    permissions: Permissions
+    jobs: Jobs
+    load_config: Callable[[str], RepositoryConfig]
+    _configs: dict[str, RepositoryConfig] = field(default_factory=dict, repr=False)
+    _issue: tuple[Event, Issue] | None = field(default=None, repr=False)
+
+    @property
+    def labels(self) -> LabelScheme:
+        """The event repository's label names."""
+        return self.config.labels
+
+    def config_for(self, repository: str) -> RepositoryConfig:
+        """Another repository's config (its own label names), read once per delivery; the event's own here."""
+        if repository.lower() == self.repository.lower():
+            return self.config
+        key = repository.lower()
+        if key not in self._configs:
+            self._configs[key] = self.load_config(repository)
+        return self._configs[key]
+
+    def issue(self, event: Event) -> Issue:
+        """The event's issue, read at most once per event: every handler of the event gets the same one.
+
+        An issue event carries the issue, so it costs no read at all."""
+        if self._issue is not None and self._issue[0] is event:
+            return self._issue[1]
+        issue = issue_of(event) if isinstance(event, IssueEvent) else self.forge.get_issue(event.repository,
+                                                                                            event.number)
+        self._issue = (event, issue)
+        return issue
+
+
+def issue_of(event: IssueEvent) -> Issue:
+    """The issue as the event's payload describes it."""
+    return Issue(repository=event.repository, number=event.number, title=event.title, body=event.body,
+                 state=event.state, labels=event.labels, author=event.author, url=event.url,
+                 created_at=event.created_at, closed_at=event.closed_at, assignees=event.assignees,
+                 confidential=event.confidential)

@@ -1,0 +1,111 @@
+"""`incident-desk serve`, `web` and `worker`: the long-running processes."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+from incident_desk.settings import Settings
+
+
+def masked(url: str) -> str:
+    """The URL with its password shown as ***, for printing: a terminal or a CI log is no place for it."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: nothing of it is shown
+        return "(a URL that could not be read)"
+
+
+@click.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host, port, web_workers):
+    """Everything on one machine: web app, worker with scheduler, embedded Redis, SQLite."""
+    from incident_desk.cli.runtime import redis_and_database
+
+    settings = Settings.from_env()
+    env = dict(os.environ)
+    with redis_and_database(settings, env) as redis_url:
+        _announce(settings, host, port, redis_url, env["DATABASE_URL"])
+        me = [sys.executable, "-m", "incident_desk.cli"]
+        _supervise([
+            subprocess.Popen([*me, "web", "--host", host, "--port", str(port), "--workers", str(web_workers)],
+                             env=env),
+            subprocess.Popen([*me, "worker"], env=env),
+        ])
+
+
+def _announce(settings: Settings, host: str, port: int, redis_url: str, database_url: str) -> None:
+    """Where the server listens and what to configure on the forges."""
+    public = settings.public_url if os.environ.get("PUBLIC_URL") else f"http://localhost:{port}"
+    click.echo(f"Incident Desk on http://{host}:{port}  (Redis {masked(redis_url)}, "
+               f"database {masked(database_url)})")
+    click.echo(f"  GitHub webhook URL: {public}/webhooks/github")
+    click.echo(f"  GitLab webhook URL: {public}/webhooks/gitlab")
+    click.echo(f"  Health: {public}/healthz   Metrics: {public}/metrics")
+    for name, value in (("GITHUB_WEBHOOK_SECRET", settings.github_webhook_secret),
+                        ("GITLAB_WEBHOOK_SECRET", settings.gitlab_webhook_secret)):
+        if not value:
+            click.echo(f"  note: {name} is not set, so that platform's webhooks are refused with 401", err=True)
+
+
+def _supervise(children: list[subprocess.Popen]) -> None:
+    """Wait until a child exits or we are told to stop (SIGTERM, SIGINT); then stop them all."""
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                children[0].wait(timeout=1)
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+
+
+@click.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def web(host, port, workers):
+    """The webhook receiver, health, metrics and status page, under gunicorn."""
+    from incident_desk.cli.runtime import GunicornApp, redis_and_database
+
+    with redis_and_database(Settings.from_env(), os.environ):
+        from webhook_app import create_app
+
+        GunicornApp(create_app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": None,
+                                 "timeout": 30, "graceful_timeout": 10}).run()
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Work until the queue is empty (due scheduled jobs included), then exit.")
+@click.option("--maintenance-interval", default=60, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between looks for jobs whose worker died; they are run again.")
+@click.option("--heartbeat", default=30, show_default=True, type=click.IntRange(1, 600),
+              help="Seconds between a running job's heartbeats; one silent 60 s past its heartbeat is taken "
+                   "as abandoned.")
+def worker(burst, maintenance_interval, heartbeat):
+    """An RQ worker for the deliveries queue, with the scheduler for retries and reminders."""
+    from incident_desk.cli.runtime import redis_and_database
+    from incident_desk.logs import configure
+    from worker.queue import connection, deliveries_worker
+
+    with redis_and_database(Settings.from_env(), os.environ) as redis_url:
+        configure()
+        deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
+                          job_monitoring_interval=heartbeat).work(
+            burst=burst, with_scheduler=True, logging_level="WARNING")

@@ -1,0 +1,104 @@
+"""What a repository's config file says, as frozen dataclasses (built by incidents/config_schema.py)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from incidents.profiles import Profile, get_profile
+from incidents.taxonomy import known_terms
+
+
+@dataclass(frozen=True)
+class LabelsConfig:
+    """Label names; None means the forge's default (`status::` on GitLab, `status: ` on GitHub)."""
+
+    incident: str
+    status_prefix: str | None
+    severity_prefix: str | None
+    component_prefix: str
+    postmortem_complete: str | None
+    postmortem_incomplete: str | None
+    blog_draft: str
+    private: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """An affected component; labels and the status page use its id. Its name defaults to the id."""
+
+    id: str
+    name: str
+    description: str
+    group: str | None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.id)  # frozen: set once, while being built
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class ActionsConfig:
+    """None means "as the profile says"."""
+
+    require_owner: bool | None
+    require_due_date: bool | None
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Who may do something: GitHub logins / GitLab usernames and teams (`org/team`, group path)."""
+
+    allowed_users: tuple[str, ...]
+    allowed_teams: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlogConfig:
+    repository: str | None
+    path: str
+    template: str | None
+    allowed_users: tuple[str, ...]
+    allowed_teams: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusPageConfig:
+    enabled: bool
+    slug: str | None
+    title: str | None
+    timezone: str | None
+    repositories: tuple[str, ...]
+    pages: tuple[str, ...] = ()  # other repositories' pages this repository agrees to appear on
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """A repository's validated Incident Desk settings."""
+
+    profile: str
+    profiles: Mapping[str, Mapping[str, Any]] = field(hash=False)
+    timezone: str | None
+    labels: LabelsConfig
+    components: tuple[Component, ...]
+    taxonomy: tuple[str, ...]
+    reminders: RemindersConfig
+    actions: ActionsConfig
+    close_when_actions_done: bool
+    blog: BlogConfig
+    commands: Mapping[str, Allowed] = field(hash=False)
+    status_page: StatusPageConfig
+
+    def get_profile(self) -> Profile:
+        """The repository's profile, custom or built in."""
+        return get_profile(self.profile, self.profiles)
+
+    def taxonomy_terms(self) -> frozenset[str]:
+        """Built-in taxonomy terms plus this repository's own."""
+        return known_terms(self.taxonomy)

@@ -1,0 +1,292 @@
+"""The config file's marshmallow schema: the single source of every key, its default and its description.
+
+Each schema names the frozen dataclass of incidents/config_model.py it loads into; one post-load
+(ModelSchema.make) builds them all.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+
+from incidents.command_table import COMMANDS
+from incidents.config_model import (
+    ActionsConfig,
+    Allowed,
+    BlogConfig,
+    Component,
+    LabelsConfig,
+    RemindersConfig,
+    RepoConfig,
+    StatusPageConfig,
+)
+from incidents.profiles import DEFAULT_PROFILE, PROFILES
+from incidents.taxonomy import normalize_term
+
+NOT_A_TIMEZONE = "Not an IANA timezone name such as America/Bogota or UTC."
+NOT_A_DURATION = "Not a duration: write seconds (3600) or units such as 1h, 30m, 1h30m."
+DURATION_RANGE = "Must be between 1 minute and 7 days."
+UNKNOWN_PROFILE = "Unknown profile {name!r}; use one of {known} or define it under `profiles`."
+BUILTIN_PROFILE = "{name!r} is a built-in profile and cannot be redefined; pick another name."
+DUPLICATE_COMPONENT = "Component id {id!r} is used more than once."
+UNKNOWN_COMMAND = "Unknown command {name!r}; commands are: {known}."
+BAD_TERM = "Not a taxonomy term: use UPPER_CASE words joined by underscores."
+
+
+# --- field helpers --------------------------------------------------------------------
+
+def _d(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+def is_timezone(name: str) -> bool:
+    """True for an IANA timezone name this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+def _validate_timezone(name: str | None) -> None:
+    if name is not None and not is_timezone(name):
+        raise ValidationError(NOT_A_TIMEZONE)
+
+
+_DURATION_PART = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])", re.I)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Seconds as a number, or units: `1h`, `30m`, `1h30m`, `2 hours`. Raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip(" ,"):
+        raise ValueError(value)
+    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit[0].lower()] for n, unit in parts))
+
+
+class Duration(fields.Field):
+    """A duration written as seconds or with units; loads as a timedelta."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> timedelta:
+        try:
+            duration = parse_duration(value)
+        except (ValueError, OverflowError):
+            raise ValidationError(NOT_A_DURATION) from None
+        if not timedelta(minutes=1) <= duration <= timedelta(days=7):
+            raise ValidationError(DURATION_RANGE)
+        return duration
+
+
+class TaxonomyTerm(fields.String):
+    """A taxonomy term as written (validated as written), loaded in its normal form: `data quality` is DATA_QUALITY."""
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Mapping[str, Any] | None = None,
+                    **kwargs: Any) -> str:
+        return normalize_term(super().deserialize(value, attr, data, **kwargs))
+
+
+_LABEL = validate.Length(min=1, max=50)
+
+
+def _names(description: str) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(min=1)), load_default=list,
+                       metadata=_d(description))
+
+
+def _label(default: str | None, description: str) -> fields.String:
+    """A label name or prefix; None as default means "the platform's default"."""
+    return fields.String(load_default=default, allow_none=default is None, validate=_LABEL,
+                         metadata=_d(description))
+
+
+def frozen(value: Any) -> Any:
+    """Lists as tuples and dicts as read-only mappings, all the way down: a loaded config never changes."""
+    if isinstance(value, list):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, dict):
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+    return value
+
+
+# --- schemas --------------------------------------------------------------------------
+
+class ModelSchema(Schema):
+    """A strict schema (an unknown key is an error) that loads into the dataclass `model` names.
+
+    Without a model it loads a dict; the dataclass gets its lists as tuples and dicts as read-only mappings.
+    """
+
+    model: ClassVar[type | None] = None
+
+    class Meta:
+        unknown = RAISE
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        """The loaded data as the schema's dataclass."""
+        if self.model is None:
+            return data
+        return self.model(**{key: frozen(value) for key, value in data.items()})
+
+
+class LabelsSchema(ModelSchema):
+    model = LabelsConfig
+    incident = _label("incident", "Label that marks an issue as an incident.")
+    status_prefix = _label(None, "Prefix of status labels; default `status::` on GitLab, `status: ` on GitHub.")
+    severity_prefix = _label(None, "Prefix of severity labels; default `severity::` on GitLab, `severity: ` on GitHub.")
+    component_prefix = _label("component: ", "Prefix of component labels, followed by the component id.")
+    postmortem_complete = _label(None, "Label for a postmortem with no errors; default `postmortem: complete` "
+                                       "(`postmortem::complete` on GitLab).")
+    postmortem_incomplete = _label(None, "Label for a postmortem with errors; default `postmortem: incomplete` "
+                                         "(`postmortem::incomplete` on GitLab).")
+    blog_draft = _label("blog-draft", "Label that asks for a blog-post draft.")
+    private = _label("incident: private", "Label that keeps a GitHub incident off the status page, feeds and blog.")
+
+
+class ComponentSchema(ModelSchema):
+    model = Component
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"),
+                       metadata=_d("Short id used in labels (`component: <id>`) and commands."))
+    name = fields.String(load_default=None, allow_none=True, metadata=_d("Display name; defaults to the id."))
+    description = fields.String(load_default="", metadata=_d("What the component is, shown on the status page."))
+    group = fields.String(load_default=None, allow_none=True,
+                          metadata=_d("Status-page group the component is listed under."))
+
+
+class RemindersSchema(ModelSchema):
+    model = RemindersConfig
+    interval = Duration(load_default=lambda: timedelta(hours=1),
+                        metadata=_d("How often to ask the commander for an update while unresolved (1m to 7d)."))
+
+
+class ActionsSchema(ModelSchema):
+    model = ActionsConfig
+    require_owner = fields.Boolean(load_default=None, allow_none=True,
+                                   metadata=_d("Every action item must name an @owner; default: as the profile says."))
+    require_due_date = fields.Boolean(load_default=None, allow_none=True,
+                                      metadata=_d("Every action item must have `due YYYY-MM-DD`; "
+                                                  "default: as the profile says."))
+
+
+class AllowedSchema(ModelSchema):
+    model = Allowed
+    allowed_users = _names("Users allowed to run the command.")
+    allowed_teams = _names("Teams (`org/team-slug` or GitLab group path) allowed to run the command.")
+
+
+class BlogSchema(ModelSchema):
+    model = BlogConfig
+    repository = fields.String(load_default=None, allow_none=True,
+                               metadata=_d("Repository (owner/name or group/project) for blog drafts; "
+                                           "none: post the draft as a comment."))
+    path = fields.String(load_default="blog/{date}-{slug}.md", validate=validate.Length(min=1),
+                         metadata=_d("Path of the draft in the blog repository; `{date}` and `{slug}` are filled in."))
+    template = fields.String(load_default=None, allow_none=True,
+                             metadata=_d("Path of a Jinja2 template for the draft; none: the built-in one."))
+    allowed_users = _names("Users who may request a blog draft.")
+    allowed_teams = _names("Teams who may request a blog draft.")
+
+
+_SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class StatusPageSchema(ModelSchema):
+    model = StatusPageConfig
+    enabled = fields.Boolean(load_default=False, metadata=_d("Publish this repository's incidents on a status page."))
+    slug = fields.String(load_default=None, allow_none=True, validate=_SLUG,
+                         metadata=_d("The page's address: /status/<slug>/."))
+    title = fields.String(load_default=None, allow_none=True, metadata=_d("Page title."))
+    timezone = fields.String(load_default=None, allow_none=True, validate=_validate_timezone,
+                             metadata=_d("IANA timezone for times on the page; default: the repository's."))
+    repositories = _names("Other repositories whose incidents appear on the same page, once each of them "
+                          "lists this page's slug in its own `status_page.pages`.")
+    pages = fields.List(fields.String(validate=_SLUG), load_default=list,
+                        metadata=_d("Slugs of other repositories' pages that may show this repository's incidents "
+                                    "(the pages must list this repository in their `repositories`)."))
+
+
+class ProfileSchema(ModelSchema):
+    """A custom profile stays a mapping; incidents.profiles.make_profile reads it."""
+
+    required = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+                           validate=validate.Length(min=1), metadata=_d("Section headings the postmortem must have."))
+    aliases = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict,
+                          metadata=_d("Section name -> other headings accepted for it."))
+    min_whys = fields.Integer(load_default=3, validate=validate.Range(min=0, max=20),
+                              metadata=_d("Fewest steps in the five whys."))
+    require_owner = fields.Boolean(load_default=True, metadata=_d("Action items must name an owner."))
+    require_due_date = fields.Boolean(load_default=False, metadata=_d("Action items must have a due date."))
+    asks_for_taxonomy = fields.Boolean(load_default=False, metadata=_d("Warn when no taxonomy term is given."))
+
+
+def _nested(schema: type[Schema], description: str) -> fields.Nested:
+    return fields.Nested(schema, load_default=lambda: schema().load({}), metadata=_d(description))
+
+
+class RepoConfigSchema(ModelSchema):
+    model = RepoConfig
+    profile = fields.String(load_default=DEFAULT_PROFILE,
+                            metadata=_d("Postmortem profile: timeline-rca-actions, impact-cause-solution-conclusion, "
+                                        "full, or one under `profiles`."))
+    profiles = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]*$")),
+                           values=fields.Nested(ProfileSchema), load_default=dict,
+                           metadata=_d("Custom profiles by name."))
+    timezone = fields.String(load_default=None, allow_none=True, validate=_validate_timezone,
+                             metadata=_d("IANA timezone for timeline times without an offset; "
+                                         "none: UTC, with a warning."))
+    labels = _nested(LabelsSchema, "Label names.")
+    components = fields.List(fields.Nested(ComponentSchema), load_default=list,
+                             metadata=_d("Components that incidents can affect."))
+    taxonomy = fields.List(TaxonomyTerm(validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9_ -]*$", error=BAD_TERM)),
+                           load_default=list, metadata=_d("Extra taxonomy terms besides reference/001's."))
+    reminders = _nested(RemindersSchema, "Reminders while an incident is unresolved.")
+    actions = _nested(ActionsSchema, "Rules for action items, overriding the profile.")
+    close_when_actions_done = fields.Boolean(
+        load_default=False, metadata=_d("Close a resolved incident when its last action item is done."))
+    blog = _nested(BlogSchema, "Blog-post drafts.")
+    commands = fields.Dict(keys=fields.String(), values=fields.Nested(AllowedSchema), load_default=dict,
+                           metadata=_d("Per command, who besides the default roles may run it."))
+    status_page = _nested(StatusPageSchema, "The public status page.")
+
+    @validates("commands")
+    def _known_commands(self, value: Mapping[str, Any], **kwargs: Any) -> None:
+        unknown = sorted(set(value) - set(COMMANDS))
+        if unknown:
+            raise ValidationError(UNKNOWN_COMMAND.format(name=unknown[0], known=", ".join(COMMANDS)))
+
+    @validates("components")
+    def _unique_components(self, value: list[Any], **kwargs: Any) -> None:
+        seen: set[str] = set()
+        for component in value:
+            if not isinstance(component, Component):
+                continue  # invalid entries are reported by their own schema
+            if component.id in seen:
+                raise ValidationError(DUPLICATE_COMPONENT.format(id=component.id))
+            seen.add(component.id)
+
+    @validates("profiles")
+    def _no_builtin_redefinition(self, value: Mapping[str, Any], **kwargs: Any) -> None:
+        for name in value:
+            if name in PROFILES:
+                raise ValidationError(BUILTIN_PROFILE.format(name=name))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _known_profile(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        name = data.get("profile", DEFAULT_PROFILE)
+        if name not in PROFILES and name not in (data.get("profiles") or {}):
+            known = ", ".join(sorted({*PROFILES, *(data.get("profiles") or {})}))
+            raise ValidationError(UNKNOWN_PROFILE.format(name=name, known=known), field_name="profile")

@@ -1,0 +1,78 @@
+"""Merge requests and commits an incident document cites, and whether each is the cause or the fix."""
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from incidents.markup import URL, inlines
+from incidents.sections import CAUSE_SECTIONS, FIX_SECTIONS, Span
+from incidents.timeline import TimelineEntry
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A merge request or commit the document cites; role says if it is the cause or the fix."""
+
+    kind: str  # "merge_request" | "commit"
+    ref: str
+    line: int
+    section: str | None
+    role: str | None  # "cause" | "fix" | None
+
+
+_MR_REF = re.compile(
+    rf"(?P<url>{URL}/(?:pull|pulls|-/merge_requests|merge_requests)/\d+)\b"
+    r"|(?<![\w!\]\\])(?P<path>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)?!(?P<num>\d+)\b"
+    r"|\b(?:PR|pull request|merge request|MR)\s*(?P<pr>(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?#\d+)\b",
+    re.I,
+)
+_COMMIT_REF = re.compile(rf"(?P<url>{URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", re.I)
+_CAUSE_WORDS = re.compile(r"\b(?:caus(?:ed|e|ing)|introduc(?:ed|ing)|broke|regress(?:ion|ed))\b", re.I)
+_FIX_WORDS = re.compile(r"\b(?:fix(?:ed|es)?|resolv(?:ed|es)|revert(?:ed|s)?|mitigat(?:ed|es))\b", re.I)
+_TAG_ROLES = {"impact-start": "cause", "mitigated": "fix", "resolved": "fix"}
+
+
+def read_references(
+    tokens: Sequence[Token], spans: Sequence[Span], timeline: Sequence[TimelineEntry]
+) -> tuple[Reference, ...]:
+    """Merge requests and commit URLs cited in the document's text (not in code blocks)."""
+    starts = [(span.section.line, span.section.name) for span in spans]
+    tag_roles = {entry.line: _TAG_ROLES[entry.tag] for entry in timeline if entry.tag in _TAG_ROLES}
+    references: list[Reference] = []
+    for inline, _parent, _item in inlines(tokens):
+        if inline.map is None:
+            continue
+        for offset, raw in enumerate(inline.content.split("\n")):
+            line = inline.map[0] + offset + 1
+            if "!" not in raw and "/" not in raw and "#" not in raw:
+                continue  # cheap skip: nothing here can be a reference
+            section = _section_at(starts, line)
+            role = tag_roles.get(line) or _role(raw, section)
+            for match in _MR_REF.finditer(raw):
+                ref = match.group("url") or match.group("pr") or f"{match.group('path') or ''}!{match.group('num')}"
+                references.append(Reference("merge_request", ref, line, section, role))
+            for match in _COMMIT_REF.finditer(raw):
+                references.append(Reference("commit", match.group("url"), line, section, role))
+    return tuple(references)
+
+
+def _section_at(starts: Sequence[tuple[int, str]], line: int) -> str | None:
+    position = bisect.bisect_right(starts, (line, "\U0010ffff"))
+    return starts[position - 1][1] if position else None
+
+
+def _role(raw: str, section: str | None) -> str | None:
+    """Whether a line cites the cause or the fix: its own words first, then its section."""
+    if _FIX_WORDS.search(raw):
+        return "fix"
+    if _CAUSE_WORDS.search(raw):
+        return "cause"
+    if section in CAUSE_SECTIONS:
+        return "cause"
+    if section in FIX_SECTIONS:
+        return "fix"
+    return None

@@ -1,0 +1,187 @@
+"""The incident timeline: entries `HH:MM - text` under date headings, or with a full date-time.
+
+Pure: the Timeline section's tokens in, entries and the lines that could not be read out.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from markdown_it.token import Token
+
+from incidents.markup import HTML_COMMENT, inlines
+
+# Timeline tags with a meaning for the metrics; others are kept as written.
+TIMELINE_TAGS = ("impact-start", "detected", "mitigated", "resolved")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A timeline line that parsed: when it happened, what happened, and its tag if any."""
+
+    at: datetime | None
+    text: str
+    tag: str | None
+    line: int
+    raw: str
+    has_offset: bool
+
+
+@dataclass(frozen=True)
+class UnparsedLine:
+    """A timeline line that looks like an entry but could not be read as one."""
+
+    line: int
+    raw: str
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_DATE_HEADINGS = (
+    re.compile(_WEEKDAY + r"(?P<month>[a-z]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})", re.I),
+    re.compile(_WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[a-z]+)\.?,?\s+(?P<year>\d{4})", re.I),
+    re.compile(_WEEKDAY + r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})", re.I),
+)
+_ENTRY = re.compile(
+    r"^[*_`]*(?:(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:T|\s+))?"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?P<offset>Z|(?:UTC|GMT)(?:\s*[+\-\u2212]\d{1,2}(?::?\d{2})?)?|[+\-\u2212]\d{2}(?::?\d{2})?)?"
+    r"[*_`]*\s*[-\u2013\u2014]\s*(?P<text>\S.*)$"
+)
+# Something that starts like a time or a date-time: a malformed entry rather than prose.
+_ENTRY_LIKE = re.compile(r"^[*_`]*(?:\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}[:.h]\d{2}\b)")
+_OFFSET = re.compile(r"(?P<sign>[+\-\u2212])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$")
+_TAG = re.compile(r"^\[(?P<tag>[A-Za-z][A-Za-z _-]{0,30})\](?![(\[:])\s*(?P<text>.*)$")
+
+
+def timeline_zone(name: str | None) -> tuple[tzinfo, str, bool]:
+    """The configured zone, or UTC (and 'not configured') when missing or not an IANA name."""
+    if name:
+        try:
+            return ZoneInfo(name), name, True
+        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            pass
+    return timezone.utc, "UTC", False
+
+
+def read_date_heading(text: str) -> date | None:
+    """The date of a timeline date heading such as `**June 25, 2021:**`, else None."""
+    text = re.sub(r"[*_#]+", "", text).strip().rstrip(":").strip()
+    if len(text) > 40:
+        return None
+    for pattern in _DATE_HEADINGS:
+        match = pattern.fullmatch(text)
+        if match:
+            month = match.group("month")
+            number = int(month) if month.isdigit() else _MONTHS.get(month.lower())
+            try:
+                return date(int(match.group("year")), number or 0, int(match.group("day")))
+            except ValueError:
+                return None
+    return None
+
+
+def _offset(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    text = text.strip().upper()
+    if text in ("Z", "UTC", "GMT"):
+        return timezone.utc
+    match = _OFFSET.search(text)
+    if not match:
+        return None
+    minutes = int(match.group("hours")) * 60 + int(match.group("minutes") or 0)
+    if minutes >= 24 * 60:
+        return None
+    sign = 1 if match.group("sign") == "+" else -1
+    return timezone(timedelta(minutes=sign * minutes))
+
+
+def _entry(raw: str, line: int, day: date | None, zone: tzinfo) -> TimelineEntry | UnparsedLine | None:
+    """One timeline line: an entry, a malformed entry, or None when it is not an entry at all."""
+    match = _ENTRY.match(raw)
+    if not match:
+        return UnparsedLine(line, raw) if _ENTRY_LIKE.match(raw) else None
+    offset = _offset(match.group("offset"))
+    if match.group("offset") and offset is None:
+        return UnparsedLine(line, raw)
+    try:
+        if match.group("date"):
+            day = date.fromisoformat("%04d-%02d-%02d" % tuple(int(p) for p in match.group("date").split("-")))
+        if day is None:
+            return UnparsedLine(line, raw)
+        at = datetime(
+            day.year, day.month, day.day, int(match.group("hour")), int(match.group("minute")),
+            int(match.group("second") or 0), tzinfo=offset or zone,
+        )
+    except ValueError:
+        return UnparsedLine(line, raw)
+    text, tag = match.group("text").strip(), None
+    tagged = _TAG.match(text)
+    if tagged:
+        tag = "-".join(tagged.group("tag").lower().replace("_", " ").split())
+        text = tagged.group("text").strip()
+    return TimelineEntry(at=at, text=text, tag=tag, line=line, raw=raw, has_offset=offset is not None)
+
+
+def _timeline_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str, bool, bool]]:
+    """(line, text, starts a list item, continues the previous line) for each timeline line."""
+    for inline, parent, item in inlines(tokens):
+        if inline.map is None:
+            continue
+        is_heading = parent is not None and parent.type == "heading_open"
+        for offset, raw in enumerate(HTML_COMMENT.sub("", inline.content).split("\n")):
+            starts_item = item is not None and offset == 0 and not is_heading
+            yield inline.map[0] + offset + 1, raw.strip(), starts_item, offset > 0
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            first = token.map[0] + (1 if token.type == "fence" else 0)
+            for offset, raw in enumerate(token.content.split("\n")):
+                yield first + offset + 1, raw.strip(), False, False
+
+
+def read_timeline(
+    tokens: Sequence[Token] | None, zone: tzinfo
+) -> tuple[tuple[TimelineEntry, ...], tuple[UnparsedLine, ...]]:
+    """The entries of a Timeline section's tokens in order of lines, and the lines that did not read."""
+    if tokens is None:
+        return (), ()
+    entries: list[TimelineEntry] = []
+    unparsed: list[UnparsedLine] = []
+    day: date | None = None
+    previous: TimelineEntry | None = None
+    for line, raw, is_item, continues in sorted(_timeline_lines(tokens), key=lambda x: x[0]):
+        if not raw:
+            previous = None
+            continue
+        heading_day = read_date_heading(raw)
+        if heading_day:
+            day, previous = heading_day, None
+            continue
+        found = _entry(raw, line, day, zone)
+        if isinstance(found, TimelineEntry):
+            entries.append(found)
+            previous = found
+            if found.at is not None and not found.has_offset:
+                day = found.at.date()
+        elif found is None and continues and previous is not None:
+            # A wrapped line of the entry above it.
+            previous = replace(previous, text=f"{previous.text} {raw}")
+            entries[-1] = previous
+        elif found is not None or is_item:
+            unparsed.append(found if found is not None else UnparsedLine(line, raw))
+            previous = None
+    return tuple(entries), tuple(unparsed)

@@ -1,0 +1,24 @@
+"""The one way a configured timezone name becomes a zone: the IANA zone, or UTC when unset or unknown."""
+from __future__ import annotations
+
+from datetime import timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+
+def zone(name: str | None) -> tzinfo:
+    """The IANA zone called `name`; UTC when the name is missing or not a zone this system knows."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            pass
+    return timezone.utc
+
+
+def is_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone this system knows (what the config's validation asks)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True

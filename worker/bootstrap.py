@@ -1,0 +1,61 @@
+"""Opening a job's world, the one way every job and the `sync` command do it: settings, Redis, store, then
+(for work on a repository) the forge and the handler context with the repository's config and labels."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from forges import build_forge
+from forges.base import Forge
+from handlers.context import Context
+from handlers.publication import keep_page
+from incident_desk.settings import Settings
+from incidents.config import ConfigError
+from store import Store
+from worker.deferred import QueueJobs
+from worker.permissions import Permissions
+from worker.queue import connection
+from worker.repo_config import load_repository_config
+
+
+@functools.lru_cache(maxsize=4)
+def store_for(database_url: str) -> Store:
+    """One store (and connection pool) per database for the life of the process."""
+    return Store(database_url)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What every job needs first: the deployment's settings, its Redis and its store."""
+
+    settings: Settings
+    conn: object
+    store: Store
+
+
+def runtime() -> Runtime:
+    """The settings from the environment, with their Redis connection and store."""
+    settings = Settings.from_env()
+    return Runtime(settings, connection(settings.redis_url), store_for(settings.database_url))
+
+
+def forge_for(rt: Runtime, platform: str, installation_id: int | None = None) -> Forge:
+    """The forge adapter a job acts through."""
+    return build_forge(platform, rt.settings, installation_id)
+
+
+def open_context(rt: Runtime, forge: Forge, repository: str,
+                 page_problem: Callable[[ConfigError], None] | None = None) -> Context:
+    """The handler context for work on `repository`: its config and labels read (cached) through the forge.
+
+    With `page_problem`, the status page its config declares is recorded first (see keep_page); a problem
+    with it goes to `page_problem` and is told with the config's own problems, once per file version."""
+    config = load_repository_config(forge, repository, rt.conn)
+    problem = keep_page(rt.store, forge.platform, repository, config.config) if page_problem else None
+    if problem is not None and page_problem is not None:
+        page_problem(problem)
+        config = replace(config, errors=(*config.errors, problem))
+    return Context(forge=forge, store=rt.store, repository=repository, config=config,
+                   permissions=Permissions(forge, rt.conn, config.config), jobs=QueueJobs(rt.conn),
+                   load_config=lambda other: load_repository_config(forge, other, rt.conn))

@@ -1,0 +1,39 @@
+"""Transient errors and trying again later: the one retry policy of every job.
+
+RQ's own `Retry` is kept for worker deaths (worker.queue.DeskJob): its fixed intervals cannot wait for a
+forge's Retry-After or rate-limit reset, which must win, so a job that raised schedules its next attempt here.
+"""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from rq import get_current_job
+
+from forges.errors import TransientForgeError
+from store import is_transient as database_trouble
+from worker.queue import deliveries_queue, retry_job_id
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another try later: a forge's 5xx, rate limit or dropped connection, or a locked or
+    unreachable database."""
+    return isinstance(error, TransientForgeError) or database_trouble(error)
+
+
+def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:
+    """Exponential backoff with jitter, but never sooner than the forge asked (Retry-After / reset)."""
+    backoff = base * (2 ** (attempt - 1)) * (1 + random.random() / 4)
+    return max(backoff, retry_after or 0.0)
+
+
+def retry_later(conn, function, args: tuple, attempt: int, delay: float) -> None:
+    """Run `function(*args, attempt=attempt + 1)` again after `delay` seconds, as a job of its own."""
+    queue = deliveries_queue(conn)
+    args = (*args, attempt + 1)
+    current = get_current_job()
+    next_id = retry_job_id(current.id, attempt + 1) if current else None
+    if delay <= 0:
+        queue.enqueue(function, *args, job_id=next_id)
+    else:  # held by the RQ scheduler, which workers run (--with-scheduler)
+        queue.enqueue_in(timedelta(seconds=delay), function, *args, job_id=next_id)
