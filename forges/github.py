@@ -5,8 +5,8 @@ import contextlib
 import functools
 import threading
 import time
-from urllib.parse import quote, urlparse
 from collections.abc import Iterable
+from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 

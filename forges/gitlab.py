@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from itertools import islice
 from urllib.parse import urlparse
-from collections.abc import Iterable
 
 import gitlab
 import requests
@@ -12,8 +12,8 @@ from gitlab.exceptions import GitlabError
 
 from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
-from incidents.forge_facts import MergeRequestSyntax
 from forges.schemas import ForgeDateTime
+from incidents.forge_facts import MergeRequestSyntax
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
 ACCESS_LEVELS = ((50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"), (10, "read"))

@@ -32,12 +32,18 @@ ROLE_WORDS = {"cause": "the cause of", "fix": "the fix of", "related": "related 
 class MergeRequestLike(Protocol):
     """What linking reads of a merge request event (forges.events.MergeRequestEvent)."""
 
-    repository: str
-    number: int
-    title: str
-    url: str
-    head_sha: str | None
-    commits_changed: bool
+    @property
+    def repository(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def head_sha(self) -> str | None: ...
+    @property
+    def commits_changed(self) -> bool: ...
 
 
 @dataclass(frozen=True)

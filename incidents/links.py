@@ -230,7 +230,7 @@ def is_commit_ref(text: str) -> bool:
     if _COMMIT_URL.match(ref):
         return True
     sha = _SHA.match(ref)
-    return bool(sha) and not sha.group("sha").isdigit()
+    return sha is not None and not sha.group("sha").isdigit()
 
 
 def parse_merge_request_ref(text: str, home_repository: str | None,
