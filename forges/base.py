@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from incidents.forge_facts import ForgeFacts, MergeRequestSyntax
 from incidents.summary import BOT_MARKER
 
 
@@ -70,7 +71,7 @@ class Forge(abc.ABC):
     # repository's (its config's `labels`), so they travel with the repository's config, not the forge.
     label_separator: str
     body_limit: int  # characters an issue body or comment may hold
-    merge_request_sigil: str  # "#" for GitHub pull requests, "!" for GitLab merge requests
+    merge_request_syntax: MergeRequestSyntax  # `#34` or `!34`, "pull request" or "merge request"
     web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
     own_quick_actions: frozenset = frozenset()  # bare command names the forge itself runs
 
@@ -80,7 +81,17 @@ class Forge(abc.ABC):
 
     def merge_request_ref(self, repository: str, number: int, home: str | None = None) -> str:
         """How people write a reference to this merge request from `home`."""
-        return f"{'' if repository == home else repository}{self.merge_request_sigil}{number}"
+        return self.merge_request_syntax.ref(repository, number, home)
+
+    @property
+    def merge_request_noun(self) -> str:
+        """What people on this forge call a merge request."""
+        return self.merge_request_syntax.noun
+
+    @property
+    def facts(self) -> ForgeFacts:
+        """This forge's conventions as plain values, for the pure plan functions in incidents/."""
+        return ForgeFacts(self.merge_request_syntax, self.body_limit, self.command_prefix, self.web_host)
 
     # -- primitives each adapter implements
     @abc.abstractmethod

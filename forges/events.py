@@ -13,7 +13,6 @@ MERGE_REQUEST = "merge_request"
 class Actor:
     login: str
     is_bot: bool = False
-    permission_hint: str | None = None  # GitHub author_association, e.g. "OWNER"
     user_id: int | None = None
 
 
@@ -35,7 +34,6 @@ class Event:
     updated_at: datetime | None = None
     delivery_id: str = ""
     installation_id: int | None = None
-    project_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,6 @@ class CommentEvent(Event):
     commented_at: datetime | None = None  # the comment's own time: of two commands the later one wins
     comment_url: str = ""
     on_merge_request: bool = False
-    issue_author: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ import contextlib
 import functools
 import threading
 import time
-from urllib.parse import quote, urlparse
 from collections.abc import Iterable
+from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 
 from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
+from incidents.forge_facts import MergeRequestSyntax
 
 
 def _api(what: str):
@@ -82,7 +83,8 @@ class GitHubForge(Forge):
     platform = "github"
     label_separator = ": "
     body_limit = 65_536
-    merge_request_sigil = "#"
+    merge_request_syntax = MergeRequestSyntax("#", "pull request", hash_names_merge_request=True,
+                                              sibling_project_refs=False)
     config_path = ".github/incident-desk.yml"
 
     def __init__(self, settings, installation_id: int | None = None):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from itertools import islice
 from urllib.parse import urlparse
-from collections.abc import Iterable
 
 import gitlab
 import requests
@@ -13,6 +13,7 @@ from gitlab.exceptions import GitlabError
 from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
+from incidents.forge_facts import MergeRequestSyntax
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
 ACCESS_LEVELS = ((50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"), (10, "read"))
@@ -27,7 +28,8 @@ class GitLabForge(Forge):
     platform = "gitlab"
     label_separator = "::"
     body_limit = 1_000_000
-    merge_request_sigil = "!"
+    merge_request_syntax = MergeRequestSyntax("!", "merge request", hash_names_merge_request=False,
+                                              sibling_project_refs=True)  # `#34` is an issue on GitLab
     config_path = ".gitlab/incident-desk.yml"
     # Bare /close, /status... are GitLab's own quick actions, so ours are also spelt `/desk <command>`.
     command_prefix = "/desk "

@@ -111,7 +111,7 @@ class _GHPayload(_Base):
     installation = fields.Nested(GHInstallation, load_default=None)
 
 
-def _github_common(data, item, association=None) -> dict:
+def _github_common(data, item) -> dict:
     sender = data["sender"]
     return dict(
         platform="github",
@@ -121,7 +121,6 @@ def _github_common(data, item, association=None) -> dict:
         actor=Actor(
             login=sender["login"],
             is_bot=sender["type"] == "Bot" or sender["login"].endswith("[bot]"),
-            permission_hint=association,
         ),
         title=item["title"] or "",
         body=item["body"] or "",
@@ -130,7 +129,6 @@ def _github_common(data, item, association=None) -> dict:
         created_at=item["created_at"],
         updated_at=item["updated_at"],
         installation_id=(data["installation"] or {}).get("id"),
-        project_id=data["repository"]["id"],
     )
 
 
@@ -163,13 +161,12 @@ class GitHubIssueComment(_GHPayload):
         issue, comment = data["issue"], data["comment"]
         return CommentEvent(
             kind=COMMENT,
-            **_github_common(data, issue, comment["author_association"]),
+            **_github_common(data, issue),
             comment_id=comment["id"],
             comment=comment["body"] or "",
             commented_at=comment["created_at"],
             comment_url=comment["html_url"] or "",
             on_merge_request=issue["pull_request"] is not None,
-            issue_author=issue["user"]["login"],
         )
 
 
@@ -295,7 +292,6 @@ def _gitlab_common(data, item, action) -> dict:
         url=item.get("url") or "",
         created_at=item.get("created_at"),
         updated_at=item.get("updated_at"),
-        project_id=data["project"]["id"],
     )
 
 

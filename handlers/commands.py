@@ -274,7 +274,7 @@ def link_by_command(command: Command, run: Run) -> str:
     from incidents.links import parse_merge_request_ref
 
     incident = run.incident_or_refuse()
-    ref = parse_merge_request_ref(command.args["ref"], run.event.repository, run.event.platform)
+    ref = parse_merge_request_ref(command.args["ref"], run.event.repository, run.forge.merge_request_syntax)
     if ref is None:
         raise Refused(ISSUE_REF.format(value=escape(command.args["ref"], 100)))
     repository = ref.repository or run.event.repository

@@ -2,6 +2,7 @@
 incident, and every change to it is reflected in its labels, the store and one summary comment."""
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -11,13 +12,11 @@ from forges.events import ISSUE, IssueEvent
 from handlers.context import Context
 from handlers.publication import status_changed
 from handlers.router import Router
-from incidents.action_items import issue_key
-from incidents.lifecycle import declared_in_form, is_incident, label_changes, track
-from incidents.metrics import impact_lines, incident_metrics, render_metrics
-from incidents.model import Status
+from incidents.lifecycle import is_incident
+from incidents.model import Incident, Status
+from incidents.reconcile import CHECK_NAME, Declaration, IncidentPlan, Seen, plan_incident, with_impact_lines
 from incidents.repository_config import RepositoryConfig
-from incidents.section_edits import generated_lines, set_generated_lines
-from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors, render_summary
+from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors
 from incidents.text import escape
 from incidents.timeline_edits import add_timeline_entry
 
@@ -29,108 +28,43 @@ router = Router()
 
 
 def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform: str, declared_by: str,
-              installation_id: int | None = None, labels_added=(), remind: bool = False):
-    """Bring store, labels, links and the summary in line with the issue (of `config`'s repository)."""
-    forge, store, scheme = ctx.forge, ctx.store, config.labels
+              installation_id: int | None = None, labels_added=(), remind: bool = False) -> Incident:
+    """Bring store, labels, follow-up links and the summary comment in line with the issue. Returns the incident.
+
+    `config` is the issue's repository's (its label names), which for cross-repository work is not the event's.
+    What changes is computed by incidents.reconcile.plan_incident; this applies it."""
     document, findings = review(issue.body, config.config)
-    known = store.get_incident(platform, issue.repository, issue.number)
-    incident = track(known, platform=platform, repository=issue.repository, number=issue.number,
-                     title=issue.title, url=issue.url, labels=issue.labels, declared_by=declared_by,
-                     reported_at=issue.created_at or datetime.now(timezone.utc), scheme=scheme,
-                     form=declared_in_form(document), labels_added=labels_added)
-    private = scheme.is_private(issue.labels, issue.confidential)
-    if incident.private != private:
-        incident = incident.with_changes(private=private)  # the status page hides it from now on
-    if installation_id and incident.installation_id != installation_id:
-        incident = incident.with_changes(installation_id=installation_id)
-    complete = not any(f.severity == "error" for f in findings)
-    add, remove = label_changes(issue.labels, incident, complete, scheme)
-    if add:
-        forge.add_labels(issue.repository, issue.number, add)
-    for label in remove:
+    known = ctx.store.get_incident(platform, issue.repository, issue.number)
+    links = ctx.store.links(known) if known is not None else []
+    plan = plan_incident(Seen(issue, document, findings, known, links),
+                         Declaration(platform, declared_by, installation_id, tuple(labels_added)),
+                         config=config.config, scheme=config.labels, facts=ctx.forge.facts,
+                         now=datetime.now(timezone.utc))
+    apply_incident_plan(ctx, config, issue, plan)
+    if plan.reminder_after is not None and remind:
+        ctx.jobs.schedule_reminder(plan.incident, plan.reminder_after)
+    return plan.incident
+
+
+def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, plan: IncidentPlan) -> None:
+    """The plan's writes, in order: labels, the incident, its follow-ups, the summary, the Impact lines, the checks."""
+    forge, store, incident = ctx.forge, ctx.store, plan.incident
+    if plan.add_labels:
+        forge.add_labels(issue.repository, issue.number, list(plan.add_labels))
+    for label in plan.remove_labels:
         forge.remove_label(issue.repository, issue.number, label)
-    links = store.links(incident) if known is not None else []
-    metrics = incident_metrics(incident, links, document.timeline,
-                               lambda link: forge.merge_request_ref(link.repository, link.number, issue.repository))
-    incident = incident.with_changes(
-        taxonomy=" < ".join(document.taxonomy.terms) if document.taxonomy else None,
-        open_actions=sum(not a.done for a in document.actions),
-        ttd_seconds=metrics.ttd, ttf_seconds=metrics.ttf, ttr_seconds=metrics.ttr)
-    if incident != known:
+    if plan.save:
         store.save_incident(incident)
-    store.set_follow_ups(incident, _linked_issues(document, issue.repository))
-    summary = render_summary(
-        incident, findings, forge.command_prefix,
-        links=[(forge.merge_request_ref(l.repository, l.number, issue.repository), l) for l in links],
-        metrics_lines=render_metrics(metrics, config.config.timezone),
-        open_actions=[a for a in document.actions if not a.done])
-    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, summary)
-    refresh_impact_lines(forge, config, issue, metrics)
-    publish_postmortem_check(forge, store, incident, links, findings)
-    if (known is None or not known.tracking) and remind:
-        ctx.jobs.schedule_reminder(incident, config.config.reminders.interval)
-    return incident
-
-
-IMPACT_KEY = "impact"
-
-
-def refresh_impact_lines(forge, config, issue: Issue, metrics) -> None:
-    """The Impact time lines `/postmortem` wrote follow the timeline and links, as the summary does.
-
-    Only the lines between the bot's markers change, only when both markers are there and the lines
-    differ; a body that cannot be written keeps its old lines (the summary has the current times).
-    """
-    body = issue.body or ""
-    current = generated_lines(body, IMPACT_KEY)
-    if current is None:
-        return
-    profile, zone = config.config.get_profile(), config.config.timezone
-    lines = impact_lines(metrics, zone).splitlines()
-
-    def change(text: str) -> str:
-        return set_generated_lines(text, profile, "Impact", IMPACT_KEY, lines)
-
-    if generated_lines(change(body), IMPACT_KEY) == current:
-        return
-    try:
-        forge.edit_body(issue.repository, issue.number, change)
-    except (BodyTooLong, ConcurrentEdit):
-        pass  # the summary comment still shows the current times
-
-
-CHECK_NAME = "incident-desk/postmortem"
-CHECK_NOT_DUE = "Postmortem of incident {ref}: due once it is resolved"
-CHECK_RESULT = "Postmortem of incident {ref}: {errors} error(s), {warnings} warning(s)"
-
-
-def publish_postmortem_check(forge, store, incident, links, findings) -> None:
-    """The incident's document checks on each linked merge request's head commit; neutral until resolved,
-    so it never blocks a hotfix. Published only when it changed."""
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
-    ref = f"{incident.repository}#{incident.number}"
-    if incident.status is not Status.RESOLVED:
-        conclusion, title = "neutral", CHECK_NOT_DUE.format(ref=ref)
-    else:
-        conclusion = "failure" if errors else "success"
-        title = CHECK_RESULT.format(ref=ref, errors=errors, warnings=warnings)
-    text = "\n".join(f"- {f.severity} `{f.code}`: {f.message}" for f in findings) or "No findings."
-    for link in links:
-        state = f"{conclusion}|{title}"
-        if not link.head_sha or link.check_state == state:
-            continue
-        forge.publish_check(link.repository, link.head_sha, CHECK_NAME, conclusion, title, text, incident.url)
-        store.save_link(incident, replace(link, check_state=state))
-
-
-def _linked_issues(document, home_repository: str) -> list[tuple[str, int, str]]:
-    linked = []
-    for action in document.actions:
-        key = issue_key(action.linked_issue, home_repository) if action.linked_issue else None
-        if key and key[0]:
-            linked.append((key[0], key[1], action.linked_issue))
-    return linked
+    store.set_follow_ups(incident, list(plan.follow_ups))
+    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, plan.summary)
+    if plan.impact_lines is not None:
+        with suppress(BodyTooLong, ConcurrentEdit):  # then the summary comment still shows the current times
+            forge.edit_body(issue.repository, issue.number,
+                            lambda text: with_impact_lines(text, config.config, plan.impact_lines or ()))
+    for check in plan.checks:
+        forge.publish_check(check.link.repository, check.sha, CHECK_NAME, check.conclusion, check.title,
+                            check.text, incident.url)
+        store.save_link(incident, check.link)
 
 
 def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False,

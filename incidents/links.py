@@ -20,13 +20,12 @@ from dataclasses import dataclass, replace
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from incidents.forge_facts import MergeRequestSyntax
+
 ROLE_FIX = "fix"
 ROLE_CAUSE = "cause"
 ROLE_RELATED = "related"
 _STRENGTH = {ROLE_FIX: 3, ROLE_CAUSE: 2, ROLE_RELATED: 1}
-
-GITHUB = "github"
-GITLAB = "gitlab"
 
 # --- reference grammar (one line at a time) -------------------------------------------------
 
@@ -231,15 +230,18 @@ def is_commit_ref(text: str) -> bool:
     if _COMMIT_URL.match(ref):
         return True
     sha = _SHA.match(ref)
-    return bool(sha) and not sha.group("sha").isdigit()
+    return sha is not None and not sha.group("sha").isdigit()
 
 
-def parse_merge_request_ref(text: str, home_repository: str | None, platform: str) -> MergeRequestRef | None:
+def parse_merge_request_ref(text: str, home_repository: str | None,
+                            syntax: MergeRequestSyntax) -> MergeRequestRef | None:
     """The merge request a `/caused-by` or `/fixed-by` argument names; None when it names none.
 
-    Accepted: `!34` and `group/project!34` (on GitHub too, read as pull request 34), `#34` and
-    `owner/repo#34` on GitHub only (pull requests share the issues' numbers; on GitLab `#34` is
-    an issue), GitLab's `project!34` in the home repository's group, and pull/merge request URLs.
+    Accepted: `!34` and `group/project!34` (on every forge: on GitHub read as pull request 34),
+    `#34` and `owner/repo#34` where `#34` can name one (`syntax.hash_names_merge_request`: GitHub's
+    pull requests share the issues' numbers; on GitLab `#34` is an issue), `project!34` in the home
+    repository's group where the forge has that short form (`syntax.sibling_project_refs`, GitLab),
+    and pull/merge request URLs.
     An optional leading `PR`/`MR` word is skipped. Commits (see `is_commit_ref`), issue URLs
     and anything else give None.
     """
@@ -256,11 +258,11 @@ def parse_merge_request_ref(text: str, home_repository: str | None, platform: st
     if not short or int(short.group("num")) <= 0:
         return None
     path, number = short.group("path"), int(short.group("num"))
-    if short.group("sigil") == "#" and platform.lower() != GITHUB:
+    if short.group("sigil") == "#" and not syntax.hash_names_merge_request:
         return None
     if path and "/" not in path:
         # `project!34`: a sibling project in the home repository's group (GitLab's short form).
-        if platform.lower() != GITLAB or not home_repository or "/" not in home_repository:
+        if not syntax.sibling_project_refs or not home_repository or "/" not in home_repository:
             return None
         path = f"{home_repository.rsplit('/', 1)[0]}/{path}"
     repository = path or home_repository

@@ -5,11 +5,14 @@ unchanged incident costs no write.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from incidents.document import DECLARED_LABEL
 from incidents.model import Incident, Status
-from incidents.text import GITHUB_BODY_LIMIT, escape, truncate_lines
+from incidents.text import escape, truncate_lines
 
 SUMMARY_MARKER = "<!-- incident-desk:summary -->"
 BOT_MARKER = "<!-- incident-desk -->"  # on every other comment the bot writes
@@ -21,12 +24,17 @@ NEXT_STEP = {
     Status.MONITORING: "When the fix holds, `{cmd}status resolved <summary>`.",
     Status.RESOLVED: "Write the postmortem in the issue body and close the action items.",
 }
+# The role line's words and the Incident fields they show, in order; read back by read_summary.
+ROLES = (("Commander", "commander"), ("Operations lead", "operations_lead"),
+         ("Communications", "communications_lead"))
+LINKS_HEADING = "**Linked merge requests:**"
 UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` label was removed)."
 
 
 def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
-                   links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = ()) -> str:
-    """The summary comment's Markdown for this incident's state.
+                   links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = (),
+                   body_limit: int | None = None) -> str:
+    """The summary comment's Markdown for this incident's state, cut to the forge's `body_limit`.
 
     `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics.
     """
@@ -38,37 +46,85 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
         "",
         f"**Status:** {incident.status.value} · **Severity:** {severity} · **Components:** {components}",
         "",
-        f"**Commander:** {_person(incident.commander)} · "
-        f"**Operations lead:** {_person(incident.operations_lead)} · "
-        f"**Communications:** {_person(incident.communications_lead)}",
+        " · ".join(f"**{role}:** {_person(getattr(incident, field))}" for role, field in ROLES),
     ]
     if links:
-        lines += ["", "**Linked merge requests:**"]
-        lines += truncate_lines([
-            f"- {link.role}: [{escape(ref, 100)}]({link.url}) {escape(link.title, 120)}"
-            + (f" (merged {link.merged_at:%Y-%m-%d %H:%M} UTC)" if link.merged_at else " (not merged)")
-            for ref, link in links], 30)
+        lines += ["", LINKS_HEADING, *truncate_lines([_link_line(ref, link) for ref, link in links], 30)]
     if metrics_lines:
         lines += ["", "**Metrics:**", *metrics_lines]
     if findings:
         ordered = sorted(findings, key=lambda f: (f.severity != "error", f.line or 0))
-        items = [
-            f"- [ ] **{f.severity}** `{f.code}`" + (f" ({escape(f.section, 80)})" if f.section else "")
-            + f": {escape(f.message, 300)}"
-            for f in ordered
-        ]
-        lines += ["", "**Postmortem to-do:**", *truncate_lines(items, MAX_FINDINGS)]
+        lines += ["", "**Postmortem to-do:**", *truncate_lines([_finding_line(f) for f in ordered], MAX_FINDINGS)]
     if open_actions:
         lines += ["", "**Open action items:**"]
         lines += truncate_lines([f"- [ ] {escape(a.text, 200)} ({_person(a.owner)})" for a in open_actions], 30)
     next_step = NEXT_STEP[incident.status].format(cmd=command_prefix)
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"
-    return text if len(text) < GITHUB_BODY_LIMIT else text[: GITHUB_BODY_LIMIT - 100] + "\n\n… (cut)\n"
+    return text if body_limit is None or len(text) < body_limit else text[: body_limit - 100] + "\n\n… (cut)\n"
+
+
+def _link_line(ref: str, link) -> str:
+    merged = f" (merged {link.merged_at:%Y-%m-%d %H:%M} UTC)" if link.merged_at else " (not merged)"
+    return f"- {link.role}: [{escape(ref, 100)}]({link.url}) {escape(link.title, 120)}{merged}"
+
+
+def _finding_line(finding) -> str:
+    section = f" ({escape(finding.section, 80)})" if finding.section else ""
+    return f"- [ ] **{finding.severity}** `{finding.code}`{section}: {escape(finding.message, 300)}"
 
 
 def _person(login: str | None) -> str:
     return f"@{login}" if login else "unassigned"
+
+
+class SummaryLink(NamedTuple):
+    """A merge request line of the summary: its role and its web address."""
+
+    role: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SummaryReading:
+    """What a summary comment says about the roles and links (for `incident-desk sync`)."""
+
+    commander: str | None = None
+    operations_lead: str | None = None
+    communications_lead: str | None = None
+    links: tuple[SummaryLink, ...] = ()
+
+
+_ROLE_PART = re.compile(r"\*\*(?P<role>[^*]+):\*\* (?:@(?P<login>\S+)|unassigned)")
+_LINK_LINE = re.compile(r"- (?P<role>cause|fix|related): \[(?:\\.|[^\]\\])*\]\((?P<url>\S+?)\) ")
+
+
+def read_summary(text: str | None) -> SummaryReading:
+    """The roles and links a summary comment rendered by `render_summary` shows; nothing for other text."""
+    lines = (text or "").splitlines()
+    return SummaryReading(**_read_roles(lines), links=_read_links(lines))
+
+
+def _read_roles(lines: list[str]) -> dict[str, str]:
+    fields = dict(ROLES)
+    for line in lines:
+        if line.startswith(f"**{ROLES[0][0]}:**"):  # the one role line: user text there is escaped
+            parts = (_ROLE_PART.fullmatch(part) for part in line.split(" · "))
+            return {fields[m["role"]]: m["login"] for m in parts if m and m["login"] and m["role"] in fields}
+    return {}
+
+
+def _read_links(lines: list[str]) -> tuple[SummaryLink, ...]:
+    if LINKS_HEADING not in lines:
+        return ()
+    links = []
+    for line in lines[lines.index(LINKS_HEADING) + 1:]:
+        if not line:
+            break
+        match = _LINK_LINE.match(line)
+        if match:
+            links.append(SummaryLink(match["role"], match["url"]))
+    return tuple(links)
 
 
 CONFIG_ERRORS = ("**Incident Desk could not use part of `{path}`**; the defaults apply there until it is "

@@ -6,8 +6,6 @@ import re
 _MENTION = re.compile(r"@(?=[\w-])")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")  # `#` only matters at a line start
 
-GITHUB_BODY_LIMIT = 65_536
-
 
 def escape(text: str, limit: int = 300) -> str:
     """One line of user text, shortened, that cannot ping anyone, open HTML or break Markdown."""

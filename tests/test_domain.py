@@ -6,13 +6,15 @@ from dataclasses import dataclass
 import pytest
 
 from forges.errors import ForgeError, TransientForgeError, classify, retry_after_from_headers
+from forges.github import GitHubForge
 from incidents.labels import LabelScheme
 from incidents.model import Incident, Severity, Status, parse_severity
 from incidents.summary import SUMMARY_MARKER, render_summary
-from incidents.text import GITHUB_BODY_LIMIT, escape
+from incidents.text import escape
 from worker.retry import retry_delay
 
 GITHUB, GITLAB = LabelScheme.with_separator(": "), LabelScheme.with_separator("::")
+GITHUB_BODY_LIMIT = GitHubForge.body_limit  # the smallest forge limit: the summary is cut to the forge's own
 
 
 @pytest.mark.parametrize("text", ["major-outage", "major outage", "major_outage", "Major Outage"])
@@ -74,7 +76,7 @@ def test_summary_lists_findings_errors_first():
 
 def test_long_finding_lists_are_cut_with_a_count_under_the_limit():
     findings = [Finding("empty-section", "error", "Timeline", n, "x" * 2000) for n in range(200)]
-    text = render_summary(incident(), findings)
+    text = render_summary(incident(), findings, body_limit=GITHUB_BODY_LIMIT)
     assert "… and 150 more" in text
     assert len(text) < GITHUB_BODY_LIMIT
 

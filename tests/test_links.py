@@ -1,13 +1,21 @@
 """References between merge requests and incidents, on GitHub and GitLab (DESIGN "Linking merge requests")."""
 import pytest
 
+from forges.github import GitHubForge
+from forges.gitlab import GitLabForge
 from incidents.links import (
-    IncidentReference, MergeRequestRef, incident_references, is_commit_ref, parse_merge_request_ref,
+    IncidentReference,
+    MergeRequestRef,
+    incident_references,
+    is_commit_ref,
+    parse_merge_request_ref,
     visible_lines,
 )
 
 GH_HOME = "acme/shop"
 GL_HOME = "platform/payments/api"
+# Each forge states how its people write merge request references; the parser takes that fact.
+SYNTAX = {"github": GitHubForge.merge_request_syntax, "gitlab": GitLabForge.merge_request_syntax}
 
 
 def refs(body, title="", commits=(), home=GH_HOME):
@@ -195,7 +203,7 @@ def test_gitlab_dedupe_across_url_and_short_form():
     ("MR !36", "gitlab", MergeRequestRef(GL_HOME, 36)),
 ])
 def test_gitlab_merge_request_refs(text, platform, expected):
-    assert parse_merge_request_ref(text, GL_HOME, platform) == expected
+    assert parse_merge_request_ref(text, GL_HOME, SYNTAX[platform]) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -211,7 +219,7 @@ def test_gitlab_merge_request_refs(text, platform, expected):
     ("ACME/SHOP#34", MergeRequestRef(GH_HOME, 34)),
 ])
 def test_github_pull_request_refs(text, expected):
-    assert parse_merge_request_ref(text, GH_HOME, "github") == expected
+    assert parse_merge_request_ref(text, GH_HOME, SYNTAX["github"]) == expected
 
 
 @pytest.mark.parametrize("text, platform", [
@@ -231,7 +239,7 @@ def test_github_pull_request_refs(text, expected):
     ("34", "github"),
 ])
 def test_not_merge_requests(text, platform):
-    assert parse_merge_request_ref(text, GH_HOME if platform == "github" else GL_HOME, platform) is None
+    assert parse_merge_request_ref(text, GH_HOME if platform == "github" else GL_HOME, SYNTAX[platform]) is None
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -251,10 +259,10 @@ def test_is_commit_ref(text, expected):
 
 
 def test_relative_ref_without_home_keeps_number():
-    assert parse_merge_request_ref("!34", None, "gitlab") == MergeRequestRef(None, 34)
+    assert parse_merge_request_ref("!34", None, SYNTAX["gitlab"]) == MergeRequestRef(None, 34)
 
 
 def test_only_the_first_word_is_the_reference():
-    assert parse_merge_request_ref("!34 broke the login", GL_HOME, "gitlab") == MergeRequestRef(GL_HOME, 34)
-    assert parse_merge_request_ref("0a1b2c3 !34", GL_HOME, "gitlab") is None
+    assert parse_merge_request_ref("!34 broke the login", GL_HOME, SYNTAX["gitlab"]) == MergeRequestRef(GL_HOME, 34)
+    assert parse_merge_request_ref("0a1b2c3 !34", GL_HOME, SYNTAX["gitlab"]) is None
     assert is_commit_ref("0a1b2c3 was the cause")

@@ -1,18 +1,14 @@
 """Rebuilding the store from the issues (`incident-desk sync`): the issue is the source of truth."""
 from __future__ import annotations
 
-import re
-
 from checks import review
 from forges.errors import ForgeError
 from handlers.context import Context
 from handlers.declare import reconcile
 from incidents.links import parse_merge_request_ref
 from incidents.model import Incident, Link, Status
-from incidents.summary import SUMMARY_MARKER
+from incidents.summary import SUMMARY_MARKER, read_summary
 
-_ROLE = re.compile(r"\*\*(Commander|Operations lead|Communications):\*\* @([\w.-]+)")
-_LINK = re.compile(r"^- (cause|fix|related): \[[^\]]*\]\((\S+)\)", re.M)
 _RESOLVED = ("Status: resolved",)
 
 
@@ -22,19 +18,19 @@ def sync_repository(ctx: Context, repository: str) -> int:
     issues = forge.list_issues(repository, labels.incident)
     for issue in issues:
         summary = forge.find_marked_comment(repository, issue.number, SUMMARY_MARKER)
-        roles = dict(_ROLE.findall(summary.body)) if summary else {}
+        shown = read_summary(summary.body if summary else None)
         document, _ = review(issue.body, config.config)
         resolved = [e.at for e in document.timeline if e.at and (e.tag == "resolved" or e.text.startswith(_RESOLVED))]
         status = labels.status_of(issue.labels) or Status.INVESTIGATING
         incident = Incident(
             platform=forge.platform, repository=repository, number=issue.number, title=issue.title, url=issue.url,
-            status=status, commander=roles.get("Commander"), operations_lead=roles.get("Operations lead"),
-            communications_lead=roles.get("Communications"), reported_at=issue.created_at,
+            status=status, commander=shown.commander, operations_lead=shown.operations_lead,
+            communications_lead=shown.communications_lead, reported_at=issue.created_at,
             resolved_at=min(resolved) if resolved else None,
             closed_at=issue.closed_at if issue.state == "closed" else None,
             private=labels.is_private(issue.labels, issue.confidential))
         store.save_incident(incident)
-        _restore_links(ctx, repository, incident, _LINK.findall(summary.body) if summary else ())
+        _restore_links(ctx, repository, incident, shown.links)
         reconcile(ctx, config, issue, platform=forge.platform, declared_by=incident.commander or "")
     return len(issues)
 
@@ -42,7 +38,7 @@ def sync_repository(ctx: Context, repository: str) -> int:
 def _restore_links(ctx: Context, repository: str, incident: Incident, found) -> None:
     """The summary's linked merge requests, read again from the forge (gone ones are skipped)."""
     for role, url in found:
-        ref = parse_merge_request_ref(url, repository, ctx.forge.platform)
+        ref = parse_merge_request_ref(url, repository, ctx.forge.merge_request_syntax)
         if ref is None:
             continue
         try:
