@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
@@ -27,6 +26,7 @@ from incidents.config_model import (
 )
 from incidents.profiles import DEFAULT_PROFILE, PROFILES
 from incidents.taxonomy import normalize_term
+from incidents.timezones import is_zone
 
 NOT_A_TIMEZONE = "Not an IANA timezone name such as America/Bogota or UTC."
 NOT_A_DURATION = "Not a duration: write seconds (3600) or units such as 1h, 30m, 1h30m."
@@ -44,13 +44,7 @@ def _d(text: str) -> dict[str, str]:
     return {"description": text}
 
 
-def is_timezone(name: str) -> bool:
-    """True for an IANA timezone name this machine knows."""
-    try:
-        ZoneInfo(name)
-    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        return False
-    return True
+is_timezone = is_zone  # the config's name for it: True for an IANA timezone name this machine knows
 
 
 def _validate_timezone(name: str | None) -> None:

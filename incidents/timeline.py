@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from markdown_it.token import Token
 
+from incidents import timezones
 from incidents.markup import HTML_COMMENT, inlines
 
 # Timeline tags with a meaning for the metrics; others are kept as written.
@@ -69,12 +69,9 @@ _TAG = re.compile(r"^\[(?P<tag>[A-Za-z][A-Za-z _-]{0,30})\](?![(\[:])\s*(?P<text
 
 def timeline_zone(name: str | None) -> tuple[tzinfo, str, bool]:
     """The configured zone, or UTC (and 'not configured') when missing or not an IANA name."""
-    if name:
-        try:
-            return ZoneInfo(name), name, True
-        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    return timezone.utc, "UTC", False
+    if name and timezones.is_zone(name):
+        return timezones.zone(name), name, True
+    return UTC, "UTC", False
 
 
 def read_date_heading(text: str) -> date | None:
@@ -99,7 +96,7 @@ def _offset(text: str | None) -> tzinfo | None:
         return None
     text = text.strip().upper()
     if text in ("Z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     match = _OFFSET.search(text)
     if not match:
         return None
@@ -120,7 +117,7 @@ def _entry(raw: str, line: int, day: date | None, zone: tzinfo) -> TimelineEntry
         return UnparsedLine(line, raw)
     try:
         if match.group("date"):
-            day = date.fromisoformat("%04d-%02d-%02d" % tuple(int(p) for p in match.group("date").split("-")))
+            day = date.fromisoformat("{:04d}-{:02d}-{:02d}".format(*(int(p) for p in match.group("date").split("-"))))
         if day is None:
             return UnparsedLine(line, raw)
         at = datetime(

@@ -1,7 +1,7 @@
 """The one way a configured timezone name becomes a zone: the IANA zone, or UTC when unset or unknown."""
 from __future__ import annotations
 
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -12,7 +12,7 @@ def zone(name: str | None) -> tzinfo:
             return ZoneInfo(name)
         except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
             pass
-    return timezone.utc
+    return UTC
 
 
 def is_zone(name: str) -> bool:

@@ -280,3 +280,39 @@ def test_status_cli_refuses_bad_input_with_exit_2(client, redis_conn, store, git
                                 timeout=60)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.startswith("incident-desk: error:") and result.stderr.count("\n") == 1
+
+
+def test_rq_s_own_retry_reruns_a_notification_then_fails_it(mail_client, redis_conn, store, github, monkeypatch):
+    """issue 14 item 2: the worker `incident-desk worker` runs (its job class and exception handler) leaves a
+    notification that raised RQ's Retry, which schedules it with capped backoff; the last try ends failed."""
+    from rq import SimpleWorker
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+    from rq.serializers import JSONSerializer
+
+    from store.models import NotificationRow
+    from worker.queue import deliveries_worker
+
+    monkeypatch.setenv("INCIDENT_DESK_RETRY_BASE_SECONDS", "60")
+    monkeypatch.setenv("INCIDENT_DESK_NOTIFY_MAX_ATTEMPTS", "3")
+    say(mail_client, redis_conn, github, 1, "/incident API errors")
+    store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
+    post_github(mail_client, "issue_comment", github.comment_event(REPO, 2, "alice", "/status identified bad deploy"))
+
+    def work(minutes: float):  # SMTP is down throughout
+        with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=minutes)):
+            deliveries_worker(redis_conn, SimpleWorker).work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+    work(0)
+    scheduled = ScheduledJobRegistry(queue=deliveries_queue(redis_conn))
+    [job_id] = [j for j in scheduled.get_job_ids() if j.startswith("notify-")]
+    job = Job.fetch(job_id, connection=redis_conn, serializer=JSONSerializer)
+    assert job.retries_left == 1 and len(job.retry_intervals) == 2
+    assert 60 <= job.retry_intervals[0] <= 75 and 120 <= job.retry_intervals[1] <= 150
+    work(5)
+    assert job_id in scheduled.get_job_ids()  # the same job, run again by RQ: no job of our own
+    work(15)
+    assert job_id in FailedJobRegistry(queue=deliveries_queue(redis_conn)).get_job_ids()
+    with store.session() as s:
+        [row] = s.query(NotificationRow).all()
+        assert row.attempts == 3 and row.sent_at is None and "mail server unreachable" in row.last_error

@@ -1,5 +1,5 @@
 """Telling subscribers: each published update fans out into one job per subscriber (email through SMTP,
-or a signed JSON POST), retried with backoff. These jobs run after the status change is saved, so a
+or a signed JSON POST), retried with backoff by RQ's own Retry. These jobs run after the status change is saved, so a
 mail server or webhook that is down delays a notification but never blocks or loses anything."""
 from __future__ import annotations
 
@@ -7,26 +7,24 @@ import email.policy
 import json
 import logging
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
+from rq import get_current_job
 
 from incident_desk.logs import log_event
-from incident_desk.signing import sha256_signature
 from incident_desk.settings import Settings
+from incident_desk.signing import sha256_signature
 from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
 from worker.bootstrap import runtime
 from worker.deferred import announce
-from worker.queue import connection, deliveries_queue
-from worker.retry import retry_delay, retry_later
+from worker.queue import RETRIED_WHEN_RAISED, RetryLater, connection, deliveries_queue, notify_retry
 
 __all__ = ["announce", "notify_subscribers", "send_confirmation", "send_notification"]
 
 log = logging.getLogger("incident_desk.notify")
-MAX_RETRY_DELAY = 3600.0  # hourly at most, for as long as the attempts last (about 10 hours by default)
 WEBHOOK_TIMEOUT = 10
 SIGNATURE_HEADER = "X-Incident-Desk-Signature"
 USER_AGENT = "Incident-Desk-Status-Page"
@@ -35,8 +33,8 @@ USER_AGENT = "Incident-Desk-Status-Page"
 MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 
 
-class TransientNotifyError(Exception):
-    """Worth trying again later: the server is down, busy or timed out."""
+class TransientNotifyError(RetryLater):
+    """Worth trying again later: the server is down, busy or timed out. RQ's Retry runs the job again."""
 
 
 class PermanentNotifyError(Exception):
@@ -51,18 +49,19 @@ def notify_subscribers(update_id: int) -> str:
         return "not public"
     incident, public, _update = found
     queue = deliveries_queue(connection(settings.redis_url))
-    queued = 0
+    queued, retry = 0, retry_options(settings)
     for page in store.pages_showing(incident.platform, incident.repository):
         for subscriber in store.subscribers(page.slug):
             if subscriber.wants(public):
                 queue.enqueue(send_notification, update_id, subscriber.id, page.slug,
-                              job_id=f"notify-{update_id}-{subscriber.id}")
+                              job_id=f"notify-{update_id}-{subscriber.id}", **retry)
                 queued += 1
     return f"{queued} notification(s) queued"
 
 
 def send_notification(update_id: int, subscriber_id: int, slug: str, attempt: int = 1) -> str:
-    """Send one update to one subscriber, unless that was done already."""
+    """Send one update to one subscriber, unless that was done already. (`attempt` is passed only by jobs
+    queued before RQ's Retry took over; it is ignored.)"""
     settings, store = _runtime()
     found, subscriber, page = store.update_context(update_id), store.subscriber(id=subscriber_id), \
         store.status_page(slug)
@@ -83,15 +82,15 @@ def send_notification(update_id: int, subscriber_id: int, slug: str, attempt: in
         return "refused"
     except TransientNotifyError as exc:
         store.notification_done(update_id, subscriber_id, str(exc))
-        _retry(settings, send_notification, (update_id, subscriber_id, slug), attempt, exc)
-        return "retry scheduled"
+        _retry_or_fail(exc)
     store.notification_done(update_id, subscriber_id)
     log_event(log, update_id=update_id, subscriber_id=subscriber_id, kind=subscriber.kind, outcome="sent")
     return "sent"
 
 
 def send_confirmation(subscriber_id: int, attempt: int = 1) -> str:
-    """The double opt-in mail: nothing is sent to an address until its owner follows this link."""
+    """The double opt-in mail: nothing is sent to an address until its owner follows this link.
+    (`attempt`, as for send_notification, is ignored.)"""
     settings, store = _runtime()
     subscriber = store.subscriber(id=subscriber_id)
     found = store.status_page(subscriber.slug) if subscriber else None
@@ -104,8 +103,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 1) -> str:
     try:
         _send_mail(settings, message)
     except TransientNotifyError as exc:
-        _retry(settings, send_confirmation, (subscriber_id,), attempt, exc)
-        return "retry scheduled"
+        _retry_or_fail(exc)
     except PermanentNotifyError:
         return "refused"
     return "sent"
@@ -197,7 +195,7 @@ def _send_mail(settings: Settings, message: EmailMessage) -> None:
         if 500 <= exc.smtp_code < 600:
             raise PermanentNotifyError(f"the mail server refused: {exc.smtp_code}") from exc
         raise TransientNotifyError(f"the mail server answered {exc.smtp_code}") from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientNotifyError(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from exc
 
 
@@ -223,13 +221,25 @@ def _link(settings: Settings, slug: str, token: str, action: str) -> str:
     return f"{settings.public_url}/status/{slug}/subscriptions/{token}/{action}"
 
 
-def _retry(settings: Settings, function, args: tuple, attempt: int, exc: Exception) -> None:
-    if attempt >= settings.notify_max_attempts:
+def retry_options(settings: Settings) -> dict:
+    """`enqueue` options of a notification job: RQ's Retry over `notify_max_attempts` tries."""
+    return notify_retry(settings.notify_max_attempts, settings.retry_base_seconds)
+
+
+def _retry_or_fail(exc: TransientNotifyError):
+    """Raise `exc` for RQ: its Retry runs the job again after the next interval, or, with no retries
+    left, its failed registry keeps the job, with the reason, to be requeued by hand."""
+    job = get_current_job()
+    if job is None or not job.meta.get(RETRIED_WHEN_RAISED):  # only deaths are retried (worker.queue)
+        log_event(log, outcome="failed", attempt=1, reason=str(exc))
+        raise exc
+    left = job.retries_left or 0
+    attempt = len(job.retry_intervals or []) - left + 1
+    if left > 0:
+        log_event(log, outcome="retry", attempt=attempt, retry_in_s=job.get_retry_interval(), reason=str(exc))
+    else:
         log_event(log, outcome="failed", attempt=attempt, reason=str(exc))
-        raise exc  # RQ's failed registry keeps it, with the reason, to be requeued by hand
-    delay = min(retry_delay(attempt, None, settings.retry_base_seconds), MAX_RETRY_DELAY)
-    retry_later(connection(settings.redis_url), function, args, attempt, delay)
-    log_event(log, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc))
+    raise exc
 
 
 def _runtime():

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
+import random
 import re
 import threading
 import weakref
@@ -11,7 +13,7 @@ import weakref
 import redis
 from rq import Queue, Worker
 from rq.exceptions import AbandonedJobError
-from rq.job import Job
+from rq.job import Job, Retry
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException
 
@@ -25,6 +27,8 @@ RETRIES_AFTER_DEATH = [0, 30, 120]
 # second. An hour fits any comment the forge lets through; a job that still outlives it runs again,
 # and what already took effect is not done twice.
 JOB_TIMEOUT_SECONDS = 3600
+MAX_NOTIFY_DELAY = 3600  # subscriber notifications: hourly at most, for as long as the attempts last
+RETRIED_WHEN_RAISED = "retried_when_raised"  # a job's meta flag: its own Retry answers RetryLater, not only deaths
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
@@ -71,10 +75,31 @@ class DeskJob(Job):
             self.retries_left, self.retry_intervals = len(RETRIES_AFTER_DEATH), list(RETRIES_AFTER_DEATH)
 
 
+class RetryLater(Exception):
+    """Raised by a job queued with `notify_retry`'s options, for RQ's Retry to run it after the next interval."""
+
+
+def backoff(attempt: int, base: float) -> float:
+    """Exponential backoff from `base` seconds, with up to a quarter more as jitter."""
+    return base * (2 ** (attempt - 1)) * (1 + random.random() / 4)
+
+
+def notify_retry(attempts: int, base: float) -> dict:
+    """`enqueue` options for a subscriber notification: RQ's Retry, `attempts` tries in all, the backoff
+    capped at MAX_NOTIFY_DELAY. No server asks for a delay, so intervals fixed now are right."""
+    if attempts < 2:
+        return {}
+    intervals = [math.ceil(min(backoff(n, base), MAX_NOTIFY_DELAY)) for n in range(1, attempts)]
+    return {"retry": Retry(max=attempts - 1, interval=intervals), "meta": {RETRIED_WHEN_RAISED: True}}
+
+
 def only_deaths_are_retried(job, exc_type, exc_value, traceback) -> bool:
-    """A worker exception handler: a job that raised gave its own answer (each job retries its transient
-    errors itself), so RQ does not run it again; a job cut off by its timeout or abandoned is."""
-    if not issubclass(exc_type, (JobTimeoutException, AbandonedJobError)):
+    """A worker exception handler: a job that raised gave its own answer (the forge-facing jobs retry their
+    transient errors themselves), so RQ does not run it again; a job cut off by its timeout or abandoned
+    is, and so is one queued with `notify_retry` that raised RetryLater."""
+    death = issubclass(exc_type, (JobTimeoutException, AbandonedJobError))
+    asked = issubclass(exc_type, RetryLater) and job.meta.get(RETRIED_WHEN_RAISED)
+    if not (death or asked):
         job.retries_left = 0
     return True  # and on to RQ's own handler, which records the failure
 
@@ -84,10 +109,10 @@ def deliveries_queue(conn: redis.Redis) -> Queue:
                  default_timeout=JOB_TIMEOUT_SECONDS)
 
 
-def deliveries_worker(conn: redis.Redis, **options) -> Worker:
+def deliveries_worker(conn: redis.Redis, worker_class: type[Worker] = Worker, **options) -> Worker:
     """The worker `incident-desk worker` runs: our job class, deaths retried, `options` passed to RQ."""
-    return Worker([deliveries_queue(conn)], connection=conn, serializer=JSONSerializer, job_class=DeskJob,
-                  exception_handlers=[only_deaths_are_retried], **options)
+    return worker_class([deliveries_queue(conn)], connection=conn, serializer=JSONSerializer, job_class=DeskJob,
+                        exception_handlers=[only_deaths_are_retried], **options)
 
 
 def job_id(platform: str, scope: str, delivery_id: str) -> str:

@@ -1,18 +1,19 @@
-"""Transient errors and trying again later: the one retry policy of every job.
+"""Transient errors and trying again later: the retry policy of every job.
 
-RQ's own `Retry` is kept for worker deaths (worker.queue.DeskJob): its fixed intervals cannot wait for a
-forge's Retry-After or rate-limit reset, which must win, so a job that raised schedules its next attempt here.
+Forge-facing jobs (delivery, blog, reminder) schedule their next attempt here, not with RQ's `Retry`: a forge's
+Retry-After or rate-limit reset must win, and RQ's intervals are fixed when the job is enqueued.
+Subscriber notifications (worker.notify) use RQ's own `Retry` (worker.queue.notify_retry): no server asks them
+for a delay. RQ's `Retry` also reruns any job cut off by its worker's death (worker.queue.DeskJob).
 """
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from rq import get_current_job
 
 from forges.errors import TransientForgeError
 from store import is_transient as database_trouble
-from worker.queue import deliveries_queue, retry_job_id
+from worker.queue import backoff, deliveries_queue, retry_job_id
 
 
 def is_transient(error: BaseException) -> bool:
@@ -23,8 +24,7 @@ def is_transient(error: BaseException) -> bool:
 
 def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:
     """Exponential backoff with jitter, but never sooner than the forge asked (Retry-After / reset)."""
-    backoff = base * (2 ** (attempt - 1)) * (1 + random.random() / 4)
-    return max(backoff, retry_after or 0.0)
+    return max(backoff(attempt, base), retry_after or 0.0)
 
 
 def retry_later(conn, function, args: tuple, attempt: int, delay: float) -> None:
