@@ -1,4 +1,4 @@
-"""Bodies and helpers the edit tests share (tests/test_*_edits.py, tests/test_editing.py)."""
+"""Bodies and helpers the edit tests share (tests/unit/test_*_edits.py, tests/unit/test_editing.py)."""
 import difflib
 from datetime import timezone
 from pathlib import Path

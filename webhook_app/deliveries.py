@@ -1,7 +1,7 @@
 """Accepting a delivery: check its id and queue its job in one atomic step (one Lua script in Redis).
 
 RQ's own enqueue was most of the ack path's cost, and one script makes a duplicate delivery one job;
-the script writes the job hash RQ would (tests/test_fast_enqueue.py). Why, in full: docs/ack-path.md.
+the script writes the job hash RQ would (tests/flows/test_fast_enqueue.py). Why, in full: docs/ack-path.md.
 """
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+"""Layers that only point down: the web process enqueues jobs by name and never imports the handlers."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rq.utils import import_attribute
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NEVER_IN_THE_WEB_PROCESS = ("handlers", "worker.jobs", "worker.notify", "github", "gitlab")
+
+CREATE_APP = """
+import sys
+from webhook_app import create_app
+
+create_app()
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+def test_create_app_imports_no_handler_no_job_and_no_forge_client(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), REDIS_URL="redis://127.0.0.1:1/0",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'desk.db'}")
+    result = subprocess.run([sys.executable, "-c", CREATE_APP], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60, check=True)
+    modules = set(result.stdout.split())
+    assert "webhook_app" in modules and "flask" in modules  # the app was made
+    imported = {name for name in modules for top in NEVER_IN_THE_WEB_PROCESS
+                if name == top or name.startswith(top + ".")}
+    assert imported == set()
+
+
+def test_the_jobs_named_by_the_web_process_exist():
+    from webhook_app.deliveries import PROCESS_DELIVERY
+    from webhook_app.status_page import SEND_CONFIRMATION
+    from worker.jobs import process_delivery
+    from worker.notify import send_confirmation
+
+    assert import_attribute(PROCESS_DELIVERY) is process_delivery
+    assert import_attribute(SEND_CONFIRMATION) is send_confirmation
