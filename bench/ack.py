@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))  # so `python bench/ack.py` works from any directo
 
 import redis  # noqa: E402
 
-from store import migrate  # noqa: E402
 from incident_desk.signing import sha256_signature as github_signature  # noqa: E402
+from store import migrate  # noqa: E402
 from worker.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 from worker.queue import deliveries_queue  # noqa: E402
 
@@ -121,7 +121,7 @@ class Tally:
         self.answers[(status, outcome)] = self.answers.get((status, outcome), 0) + 1
         self.latencies.append(latency)
 
-    def merge(self, other: "Tally") -> "Tally":
+    def merge(self, other: Tally) -> Tally:
         for key, n in other.answers.items():
             self.answers[key] = self.answers.get(key, 0) + n
         self.latencies += other.latencies
@@ -254,7 +254,7 @@ class Gunicorn:
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> "Gunicorn":
+    def start(self, timeout: float = 30.0) -> Gunicorn:
         args = [sys.executable, "-m", "gunicorn", self.app_spec,
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                 "--worker-class", "sync", "--timeout", "30", "--graceful-timeout", "10",
@@ -424,7 +424,7 @@ def report(args, rounds: list[tuple[dict, dict]], queued: int) -> int:
     sent = sum(answers.values())
     all_queued = set(answers) == {(202, "queued")}
     queue_ok = queued == sent
-    print(f"ack answers: " + ", ".join(f"{n} x {status} {outcome}" for (status, outcome), n in sorted(answers.items()))
+    print("ack answers: " + ", ".join(f"{n} x {status} {outcome}" for (status, outcome), n in sorted(answers.items()))
           + f"  ({'all 202 queued' if all_queued else 'NOT all 202 queued'})")
     print(f"RQ queue length {queued}, deliveries sent {sent}: {'equal' if queue_ok else 'MISMATCH'}")
     if args.rate * args.duration and any(ack["paced"].sent < int(args.rate * args.duration) for _b, ack in rounds):

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,7 +30,7 @@ TERMS = ["MISSING_ALERT", "MISSING_TEST", "FAILED_MIGRATION", "THIRD_PARTY_ERROR
 
 def seed(store: Store, count: int) -> None:
     rng = random.Random(7)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     incidents, links = [], []
     for n in range(1, count + 1):
         reported = start + timedelta(hours=rng.randint(0, 24 * 700))

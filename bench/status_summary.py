@@ -42,7 +42,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -339,7 +339,7 @@ def main(argv=None) -> int:
         try:
             migrate(database_url)
             store = Store(database_url)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             page = StatusPage(SLUG, "Acme status", "Europe/Paris", components=components(), platform=PLATFORM,
                               repository=REPOSITORY, repositories=())
             store.save_status_page(page)

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
+from status_seed import SLUG, seed_status_page  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from incident_desk.settings import Settings  # noqa: E402
-from status_seed import SLUG, seed_status_page  # noqa: E402
 from store import Store, migrate  # noqa: E402
 from webhook_app import create_app  # noqa: E402
 from worker.embedded_redis import EmbeddedRedis  # noqa: E402

@@ -5,7 +5,7 @@ over time and a new field must never make us drop an event.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
@@ -26,8 +26,8 @@ class ForgeDateTime(fields.Field):
         except ValueError as exc:
             raise ValidationError(f"not a date-time: {value!r}") from exc
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
 
 
 class _Base(Schema):

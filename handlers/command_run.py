@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from forges.base import BodyTooLong, ConcurrentEdit
 from forges.events import CommentEvent
@@ -119,7 +119,7 @@ class Run:
                 body = timeline_edits.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
             return body
         self.edit_body(change, "\n".join(f"{at:%Y-%m-%d %H:%M} - {text}" for at, text, _ in entries))
-        self.save(last_update_at=datetime.now(timezone.utc))
+        self.save(last_update_at=datetime.now(UTC))
 
     def once(self, command: Command, step: str, do) -> None:
         """Do a step that must not be repeated (a body edit) unless an earlier attempt of this line did it."""
@@ -152,7 +152,7 @@ class Run:
             return
         message = SUPERSEDED.format(url=newer.url, what=setting)
         if history:
-            at = self.event.commented_at or datetime.now(timezone.utc)
+            at = self.event.commented_at or datetime.now(UTC)
             self.once(command, "timeline", lambda: self.add_to_timeline(at, *history))
             message += IN_HISTORY.format(at=at)
         raise Superseded(message, changed=bool(history))

@@ -5,7 +5,7 @@ so a retried delivery skips the lines already done and reuses their outcomes in 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
@@ -124,7 +124,7 @@ def declare_incident(command: Command, run: Run) -> str:
     what = command.args["text"]
     origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
     body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
-    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(timezone.utc),
+    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(UTC),
                                       f"Declared an incident by @{event.actor.login}", None, run.timezone)
     labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
     issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
@@ -142,7 +142,7 @@ def set_status(command: Command, run: Run) -> str:
     text = f"Status: {status.value}" + (f" - {message}" if message else "")
     tag = "resolved" if status is Status.RESOLVED else None
     run.unless_superseded(command, history=(text, tag))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     changes = {"status": status}
     if status is Status.RESOLVED and incident.resolved_at is None:
         changes["resolved_at"] = now
@@ -225,7 +225,7 @@ def assign_role(command: Command, run: Run) -> str:
     run.save(**{field: login})
     if command.name == "commander":
         run.forge.assign(run.event.repository, run.event.number, [login])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     run.once(command, "timeline", lambda: run.add_to_timeline(now, f"{title}: @{login}"))
     return f"{title.lower()} is now @{login}."
 
@@ -235,7 +235,7 @@ def add_timeline(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     args = command.args
     try:
-        when = entry_time(args["date"], args["time"], args["offset"], run.timezone, datetime.now(timezone.utc))
+        when = entry_time(args["date"], args["time"], args["offset"], run.timezone, datetime.now(UTC))
     except FutureEntry as exc:
         raise Refused(str(exc)) from exc
     run.add_to_timeline(when.at, args["text"], args["tag"])
@@ -335,7 +335,7 @@ def fill_postmortem(command: Command, run: Run) -> str:
 def force_close(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     reason = command.args["reason"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     text = f"Closed by @{run.event.actor.login} although actions are open" + (f": {reason}" if reason else "")
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text))
     run.save(forced_close=True, closed_at=now)

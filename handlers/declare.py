@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from checks import review
 from forges.base import BodyTooLong, ConcurrentEdit, Issue
@@ -39,7 +39,7 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
     plan = plan_incident(Seen(issue, document, findings, known, links),
                          Declaration(platform, declared_by, installation_id, tuple(labels_added)),
                          config=config.config, scheme=config.labels, facts=ctx.forge.facts,
-                         now=datetime.now(timezone.utc))
+                         now=datetime.now(UTC))
     apply_incident_plan(ctx, config, issue, plan)
     if plan.reminder_after is not None and remind:
         ctx.jobs.schedule_reminder(plan.incident, plan.reminder_after)
@@ -72,7 +72,7 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
     """Append a bot entry (now, repository timezone) to the body's Timeline; the new body, or None if it
     could not be written (then a reply carries the entry so it is not lost). With `once`, an entry
     already there (a retried delivery) is not written again."""
-    now = at or datetime.now(timezone.utc)
+    now = at or datetime.now(UTC)
     profile, zone = config.config.get_profile(), config.config.timezone
 
     def change(body: str) -> str:
@@ -102,7 +102,7 @@ def keep_incident_in_shape(event: IssueEvent, ctx: Context) -> None:
     incident = reconcile(ctx, config, issue, platform=event.platform, declared_by=event.actor.login,
                          installation_id=event.installation_id, labels_added=event.labels_added, remind=True)
     if known is not None and known.tracking and incident.status != known.status:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         record_in_timeline(forge, config, event.repository, event.number,
                            STATUS_BY_LABEL.format(status=incident.status.value, login=event.actor.login))
         resolved = {"resolved_at": now} if incident.status is Status.RESOLVED and not incident.resolved_at else {}

@@ -1,7 +1,7 @@
 """Keep an incident open until every action item is done (reference/002); follow-ups closing tick the items."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from checks import review
 from forges.errors import ForgeError
@@ -50,7 +50,7 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     incident = store.get_incident(event.platform, event.repository, event.number)
     if incident is None or not incident.tracking:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if incident.forced_close:
         store.save_incident(incident.with_changes(closed_at=incident.closed_at or now))
         return
@@ -95,7 +95,7 @@ def tick_follow_up(ctx: Context, config: RepositoryConfig, incident, ref: str) -
     forge.comment(incident.repository, incident.number, ALL_DONE_CLOSING if closing else ALL_DONE)
     if closing:
         forge.edit_issue(incident.repository, incident.number, state="closed")
-        store.save_incident(incident.with_changes(closed_at=datetime.now(timezone.utc)))
+        store.save_incident(incident.with_changes(closed_at=datetime.now(UTC)))
     reconcile(ctx, config, forge.get_issue(incident.repository, incident.number),
               platform=incident.platform, declared_by=incident.commander or "")
 

@@ -3,7 +3,7 @@ reaches `identified` (or by `/publish`), each status change with its message bec
 and every update is announced to the subscribers. Confidential incidents never appear."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incidents.config import ConfigError
 from incidents.document import parse_document
@@ -72,7 +72,7 @@ def closed_without_resolving(store, incident: Incident, key: str, announce=None,
 def post_update(store, incident: Incident, message: str, key: str, announce=None,
                 at: datetime | None = None) -> int | None:
     """Record one public update (once per key) and queue its notifications."""
-    update_id = store.add_update(incident, key, message, at or datetime.now(timezone.utc))
+    update_id = store.add_update(incident, key, message, at or datetime.now(UTC))
     if update_id is not None and announce is not None:
         announce(update_id)
     return update_id
@@ -118,7 +118,7 @@ def publish_postmortem(store, incident: Incident, body: str, profile, zone: str 
     text = public_postmortem(body, profile, zone)
     if not text:
         raise ValueError("the postmortem has no written sections yet; nothing was published.")
-    store.set_publication(incident, postmortem=text, postmortem_at=datetime.now(timezone.utc))
+    store.set_publication(incident, postmortem=text, postmortem_at=datetime.now(UTC))
     return "postmortem published on the incident's status page."
 
 
@@ -144,7 +144,7 @@ def _check_publishable(store, incident: Incident, config_path: str) -> None:
 
 def _publish(store, incident: Incident, at: datetime | None = None):
     known = store.publication(incident)
-    first_time = (known.published_at if known else None) or at or datetime.now(timezone.utc)
+    first_time = (known.published_at if known else None) or at or datetime.now(UTC)
     return store.set_publication(incident, published=True, name=incident.title, published_at=first_time)
 
 

@@ -18,7 +18,7 @@ Handler = Callable[[Any, Context], None]
 class Router:
     """A registry of handlers; routers of several concerns compose into one."""
 
-    def __init__(self, *routers: "Router"):
+    def __init__(self, *routers: Router):
         self._handlers: dict[tuple[str, str], list[Handler]] = defaultdict(list)
         for router in routers:
             for key, handlers in router._handlers.items():

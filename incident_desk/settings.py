@@ -44,7 +44,7 @@ class Settings:
     status_hosts: tuple[tuple[str, str], ...] = ()  # (host name, slug): that page served at the host's root
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (or the mapping given)."""
         env = os.environ if env is None else env
         return cls(

@@ -26,7 +26,7 @@ class LabelScheme:
     private: str = "incident: private"  # keeps a GitHub incident off everything public
 
     @classmethod
-    def with_separator(cls, separator: str, labels_config=None) -> "LabelScheme":
+    def with_separator(cls, separator: str, labels_config=None) -> LabelScheme:
         """Defaults for a forge's separator, overridden by the repository's `labels` config."""
         scheme = cls(status_prefix=f"status{separator}", severity_prefix=f"severity{separator}",
                      postmortem_complete=f"postmortem{separator}complete",

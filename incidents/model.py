@@ -71,7 +71,7 @@ class Incident:
     ttf_seconds: float | None = None
     ttr_seconds: float | None = None
 
-    def with_changes(self, **changes) -> "Incident":
+    def with_changes(self, **changes) -> Incident:
         return replace(self, **changes)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from incidents.document import IncidentDocument, parse_document
 from incidents.editing import (
@@ -170,7 +169,7 @@ def add_timeline_entry(body: str, profile: Profile, at: datetime, text: str, tag
     if not isinstance(at, datetime):
         return text_in
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt_timezone.utc)  # the events we get are UTC; never guess otherwise
+        at = at.replace(tzinfo=UTC)  # the events we get are UTC; never guess otherwise
     zone = timeline_zone(timezone)[0]
     local = at.astimezone(zone).replace(second=0, microsecond=0)
     line = _entry_line(local, text, tag)

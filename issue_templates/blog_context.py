@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import NamedTuple
 
 from markdown_it import MarkdownIt
@@ -18,10 +18,10 @@ from markdown_it.token import Token
 from incidents.action_items import DUE, ISSUE_REF, OWNER
 from incidents.document import IncidentDocument
 from incidents.markup import HTML_COMMENT
-from incidents.section_edits import GENERATED_END, GENERATED_START
-from incidents.sections import Section
 from incidents.metrics import Metrics, resolve_zone
 from incidents.model import Incident, Link
+from incidents.section_edits import GENERATED_END, GENERATED_START
+from incidents.sections import Section
 from issue_templates.blog_story import StoryLine, incident_duration, story_lines, summary, timeline_story, window
 
 # Sections read for each part of the post, first written one wins. "What went wrong" is the
@@ -206,7 +206,7 @@ def _reported_date(incident: Incident, document: IncidentDocument, metrics: Metr
     if at is None:
         raise ValueError(NO_DATE)
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     return at.astimezone(resolve_zone(document.timezone)).date()
 
 

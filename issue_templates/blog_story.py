@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from incidents.metrics import Metrics, format_elapsed
@@ -54,7 +54,7 @@ def moment(at: datetime | None) -> str | None:
     """A moment for readers anywhere: in UTC, named as such."""
     if at is None:
         return None
-    return (at.astimezone(timezone.utc) if at.tzinfo else at).strftime(MOMENT_FORMAT)
+    return (at.astimezone(UTC) if at.tzinfo else at).strftime(MOMENT_FORMAT)
 
 
 def customer_duration(seconds: float | None) -> str | None:

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link
-from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
 from store.ledger import LedgerStore
-from store.records import to_incident, to_link
+from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
 from store.publications import PublicationStore, SlugTaken  # noqa: F401
+from store.records import to_incident, to_link
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a statement waits for another client's lock before it gives up

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, null, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from incidents.config import Component
 from incidents.model import Incident, Severity, Status
 from incidents.status_page import Publication, PublicIncident, PublicUpdate, StatusPage, Subscriber
-from store.models import (IncidentRow, NotificationRow, PublicationRow, StatusPageRow, StatusUpdateRow,
-                          SubscriberRow)
+from store.models import IncidentRow, NotificationRow, PublicationRow, StatusPageRow, StatusUpdateRow, SubscriberRow
 from store.records import to_incident
 
 
@@ -38,7 +37,7 @@ class PublicationStore:
                                                         StatusPageRow.repository == page.repository)).first()
             if row is not None and _to_page(row, listed=True) == page:
                 return False
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             known = _to_page(row).created if row is not None else {}
             if row is None:
                 row = StatusPageRow(platform=page.platform, repository=page.repository)
@@ -50,7 +49,7 @@ class PublicationStore:
             row.components = [{"id": c.id, "name": c.name, "description": c.description, "group": c.group,
                                "created_at": known.get(c.id, now).isoformat()} for c in page.components]
             row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in page.repositories]
-            row.updated_at = datetime.now(timezone.utc)
+            row.updated_at = datetime.now(UTC)
             return True
 
     def keep_opt_ins(self, platform: str, repository: str, slugs) -> None:
@@ -65,7 +64,7 @@ class PublicationStore:
                     continue
                 opted_in = _opted_in(row) ^ {repository}
                 row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in _listed(row)]
-                row.updated_at = datetime.now(timezone.utc)  # what the page shows changed: new ETags
+                row.updated_at = datetime.now(UTC)  # what the page shows changed: new ETags
 
     def remove_status_page(self, platform: str, repository: str) -> bool:
         with self.session() as s:
@@ -181,7 +180,7 @@ class PublicationStore:
     def add_subscriber(self, slug: str, kind: str, address: str, components=(), secret: str | None = None,
                        confirmed: bool = False) -> Subscriber:
         """A new subscriber, or the existing one for the same address (its component choice replaced)."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.session() as s:
             row = s.scalars(select(SubscriberRow).where(SubscriberRow.slug == slug, SubscriberRow.kind == kind,
                                                         func.lower(SubscriberRow.address) == address.lower())).first()
@@ -207,7 +206,7 @@ class PublicationStore:
             row = s.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).first()
             if row is None:
                 return None
-            row.confirmed_at = row.confirmed_at or datetime.now(timezone.utc)
+            row.confirmed_at = row.confirmed_at or datetime.now(UTC)
             return _to_subscriber(row)
 
     def remove_subscriber(self, token: str) -> Subscriber | None:
@@ -251,7 +250,7 @@ class PublicationStore:
             if row is None:
                 return
             if error is None:
-                row.sent_at, row.last_error = datetime.now(timezone.utc), None
+                row.sent_at, row.last_error = datetime.now(UTC), None
             else:
                 row.last_error = error[:2000]
 

@@ -1,6 +1,6 @@
 """Bodies and helpers the edit tests share (tests/unit/test_*_edits.py, tests/unit/test_editing.py)."""
 import difflib
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ DEFAULT = PROFILES["timeline-rca-actions"]
 ICSC = PROFILES["impact-cause-solution-conclusion"]
 FULL = PROFILES["full"]
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 
 
 def read(name):

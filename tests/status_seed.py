@@ -6,7 +6,7 @@ with coloured days, and resolved incidents spread over the history's months.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incidents.config import Component
 from incidents.model import Incident, Severity, Status
@@ -85,7 +85,7 @@ def _run(store, number: int, title: str, severity: Severity, components: tuple[s
 
 def seed_status_page(store, now: datetime | None = None) -> Seeded:
     """The page "Acme status" with one active incident (identified, then monitoring) and a past of resolved ones."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     page = StatusPage(SLUG, TITLE, TIMEZONE, COMPONENTS, platform="github", repository=REPOSITORY)
     store.save_status_page(page)
     seeded = Seeded(page, now, active_updated_minutes_ago=12)

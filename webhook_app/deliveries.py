@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import weakref
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 from redis.exceptions import NoScriptError
@@ -83,7 +83,7 @@ class _JobWriter:
         if self.backlog >= BACKLOG_TO_COMPRESS:
             data = zlib.compress(data, 1)  # about 100 µs for a 14 KB payload; a sixth of the memory
         # RQ's utcformat, by isoformat: strftime took 7 µs, a tenth of the Redis round trip.
-        stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         return ["created_at", stamp, "enqueued_at", stamp, "data", data, "description", description]
 
 

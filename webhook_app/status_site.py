@@ -7,17 +7,32 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from incidents.status_page import (DESCRIPTION, HISTORY_DAYS, STATE_TITLE, StatusPage, component_states,
-                                   components_json, incident_json, local_time, machine_time, minutes_ago,
-                                   page_json, page_updated_at, printable, status_json, uptimes, utc_now)
+from incidents.status_page import (
+    DESCRIPTION,
+    HISTORY_DAYS,
+    STATE_TITLE,
+    StatusPage,
+    component_states,
+    components_json,
+    incident_json,
+    local_time,
+    machine_time,
+    minutes_ago,
+    page_json,
+    page_updated_at,
+    printable,
+    status_json,
+    uptimes,
+    utc_now,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -59,7 +74,7 @@ class Site:
     subscribe: bool = True  # whether mail can be sent at all (SMTP_URL set)
 
     @classmethod
-    def load(cls, store, slug: str, public_url: str, **kwargs) -> "Site | None":
+    def load(cls, store, slug: str, public_url: str, **kwargs) -> Site | None:
         found = store.status_page(slug)
         return cls(store, found[0], found[1], public_url.rstrip("/"), **kwargs) if found else None
 

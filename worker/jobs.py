@@ -7,13 +7,13 @@ import logging
 import threading
 import time
 
+from redis.exceptions import LockError
+
 from forges.errors import TransientForgeError
 from forges.normalize import normalize
 from handlers import router
 from handlers.router import ignored
 from incident_desk.logs import log_event
-from redis.exceptions import LockError
-
 from worker.bootstrap import Runtime, forge_for, open_context, runtime, store_for
 from worker.queue import JOBS_METRIC, KEY_PREFIX
 from worker.retry import is_transient, retry_delay, retry_later

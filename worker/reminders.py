@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from handlers.lifecycle import tick_closed_follow_ups
 from handlers.publication import public_reminder
@@ -46,7 +46,7 @@ def _remind(rt: Runtime, platform: str, repository: str, number: int, installati
     forge = ctx.forge
     tick_closed_follow_ups(ctx, ctx.config, incident)
     interval = ctx.config.config.reminders.interval
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last = incident.last_update_at or incident.reported_at or now
     if now - last < interval:
         schedule_reminder(rt.conn, incident, last + interval - now)

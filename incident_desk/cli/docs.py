@@ -11,7 +11,8 @@ from checks import run_checks
 from incidents.config import DEFAULT_CONFIG, RepoConfig, is_timezone, load_config
 from incidents.document import parse_document
 from incidents.profiles import Profile, UnknownProfile, get_profile
-from issue_templates.render import PLATFORMS, install_templates as write_templates, postmortem_skeleton
+from issue_templates.render import PLATFORMS, postmortem_skeleton
+from issue_templates.render import install_templates as write_templates
 
 USAGE_ERROR = 2
 CONFIG_PATHS = {"github": ".github/incident-desk.yml", "gitlab": ".gitlab/incident-desk.yml"}

@@ -7,7 +7,7 @@ import json
 import statistics
 import sys
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import click
 
@@ -52,7 +52,7 @@ def tracking_rows(store, since: date | None = None, repository: str | None = Non
 
 
 def _iso(at: datetime | None) -> str:
-    return at.astimezone(timezone.utc).isoformat(timespec="minutes") if at else ""
+    return at.astimezone(UTC).isoformat(timespec="minutes") if at else ""
 
 
 def report_rows(rows: list[dict], by: str) -> list[dict]:

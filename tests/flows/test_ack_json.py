@@ -6,7 +6,7 @@ import json
 
 from rq.job import JobStatus
 
-from tests.flows.test_declare import GH_ISSUE, INCIDENT_LABEL, calls, declare_on_github, github_issue
+from tests.flows.test_declare import declare_on_github, github_issue
 from tests.support import load_fixture, post_github, run_worker
 from worker.jobs import process_delivery
 from worker.queue import deliveries_queue

@@ -2,7 +2,7 @@
 comment wins, and a long comment's timeline lines are written in one body edit and resume after a fault."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -139,7 +139,7 @@ def test_retried_older_status_does_not_override_a_newer_one(client, redis_conn, 
 
 def older_and_newer(github, older_text, newer_text):
     """Two comments on the incident, the second written a few minutes after the first."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     older = github.comment_event(REPO, 2, "alice", older_text)
     newer = github.comment_event(REPO, 2, "alice", newer_text)
     older["comment"]["created_at"] = (now - timedelta(minutes=10)).isoformat().replace("+00:00", "Z")

@@ -1,10 +1,7 @@
 """Declaring an incident end to end: signed webhook -> queue -> worker -> handlers -> forge API calls."""
 from __future__ import annotations
 
-import json
-
 import pytest
-import responses
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from incidents.model import Severity, Status

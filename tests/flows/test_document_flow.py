@@ -1,7 +1,7 @@
 """Issue 13, the document items end to end: what commands write into the incident body and onto the page."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -53,7 +53,7 @@ def test_two_line_closing_message_reaches_the_timeline_and_the_status_page(clien
 
 def test_timeline_time_without_a_date_later_than_now_goes_to_the_day_before(client, redis_conn, github):
     """issue 13 item 22: `/timeline 14:05` sent at 06:13 is yesterday's; a dated future time is refused."""
-    at_six = datetime(2026, 12, 2, 11, 13, tzinfo=timezone.utc)  # 06:13 in Bogota
+    at_six = datetime(2026, 12, 2, 11, 13, tzinfo=UTC)  # 06:13 in Bogota
     with time_machine.travel(at_six, tick=False):
         say(client, redis_conn, github, 1, "/incident API errors")
         say(client, redis_conn, github, 2, "/timeline 14:05 [impact-start] deploy reached production")
@@ -88,7 +88,7 @@ def test_generated_impact_lines_follow_the_links_and_the_status_and_keep_what_pe
     github.files[(REPO, ".github/incident-desk.yml")] = "profile: impact-cause-solution-conclusion\ntimezone: America/Bogota\n"
     github.add_pull(REPO, 4, "Tune the connection pool", merged_at="2026-11-20T13:30:00Z", sha="a" * 40)
     github.add_pull(REPO, 5, "Revert pool tuning", merged_at="2026-11-20T15:10:00Z", sha="b" * 40)
-    t0 = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(t0, tick=False) as clock:
         say(client, redis_conn, github, 1, "/incident api errors")
         say(client, redis_conn, github, 2, "/postmortem")

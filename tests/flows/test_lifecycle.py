@@ -1,7 +1,7 @@
 """Issue 5 end to end: running an incident from comments on both forges, keep-open, follow-ups, reminders."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -147,7 +147,7 @@ def test_force_close_is_recorded_and_not_reopened(client, redis_conn, store, git
 
 
 def test_reminder_after_the_interval_and_none_after_an_update(client, redis_conn, store, github):
-    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
         run_worker(redis_conn)
@@ -175,7 +175,7 @@ def test_reminder_after_the_interval_and_none_after_an_update(client, redis_conn
 
 
 def test_reminders_stop_at_resolved(client, redis_conn, store, github):
-    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         declare_and_run_on_github(client, redis_conn, github)  # ends with /status resolved
         comments = len(github.bot_comments(REPO, 2))
@@ -255,7 +255,7 @@ def test_gitlab_own_quick_actions_get_no_error_reply_but_desk_errors_do(client, 
 
 
 def test_reminder_rereads_follow_ups_that_send_no_hooks(client, redis_conn, store, github):
-    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
         run_worker(redis_conn)

@@ -2,7 +2,7 @@
 TTD/TTF/TTR in the summary matching a hand calculation."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +15,7 @@ from tests.fakes.gitlab import FakeGitLab, gitlab_commit
 from tests.support import load_fixture, post_github, post_gitlab, run_worker
 
 REPO = "Codertocat/Hello-World"
-T0 = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)  # the incident is reported
+T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # the incident is reported
 CAUSE_MERGED = "2026-11-20T13:30:00Z"                     # 30 minutes earlier the cause reached production
 
 
@@ -60,11 +60,11 @@ def test_github_cause_and_fix_are_linked_and_measured(client, redis_conn, store,
 
     links = {link.number: link for link in store.links(store.get_incident("github", REPO, 2))}
     assert (links[4].role, links[4].source, links[5].role, links[5].source) == ("cause", "command", "fix", "text")
-    assert links[5].merged_at == datetime(2026, 11, 20, 14, 40, tzinfo=timezone.utc)
+    assert links[5].merged_at == datetime(2026, 11, 20, 14, 40, tzinfo=UTC)
 
     entries = {e.text: e.at for e in parse_document(github.issues[(REPO, 2)]["body"], get_profile(None)).timeline}
-    assert entries["Cause merged: #4 Tune the connection pool"] == datetime(2026, 11, 20, 13, 30, tzinfo=timezone.utc)
-    assert entries["Fix merged: #5 Revert pool tuning"] == datetime(2026, 11, 20, 14, 40, tzinfo=timezone.utc)
+    assert entries["Cause merged: #4 Tune the connection pool"] == datetime(2026, 11, 20, 13, 30, tzinfo=UTC)
+    assert entries["Fix merged: #5 Revert pool tuning"] == datetime(2026, 11, 20, 14, 40, tzinfo=UTC)
 
     summary = summary_of(github.bot_comments(REPO, 2))
     assert "- cause: [#4](https://github.com/Codertocat/Hello-World/pull/4)" in summary
@@ -136,7 +136,7 @@ def test_gitlab_fix_closing_the_incident_and_caused_by_command(client, redis_con
 
     links = {l.number: l for l in store.links(store.get_incident("gitlab", PROJECT, 2))}
     assert links[3].role == "cause" and links[4].role == "fix"
-    assert links[4].merged_at == datetime(2026, 11, 20, 14, 40, tzinfo=timezone.utc)
+    assert links[4].merged_at == datetime(2026, 11, 20, 14, 40, tzinfo=UTC)
     body = gitlab.issues[(PROJECT, 2)]["description"]
     assert body.count("Fix merged: !4 Revert pool tuning") == 1
     assert "Cause merged: !3 Tune the connection pool" in body

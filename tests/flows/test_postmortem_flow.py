@@ -14,7 +14,6 @@ from tests.support import (
     load_fixture,
     post_github,
     post_gitlab,
-    request_json,
     run_worker,
     sent,
 )

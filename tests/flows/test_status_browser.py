@@ -14,7 +14,7 @@ import subprocess
 import threading
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,7 @@ def page(desktop):
 
 def last_updated(seeded):
     """"Last updated 12 minutes ago", allowing for the minutes the tests have run since the page was seeded."""
-    minutes = seeded.active_updated_minutes_ago + int((datetime.now(timezone.utc) - seeded.now).total_seconds() // 60)
+    minutes = seeded.active_updated_minutes_ago + int((datetime.now(UTC) - seeded.now).total_seconds() // 60)
     return re.compile(rf"Last updated ({minutes}|{minutes + 1}) minutes ago")
 
 

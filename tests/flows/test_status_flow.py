@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -195,7 +195,7 @@ def test_etag_answers_304_until_something_changes(client, redis_conn, store, git
 
 def test_reminder_asks_for_a_public_update_and_the_page_says_how_old_the_last_one_is(
         client, redis_conn, store, github):
-    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         say(client, redis_conn, github, 1, "/incident API errors")
         say(client, redis_conn, github, 2, "/status identified bad deploy")
@@ -213,7 +213,7 @@ def test_reminder_asks_for_a_public_update_and_the_page_says_how_old_the_last_on
 
 
 def test_reminder_of_an_unpublished_incident_does_not_mention_the_page(client, redis_conn, store, github):
-    start = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         say(client, redis_conn, github, 1, "/incident API errors")
         clock.move_to(start + timedelta(minutes=61))

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as email_policy
 from email.utils import parsedate_to_datetime
@@ -152,7 +152,7 @@ def test_mails_carry_a_date_and_list_unsubscribe_as_is_even_when_long(mail_clien
         [confirmation], [update] = inbox.to("ana@example.com"), inbox.to("bo@example.com")
         for mail in (confirmation, update):
             sent = parsedate_to_datetime(mail["Date"])
-            assert sent.tzinfo is not None and abs(datetime.now(timezone.utc) - sent) < timedelta(minutes=10)
+            assert sent.tzinfo is not None and abs(datetime.now(UTC) - sent) < timedelta(minutes=10)
         [subscriber] = [s for s in store.subscribers("hello") if s.address == "bo@example.com"]
         unsubscribe = f"{long_url}/status/hello/subscriptions/{subscriber.token}/unsubscribe"
         assert len(f"List-Unsubscribe: <{unsubscribe}>") > 78  # longer than a line should be: folding territory
@@ -214,7 +214,7 @@ def test_smtp_down_delays_the_mail_but_loses_nothing(mail_client, redis_conn, st
 
     controller, inbox = start_smtp(smtp_port)
     try:
-        with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=5)):
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=5)):
             run_worker(redis_conn)
         [mail] = inbox.to("ana@example.com")
         assert "bad deploy" in mail.get_content()
@@ -301,7 +301,7 @@ def test_rq_s_own_retry_reruns_a_notification_then_fails_it(mail_client, redis_c
     post_github(mail_client, "issue_comment", github.comment_event(REPO, 2, "alice", "/status identified bad deploy"))
 
     def work(minutes: float):  # SMTP is down throughout
-        with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=minutes)):
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=minutes)):
             deliveries_worker(redis_conn, SimpleWorker).work(burst=True, with_scheduler=True, logging_level="WARNING")
 
     work(0)

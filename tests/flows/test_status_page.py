@@ -1,7 +1,7 @@
 """The status page's rules, pure: component states, indicator, uptime, the API's shapes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -21,7 +21,7 @@ from incidents.status_page import (
     uptime,
 )
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PAGE = StatusPage("acme", "Acme status", "Europe/Berlin",
                   (Component("api", "API", "", "Core"), Component("web", "Website", "", "Core"),
                    Component("mail", "Mail", "", None)), "github", "acme/app", ("acme/infra",))
@@ -99,7 +99,7 @@ def test_uptime_counts_major_fully_and_partial_at_thirty_percent_in_page_days():
 
 
 def test_uptime_splits_an_incident_across_midnight_in_the_page_timezone():
-    start = datetime(2026, 11, 20, 22, 30, tzinfo=timezone.utc)  # 23:30 in Berlin
+    start = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
     history = [incident(Severity.MAJOR_OUTAGE, start=start, end=start + timedelta(hours=1), status=Status.RESOLVED)]
     bar, _ = uptime("api", history, NOW, PAGE.zone)
     by_day = {d.day.isoformat(): d.minutes for d in bar if d.minutes}
@@ -179,7 +179,7 @@ def test_control_characters_never_reach_the_feed_or_the_pages(store):
 
 def test_components_carry_created_at_and_start_date_as_strings():
     """issue 13 item 28: Statuspage clients type a component's `created_at` and `start_date` as strings."""
-    created = {"api": datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), "web": datetime(2026, 5, 2, 8, tzinfo=timezone.utc)}
+    created = {"api": datetime(2026, 3, 1, 23, 30, tzinfo=UTC), "web": datetime(2026, 5, 2, 8, tzinfo=UTC)}
     page = StatusPage(PAGE.slug, PAGE.title, PAGE.timezone, PAGE.components, PAGE.platform, PAGE.repository,
                       created=created)
     by_id = {c["id"]: c for c in components_json(page, [], NOW)}
@@ -211,7 +211,7 @@ def test_a_component_keeps_the_time_the_page_first_listed_it(store):
     """issue 13 item 28: `created_at` is when the page first listed the component, kept across config changes."""
     import time_machine
 
-    first, later = datetime(2026, 1, 5, 9, tzinfo=timezone.utc), datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+    first, later = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 6, 1, 9, tzinfo=UTC)
     with time_machine.travel(first, tick=False):
         store.save_status_page(StatusPage("acme", "Acme", "UTC", PAGE.components[:1], "github", "acme/app"))
     with time_machine.travel(later, tick=False):

@@ -2,7 +2,7 @@
 is taken from X-Forwarded-For only behind as many proxies as INCIDENT_DESK_TRUSTED_PROXIES says."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -20,7 +20,7 @@ ATTACKER, NEIGHBOUR, PROXY = "203.0.113.9", "198.51.100.20", "10.0.0.2"
 
 def mid_hour():
     """The limits count per clock hour: the requests of one test must not straddle two hours."""
-    return time_machine.travel(datetime(2026, 12, 2, 10, 20, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(2026, 12, 2, 10, 20, tzinfo=UTC), tick=False)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -27,7 +27,7 @@ def invoke(*args):
 
 
 def seed(store):
-    base = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
+    base = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
     rows = [
         Incident("github", "acme/api", 1, "DB down", Status.RESOLVED, Severity.MAJOR_OUTAGE, ("api",), "alice",
                  reported_at=base, resolved_at=base + timedelta(hours=2), taxonomy="MISSING_ALERT",
@@ -108,7 +108,7 @@ def test_sync_after_losing_the_store_restores_the_export(settings, store, client
     github = FakeGitHub(fake_api, permissions={"alice": "write"})
     github.add_issue(REPO, 1, "Spelling error in the README file")
     github.add_pull(REPO, 4, "Tune the connection pool", merged_at="2026-11-20T13:30:00Z", sha="a" * 40)
-    t0 = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     with time_machine.travel(t0, tick=False) as clock:
         post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
         run_worker(redis_conn)

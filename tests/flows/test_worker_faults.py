@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -98,7 +98,7 @@ def test_a_database_locked_past_its_busy_timeout_declares_the_incident_once_afte
 def test_a_reminder_due_while_the_database_is_locked_is_sent_once_after(
         client, redis_conn, store, github, settings, short_database_waits):
     """issue 13 item 5: reminders retry a locked database too, instead of ending the incident's reminders."""
-    start = datetime.now(timezone.utc) + timedelta(minutes=1)
+    start = datetime.now(UTC) + timedelta(minutes=1)
     with time_machine.travel(start, tick=False) as clock:
         post_github(client, "issues", github.issues_event(REPO, 1, "opened", "alice"))
         run_worker(redis_conn)

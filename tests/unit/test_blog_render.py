@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
@@ -16,13 +16,23 @@ from incidents.model import Incident, Link
 from incidents.profiles import get_profile
 from incidents.section_edits import set_generated_lines
 from issue_templates.blog import (
-    Action, BlogContext, BlogPost, BlogTemplateError, Change, blog_context, default_template,
-    draft_path, escape_markdown, render_blog_post, safe_url, slugify,
+    Action,
+    BlogContext,
+    BlogPost,
+    BlogTemplateError,
+    Change,
+    blog_context,
+    default_template,
+    draft_path,
+    escape_markdown,
+    render_blog_post,
+    safe_url,
+    slugify,
 )
 from issue_templates.render import postmortem_skeleton
 
 PROFILE = get_profile("timeline-rca-actions")
-UTC = timezone.utc
+UTC = UTC
 HOME = "acme/shop"
 ZWJ = "\u200d"
 HEADINGS = [

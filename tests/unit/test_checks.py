@@ -3,8 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import Finding, run_checks
-from checks import rules
+from checks import Finding, rules, run_checks
 from incidents.config import load_config
 from incidents.document import parse_document
 from incidents.profiles import PROFILES

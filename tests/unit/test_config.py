@@ -3,11 +3,14 @@ from datetime import timedelta
 
 import pytest
 
-from incidents.labels import LabelScheme
-
 from incidents.config import (
-    DEFAULT_CONFIG, RepoConfigSchema, UNKNOWN_PROFILE, load_config, parse_duration,
+    DEFAULT_CONFIG,
+    UNKNOWN_PROFILE,
+    RepoConfigSchema,
+    load_config,
+    parse_duration,
 )
+from incidents.labels import LabelScheme
 from incidents.profiles import PROFILES
 
 

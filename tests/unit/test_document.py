@@ -1,5 +1,5 @@
 """The incident document parser: real-world-shaped documents in, timeline/whys/actions/taxonomy out."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,10 +65,10 @@ def test_iso_entries_with_offsets():
     doc = parse("iso-offsets.md")
     assert [(e.line, e.at, e.has_offset) for e in doc.timeline] == [
         (5, datetime(2026, 11, 20, 23, 50, tzinfo=timezone(timedelta(hours=-5))), True),
-        (6, datetime(2026, 11, 21, 5, 5, tzinfo=timezone.utc), True),
-        (7, datetime(2026, 11, 21, 6, 30, tzinfo=timezone.utc), True),
+        (6, datetime(2026, 11, 21, 5, 5, tzinfo=UTC), True),
+        (7, datetime(2026, 11, 21, 6, 30, tzinfo=UTC), True),
         (8, datetime(2026, 11, 21, 8, 0, tzinfo=timezone(timedelta(hours=1))), True),
-        (9, datetime(2026, 11, 21, 7, 45, tzinfo=timezone.utc), True),
+        (9, datetime(2026, 11, 21, 7, 45, tzinfo=UTC), True),
     ]
     assert doc.timeline[0].tag == "impact-start"
     assert doc.sections["Root cause analysis"].heading == "RCA"
@@ -222,5 +222,5 @@ def test_every_profile_reads_date_headings_no_flag_needed():
     custom = get_profile("short", {"short": {"required": ["Timeline"]}})
     for profile in (*PROFILES.values(), custom):
         doc = parse_document(body, profile)
-        assert [e.at for e in doc.timeline] == [datetime(2024, 3, 5, 23, 50, tzinfo=timezone.utc),
-                                                datetime(2024, 3, 6, 0, 10, tzinfo=timezone.utc)], profile.name
+        assert [e.at for e in doc.timeline] == [datetime(2024, 3, 5, 23, 50, tzinfo=UTC),
+                                                datetime(2024, 3, 6, 0, 10, tzinfo=UTC)], profile.name

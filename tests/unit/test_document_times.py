@@ -1,5 +1,5 @@
 """When a `/timeline` entry happened (incidents/entry_time.py): pure, "now" passed in."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,9 +27,9 @@ def test_a_bare_time_up_to_now_is_todays():
 def test_the_offset_decides_which_day_today_is():
     """issue 13 item 22: 11:00 UTC has passed at 06:13 Bogota (11:13 UTC), 12:00 UTC has not."""
     assert entry_time(None, time(11, 0), timedelta(0), "America/Bogota", NOW).at == \
-        datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
+        datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
     assert entry_time(None, time(12, 0), timedelta(0), "America/Bogota", NOW).at == \
-        datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+        datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def test_an_explicit_date_in_the_future_is_refused_with_the_reason():
@@ -45,5 +45,5 @@ def test_an_explicit_date_in_the_future_is_refused_with_the_reason():
 
 def test_an_unknown_zone_is_utc():
     """As the document parser does: no zone, or an unknown one, reads times as UTC."""
-    assert entry_time(None, time(11, 0), None, None, NOW).at == datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
+    assert entry_time(None, time(11, 0), None, None, NOW).at == datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
     assert entry_time(None, time(11, 0), None, "Mars/Olympus", NOW).at.utcoffset() == timedelta(0)

@@ -1,7 +1,7 @@
 """TTD, TTF and TTR: the elapsed-time writer at every boundary, the moments and their sources,
 and hand-calculated incidents (DESIGN "Metrics", "Settled details"; reference/000-001)."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,12 +9,18 @@ import pytest
 
 from incidents.document import parse_document
 from incidents.metrics import (
-    Metrics, Moment, compute_metrics, format_elapsed, format_timestamp, impact_lines, render_metrics,
+    Metrics,
+    Moment,
+    compute_metrics,
+    format_elapsed,
+    format_timestamp,
+    impact_lines,
+    render_metrics,
     utc_offset_name,
 )
 from incidents.profiles import PROFILES
 
-UTC = timezone.utc
+UTC = UTC
 BOGOTA = "America/Bogota"
 DOCUMENTS = Path(__file__).parent.parent / "documents"
 

@@ -1,7 +1,7 @@
 """Real payloads of both forges become the same small set of events."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -54,7 +54,7 @@ def test_gitlab_payloads(name, kind, action, number, repository):
     [event] = events("gitlab", name)
     assert (event.kind, event.action, event.number, event.repository) == (kind, action, number, repository)
     assert event.platform == "gitlab"
-    assert event.created_at.tzinfo is timezone.utc
+    assert event.created_at.tzinfo is UTC
 
 
 def test_issue_fields():

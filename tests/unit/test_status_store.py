@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incidents.model import Severity, Status
-from tests.status_seed import REPOSITORY, _run, seed_status_page
+from tests.status_seed import _run, seed_status_page
 from webhook_app.status_site import FEED_ENTRIES, Site
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def test_lists_carry_all_updates_the_latest_or_none_and_the_postmortem_only_for_one_incident(store):

@@ -1,7 +1,7 @@
 """The store: migrations match the models, and incidents round-trip with timezone-aware times."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,7 +17,7 @@ def test_migrations_build_exactly_the_models_schema(store):
 
 
 def test_incident_and_links_round_trip(store):
-    at = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
     incident = Incident("gitlab", "group/sub/project", 7, "Queue stuck", Status.IDENTIFIED, Severity.PARTIAL_OUTAGE,
                         ("queue",), "alice", "bob", "carol", reported_at=at, installation_id=None,
                         taxonomy="MISSING_ALERT < ROTATION_FAILURE", open_actions=2, ttd_seconds=60.5)

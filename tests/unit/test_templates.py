@@ -1,13 +1,18 @@
 """Issue templates and postmortem skeletons: rendered per platform, profile and components."""
-import yaml
 import pytest
+import yaml
 
 from incidents.config import Component
 from incidents.document import parse_document
 from incidents.profiles import PROFILES, get_profile
 from issue_templates.render import (
-    GITHUB_FORM, GITHUB_POSTMORTEM, GITLAB_INCIDENT, GITLAB_POSTMORTEM,
-    install_templates, postmortem_skeleton, render_templates,
+    GITHUB_FORM,
+    GITHUB_POSTMORTEM,
+    GITLAB_INCIDENT,
+    GITLAB_POSTMORTEM,
+    install_templates,
+    postmortem_skeleton,
+    render_templates,
 )
 
 # The GitHub form's dropdown, written out in its YAML (issue_templates/github/ISSUE_TEMPLATE/incident.yml).

@@ -1,7 +1,7 @@
 """The one timezone lookup and the one private check."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from incidents.labels import LabelScheme
@@ -10,7 +10,7 @@ from incidents.timezones import is_zone, zone
 
 def test_a_zone_by_name_else_utc():
     assert zone("Europe/Paris") == ZoneInfo("Europe/Paris")
-    assert zone(None) is zone("") is zone("Mars/Olympus") is timezone.utc
+    assert zone(None) is zone("") is zone("Mars/Olympus") is UTC
     assert is_zone("America/New_York") and not is_zone("Mars/Olympus")
 
 
