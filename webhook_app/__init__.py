@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     from webhook_app.routes import bp
-    from webhook_app.status_page import StatusHosts, bp as status_page
+    from webhook_app.status_page import StatusHosts
+    from webhook_app.status_page import bp as status_page
 
     app.register_blueprint(bp)
     app.register_blueprint(status_page)
@@ -36,6 +37,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto/-Host the proxies' word, not the client's
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    answer_errors_in_json(app)
+    return app
+
+
+def answer_errors_in_json(app: Flask) -> None:
+    """Forges and scripts read the outcome: errors answer JSON, not Flask's HTML pages."""
 
     @app.errorhandler(413)
     def too_large(_error):
@@ -48,5 +56,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.errorhandler(405)
     def method_not_allowed(_error):
         return jsonify({"outcome": "method-not-allowed"}), 405
-
-    return app
