@@ -2,15 +2,22 @@
 
 from forges.base import Forge
 
+PLATFORMS = ("github", "gitlab")
 
-def build_forge(platform: str, settings, installation_id: int | None = None) -> Forge:
-    """The adapter for a platform, authenticated from the deployment settings."""
+
+def forge_class(platform: str) -> type[Forge]:
+    """The adapter class of a platform: its facts (config path, delivery headers) without a client."""
     if platform == "github":
         from forges.github import GitHubForge
 
-        return GitHubForge(settings, installation_id)
+        return GitHubForge
     if platform == "gitlab":
         from forges.gitlab import GitLabForge
 
-        return GitLabForge(settings)
+        return GitLabForge
     raise ValueError(f"unknown platform {platform!r}")
+
+
+def build_forge(platform: str, settings, installation_id: int | None = None) -> Forge:
+    """The adapter for a platform, authenticated from the deployment settings."""
+    return forge_class(platform).connect(settings, installation_id)

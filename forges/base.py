@@ -75,6 +75,17 @@ class Forge(abc.ABC):
     web_host: str  # the host of the forge's web pages, to tell its URLs from other forges'
     own_quick_actions: frozenset = frozenset()  # bare command names the forge itself runs
 
+    @classmethod
+    def connect(cls, settings, installation_id: int | None = None) -> Forge:
+        """The adapter, authenticated from the deployment settings."""
+        raise NotImplementedError
+
+    @staticmethod
+    def delivery_headers(settings, event_name: str, delivery_id: str, body: bytes) -> dict[str, str]:
+        """The headers this forge sends with a webhook delivery, authenticated with the deployment's secret
+        (`incident-desk replay`). ValueError when that secret is not set."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     def issue_url(self, repository: str, number: int) -> str:
         """The web address of an issue."""

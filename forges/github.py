@@ -12,6 +12,7 @@ from github import Auth, Github, GithubException
 
 from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
+from incident_desk.signing import sha256_signature
 from incidents.forge_facts import MergeRequestSyntax
 
 
@@ -48,6 +49,7 @@ def _throttle(api_url: str, token: str | None, installation_id: int | None, inte
 def _client(api_url: str, token: str | None, app_id: str | None, private_key: str | None,
             installation_id: int | None) -> Github:
     """One client per installation, kept so its installation token is reused until it expires."""
+    auth: Auth.Auth
     if app_id and private_key and installation_id:
         auth = Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
     elif token:
@@ -86,6 +88,17 @@ class GitHubForge(Forge):
     merge_request_syntax = MergeRequestSyntax("#", "pull request", hash_names_merge_request=True,
                                               sibling_project_refs=False)
     config_path = ".github/incident-desk.yml"
+
+    @classmethod
+    def connect(cls, settings, installation_id: int | None = None) -> GitHubForge:
+        return cls(settings, installation_id)
+
+    @staticmethod
+    def delivery_headers(settings, event_name: str, delivery_id: str, body: bytes) -> dict[str, str]:
+        if not settings.github_webhook_secret:
+            raise ValueError("GITHUB_WEBHOOK_SECRET is not set; it is needed to sign the payload")
+        return {"X-GitHub-Event": event_name, "X-GitHub-Delivery": delivery_id,
+                "X-Hub-Signature-256": sha256_signature(settings.github_webhook_secret, body)}
 
     def __init__(self, settings, installation_id: int | None = None):
         super().__init__()

@@ -35,6 +35,17 @@ class GitLabForge(Forge):
     command_prefix = "/desk "
     own_quick_actions = frozenset({"close", "severity", "timeline", "publish", "status"})
 
+    @classmethod
+    def connect(cls, settings, installation_id: int | None = None) -> GitLabForge:
+        return cls(settings)  # GitLab has no installations: the token is the deployment's
+
+    @staticmethod
+    def delivery_headers(settings, event_name: str, delivery_id: str, body: bytes) -> dict[str, str]:
+        if not settings.gitlab_webhook_secret:
+            raise ValueError("GITLAB_WEBHOOK_SECRET is not set; it is sent as X-Gitlab-Token")
+        return {"X-Gitlab-Event": event_name, "X-Gitlab-Event-UUID": delivery_id,
+                "X-Gitlab-Token": settings.gitlab_webhook_secret}
+
     def __init__(self, settings):
         super().__init__()
         self.settings = settings

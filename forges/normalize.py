@@ -51,7 +51,7 @@ def too_deep(body: bytes, payload) -> bool:
     while level:
         if depth > MAX_NESTING:
             return True
-        below = []
+        below: list = []
         for value in level:
             children = value.values() if isinstance(value, dict) else value
             below.extend(child for child in children if isinstance(child, (dict, list)))

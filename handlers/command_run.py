@@ -94,9 +94,11 @@ class Run:
             raise Refused(NOT_AN_INCIDENT.format(prefix=self.forge.command_prefix))
         return self.incident
 
-    def save(self, **changes):
-        self.incident = self.incident.with_changes(**changes)
+    def save(self, **changes) -> Incident:
+        """The incident with `changes`, saved; the run works with it from now on."""
+        self.incident = self.incident_or_refuse().with_changes(**changes)
         self.store.save_incident(self.incident)
+        return self.incident
 
     def edit_body(self, change, text_if_lost: str):
         try:

@@ -5,6 +5,7 @@ so a retried delivery skips the lines already done and reuses their outcomes in 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from forges.errors import ForgeError, TransientForgeError
@@ -27,7 +28,7 @@ from issue_templates.render import postmortem_skeleton
 from store.ledger import REPLY_LINE, Outcome
 
 router = Router()
-EFFECTS = {}
+EFFECTS: dict[str, Callable[[Command, Run], str]] = {}  # command name -> its effect; the reply's text
 
 UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing changed."
 REFUSED = "you need {needed}; nothing changed."
@@ -97,7 +98,8 @@ def _code(raw: str) -> str:
 def _run_one(item, run: Run) -> Outcome:
     prefix = run.forge.command_prefix
     if isinstance(item, CommandError):
-        usage = f" Usage: `{USAGE[item.name].format(prefix=prefix)}`" if item.name in USAGE else \
+        usage_line = USAGE.get(item.name or "")
+        usage = f" Usage: `{usage_line.format(prefix=prefix)}`" if usage_line else \
             f" `{prefix}help` lists the commands."
         return Outcome("❓", f"{item.message}{usage}")
     needed = run.permissions.refusal(item.name, run.event.actor.login, run.event.repository, run.incident)
@@ -147,9 +149,9 @@ def set_status(command: Command, run: Run) -> str:
     if status is Status.RESOLVED and incident.resolved_at is None:
         changes["resolved_at"] = now
     _swap_label(run, run.labels.status_labels, run.labels.status(status))
-    run.save(**changes)
+    incident = run.save(**changes)
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text, tag))
-    public = publication.status_changed(run.store, run.incident, message, run.key(command), run.announce, now)
+    public = publication.status_changed(run.store, incident, message, run.key(command), run.announce, now)
     return f"status is now **{status.value}**." + (" Posted on the status page." if public else "")
 
 
@@ -318,7 +320,8 @@ def fill_postmortem(command: Command, run: Run) -> str:
     """The profile's missing sections, and (profiles with an Impact section) its time lines."""
     incident = run.incident_or_refuse()
     skeleton = postmortem_skeleton(run.profile)
-    body = run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
+    body = run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton),
+                         "the postmortem sections")
     if "Impact" not in run.profile.required:
         return "the postmortem's sections are in the body; fill them in."
     from incidents.document import parse_document

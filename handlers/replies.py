@@ -15,7 +15,10 @@ NOT_SHOWN = "- … and {count} more not shown here ({counts}), so that this repl
 def render_reply(lines: list[tuple[str, Outcome]], limit: int) -> str:
     """One line per command as written (identical ones once, with a count), cut to fit `limit`."""
     counts = Counter((shown, outcome.icon, outcome.message) for shown, outcome in lines)
-    written, seen, left, size = [], set(), Counter(), 0
+    written: list[str] = []
+    seen: set[str] = set()
+    left: Counter[str] = Counter()
+    size = 0
     for (shown, icon, message), count in counts.items():  # in the comment's order
         if len(message) > LONG and message in seen:
             message = SAME

@@ -11,7 +11,6 @@ from jinja2 import Environment, StrictUndefined
 
 from incidents.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 
-PLATFORMS = ("github", "gitlab")
 GITLAB_SEVERITIES = ("major-outage", "partial-outage", "degraded-performance", "operational")
 
 # Installed path -> packaged source, per platform.
@@ -85,7 +84,8 @@ def _github_form(components: Iterable[Any], incident_label: str) -> str:
 
 def _github_postmortem(profile: Profile, incident_label: str) -> str:
     front = dict(POSTMORTEM_FRONT_MATTER, labels=[incident_label])
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + postmortem_skeleton(profile)
+    front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
+    return "---\n" + front_matter + "---\n\n" + postmortem_skeleton(profile)
 
 
 def _gitlab_incident(components: Iterable[Any], incident_label: str) -> str:
@@ -110,20 +110,27 @@ def render_templates(
     incident_label: str = "incident",
 ) -> dict[str, str]:
     """Relative path in a repository -> file text, for the platform's issue templates."""
-    if platform not in PLATFORMS:
+    if platform not in TEMPLATES:
         raise ValueError(f"Unknown platform {platform!r}; use github or gitlab.")
     if isinstance(profile, str):
         profile = get_profile(profile)
     components = list(components)
-    if platform == "github":
-        return {
-            GITHUB_FORM: _github_form(components, incident_label),
-            GITHUB_POSTMORTEM: _github_postmortem(profile, incident_label),
-        }
-    return {
-        GITLAB_INCIDENT: _gitlab_incident(components, incident_label),
-        GITLAB_POSTMORTEM: _gitlab_postmortem(profile, incident_label),
-    }
+    return TEMPLATES[platform](components, profile, incident_label)
+
+
+def _github_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
+    return {GITHUB_FORM: _github_form(components, incident_label),
+            GITHUB_POSTMORTEM: _github_postmortem(profile, incident_label)}
+
+
+def _gitlab_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
+    return {GITLAB_INCIDENT: _gitlab_incident(components, incident_label),
+            GITLAB_POSTMORTEM: _gitlab_postmortem(profile, incident_label)}
+
+
+# Each forge's own template files (an issue form on GitHub, a description template on GitLab).
+TEMPLATES = {"github": _github_templates, "gitlab": _gitlab_templates}
+PLATFORMS = tuple(TEMPLATES)
 
 
 def install_templates(

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from checks import run_checks
+from forges import forge_class
 from incidents.config import DEFAULT_CONFIG, RepoConfig, is_timezone, load_config
 from incidents.document import parse_document
 from incidents.profiles import Profile, UnknownProfile, get_profile
@@ -15,7 +16,6 @@ from issue_templates.render import PLATFORMS, postmortem_skeleton
 from issue_templates.render import install_templates as write_templates
 
 USAGE_ERROR = 2
-CONFIG_PATHS = {"github": ".github/incident-desk.yml", "gitlab": ".gitlab/incident-desk.yml"}
 
 CANNOT_READ = "cannot read {path}: {reason}"
 CANNOT_WRITE = "cannot write to {path}: {reason}"
@@ -72,7 +72,8 @@ def _timezone(name: str | None) -> str | None:
 @click.option("--timezone", help="IANA timezone for timeline times without an offset (default: the config's).")
 @click.option("--config", "config_path", help="Repository config file (incident-desk.yml).")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(files: tuple[str, ...], profile: str | None, timezone: str | None, config_path: str | None, output: str) -> None:
+def check(files: tuple[str, ...], profile: str | None, timezone: str | None, config_path: str | None,
+          output: str) -> None:
     """Check incident postmortems kept as Markdown files. Exit 1 when any has an error."""
     config = _config(config_path)
     chosen = _profile(profile, config)
@@ -105,8 +106,8 @@ def check(files: tuple[str, ...], profile: str | None, timezone: str | None, con
               help="Repository config for components and profile (default: the platform's file under DEST, if any).")
 def install_templates(platform: str, dest: Path, profile: str | None, config_path: str | None) -> None:
     """Write the incident issue template and the postmortem template into a repository."""
-    if config_path is None and (dest / CONFIG_PATHS[platform]).is_file():
-        config_path = str(dest / CONFIG_PATHS[platform])
+    if config_path is None and (dest / forge_class(platform).config_path).is_file():
+        config_path = str(dest / forge_class(platform).config_path)
     config = _config(config_path)
     chosen = _profile(profile, config)
     try:

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 import requests
 
+from forges import PLATFORMS, forge_class
 from incident_desk.settings import Settings
-from incident_desk.signing import sha256_signature
 
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--event", "event_name", required=True, help="X-GitHub-Event / X-Gitlab-Event value, e.g. issues.")
-@click.option("--platform", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
+@click.option("--platform", type=click.Choice(PLATFORMS), default="github", show_default=True)
 @click.option("--url", help="Webhook URL (default: PUBLIC_URL/webhooks/<platform>).")
 @click.option("--delivery-id", help="Delivery id to send (default: a new UUID).")
 def replay(file, event_name, platform, url, delivery_id):
@@ -40,15 +40,8 @@ def replay(file, event_name, platform, url, delivery_id):
 
 def _headers(settings: Settings, platform: str, event_name: str, delivery_id: str, body: bytes) -> dict:
     """The headers the platform sends with a delivery, signed with the deployment's secret."""
-    if platform == "github":
-        if not settings.github_webhook_secret:
-            raise click.UsageError("GITHUB_WEBHOOK_SECRET is not set; it is needed to sign the payload")
-        headers = {"X-GitHub-Event": event_name, "X-GitHub-Delivery": delivery_id,
-                   "X-Hub-Signature-256": sha256_signature(settings.github_webhook_secret, body)}
-    else:
-        if not settings.gitlab_webhook_secret:
-            raise click.UsageError("GITLAB_WEBHOOK_SECRET is not set; it is sent as X-Gitlab-Token")
-        headers = {"X-Gitlab-Event": event_name, "X-Gitlab-Event-UUID": delivery_id,
-                   "X-Gitlab-Token": settings.gitlab_webhook_secret}
-    headers["Content-Type"] = "application/json"
-    return headers
+    try:
+        headers = forge_class(platform).delivery_headers(settings, event_name, delivery_id, body)
+    except ValueError as exc:  # the secret is not set
+        raise click.UsageError(str(exc)) from None
+    return {**headers, "Content-Type": "application/json"}

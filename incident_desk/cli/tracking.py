@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import click
 
+from forges import PLATFORMS
 from incident_desk.settings import Settings
 
 COLUMNS = ("platform", "repository", "number", "title", "status", "severity", "components", "commander",
@@ -161,7 +162,7 @@ def _draw(entries: list[dict], by: str, path: str) -> None:
 
 @click.command("sync")
 @click.option("--repository", required=True, help="owner/repo or group/project to rebuild from.")
-@click.option("--platform", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
+@click.option("--platform", type=click.Choice(PLATFORMS), default="github", show_default=True)
 @click.option("--installation-id", type=int, help="GitHub App installation of the repository.")
 def sync(repository, platform, installation_id):
     """Rebuild the store's incidents and links from the forge's issues: the issues are the source of truth."""

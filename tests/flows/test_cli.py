@@ -52,6 +52,15 @@ def test_replay_gitlab(live_server, redis_conn):
     assert len(deliveries_queue(redis_conn).get_jobs()) == 1
 
 
+@pytest.mark.parametrize("platform, variable", [("github", "GITHUB_WEBHOOK_SECRET"),
+                                                ("gitlab", "GITLAB_WEBHOOK_SECRET")])
+def test_replay_without_the_platforms_secret_is_a_usage_error(platform, variable):
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    result = incident_desk("replay", str(FIXTURES / "github/ping.json"), "--event", "ping", "--platform", platform,
+                           "--url", "http://127.0.0.1:9/never", env=env)
+    assert result.returncode == 2 and variable in result.stderr and "is not set" in result.stderr
+
+
 def test_replay_with_the_wrong_secret_is_refused_by_the_server(live_server, settings):
     env = dict(os.environ, GITHUB_WEBHOOK_SECRET="wrong")
     result = incident_desk("replay", str(FIXTURES / "github/ping.json"), "--event", "ping",

@@ -61,3 +61,17 @@ def test_there_is_no_import_cycle_among_the_projects_modules():
 
     graph = grimp.build_graph(*PACKAGES, include_external_packages=False)
     assert import_cycles.cycles(graph) == []
+
+
+def test_no_module_outside_forges_compares_a_platform_name():
+    """Platform facts come from the forge (issue 14 item 7): `platform == "github"` lives in forges/ only."""
+    found = []
+    for path in source_files():
+        if path.relative_to(ROOT).parts[0] == "forges":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(side, ast.Constant) and side.value in ("github", "gitlab")
+                    for side in (node.left, *node.comparators)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
