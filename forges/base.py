@@ -194,7 +194,7 @@ class Forge(abc.ABC):
     def bot_login(self) -> str:
         """The login the bot writes as, so its own events can be dropped."""
 
-    def wait_to_write(self) -> None:
+    def wait_to_write(self) -> None:  # noqa: B027 - optional hook: forges without a write throttle inherit the no-op
         """Wait until the forge's write throttle lets the next write go at once (no throttle: no wait)."""
 
     # -- built on the primitives, the same on every forge

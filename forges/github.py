@@ -142,12 +142,12 @@ class GitHubForge(Forge):
 
     def list_issues(self, repository, label):
         with _api("list issues"):
-            return [self._as_issue(repository, raw) for raw in self._repo(repository).get_issues(state="all", labels=[label])
-                    if raw.pull_request is None]
+            raws = self._repo(repository).get_issues(state="all", labels=[label])
+            return [self._as_issue(repository, raw) for raw in raws if raw.pull_request is None]
 
     def _as_issue(self, repository, raw) -> Issue:
         return Issue(repository=repository, number=raw.number, title=raw.title or "", body=raw.body or "",
-                     state=raw.state, labels=tuple(l.name for l in raw.labels), author=raw.user.login,
+                     state=raw.state, labels=tuple(label.name for label in raw.labels), author=raw.user.login,
                      url=raw.html_url, created_at=raw.created_at, closed_at=raw.closed_at,
                      assignees=tuple(a.login for a in raw.assignees))
 

@@ -125,7 +125,8 @@ class GitLabForge(Forge):
 
     def list_comments(self, repository, number, merge_request=False):
         with self._api("list notes"):
-            notes = self._notes(repository, number, merge_request).list(iterator=True, sort="asc", order_by="created_at")
+            notes = self._notes(repository, number, merge_request).list(iterator=True, sort="asc",
+                                                                        order_by="created_at")
             return [Comment(id=n.id, body=n.body or "", author=n.author["username"], handle=n)
                     for n in notes if not getattr(n, "system", False)]
 

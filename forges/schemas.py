@@ -124,7 +124,7 @@ def _github_common(data, item) -> dict:
         ),
         title=item["title"] or "",
         body=item["body"] or "",
-        labels=tuple(l["name"] for l in item["labels"]),
+        labels=tuple(label["name"] for label in item["labels"]),
         url=item["html_url"] or "",
         created_at=item["created_at"],
         updated_at=item["updated_at"],
@@ -288,7 +288,7 @@ def _gitlab_common(data, item, action) -> dict:
         actor=Actor(login=user["username"], is_bot=_is_gitlab_bot(user), user_id=user.get("id")),
         title=item.get("title") or "",
         body=item.get("description") or "",
-        labels=tuple(l["title"] for l in labels),
+        labels=tuple(label["title"] for label in labels),
         url=item.get("url") or "",
         created_at=item.get("created_at"),
         updated_at=item.get("updated_at"),
@@ -308,8 +308,8 @@ class GitLabIssue(_GLPayload):
         """A list: one GitLab `update` may both edit the text and change labels."""
         attrs = data["object_attributes"]
         change = (data["changes"] or {}).get("labels")
-        before = {l["title"] for l in change["previous"]} if change else set()
-        after = {l["title"] for l in change["current"]} if change else set()
+        before = {label["title"] for label in change["previous"]} if change else set()
+        after = {label["title"] for label in change["current"]} if change else set()
         base = dict(
             kind=ISSUE,
             state="closed" if attrs["state"] == "closed" else "open",

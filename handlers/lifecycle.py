@@ -19,7 +19,8 @@ from incidents.text import escape, truncate_lines
 router = Router()
 
 REOPENED = ("Reopened: this incident stays open until every action item is done. Still open:\n\n{items}\n\n"
-            "Close the follow-ups or tick the items; a maintainer can close anyway with `{prefix}close --force <reason>`.")
+            "Close the follow-ups or tick the items; a maintainer can close anyway with "
+            "`{prefix}close --force <reason>`.")
 ALL_DONE = "Every action item of this incident is done."
 ALL_DONE_CLOSING = ALL_DONE + " Closing it, as `close_when_actions_done` asks."
 

@@ -57,7 +57,7 @@ class BodyLines:
 
     def text(self) -> str:
         """The body again, with every line ending as it was."""
-        return "".join(line + end for line, end in zip(self.lines, self.ends))
+        return "".join(line + end for line, end in zip(self.lines, self.ends, strict=True))
 
     def is_blank(self, index: int) -> bool:
         """Whether line `index` exists and holds nothing but white space."""

@@ -118,10 +118,9 @@ def strongest_role(*roles: str) -> str:
 def _line_references(line: str, home: str | None) -> Iterator[IncidentReference]:
     for pattern, role, explicit in _PATTERNS:
         for match in pattern.finditer(line):
-            if role is None:
-                role_here = ROLE_CAUSE if match.group("word").lower() == "caused" else ROLE_FIX
-            else:
-                role_here = role
+            # a trailer's role is its word (`Caused-by` / `Fixed-by`); read the group only when it has one
+            role_here = role if role is not None else (
+                ROLE_CAUSE if match.group("word").lower() == "caused" else ROLE_FIX)
             for ref in _ISSUE_RE.finditer(match.group("refs")):
                 target = _issue_target(ref, home)
                 if target is not None:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     INVESTIGATING = "investigating"
     IDENTIFIED = "identified"
     MONITORING = "monitoring"
     RESOLVED = "resolved"
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     MAJOR_OUTAGE = "major-outage"
     PARTIAL_OUTAGE = "partial-outage"
     DEGRADED_PERFORMANCE = "degraded-performance"

@@ -114,8 +114,8 @@ def story_lines(timeline: Iterable[TimelineEntry]) -> tuple[StoryLine, ...]:
 
 def timeline_story(window_text: str | None, lines: Iterable[StoryLine]) -> str | None:
     """What happened as one text (for templates that print `what_happened`): window, then the entries."""
-    paragraphs = [window_text] + [TIMELINE_ENTRY.format(time=l.time, text=l.text) if l.time else l.text
-                                  for l in lines]
+    paragraphs = [window_text] + [TIMELINE_ENTRY.format(time=line.time, text=line.text) if line.time else line.text
+                                  for line in lines]
     return "\n\n".join(p for p in paragraphs if p) or None
 
 

@@ -199,7 +199,7 @@ class Store(PublicationStore, LedgerStore):
         with self.session() as s:
             rows = s.execute(select(IncidentRow, LinkRow).join(LinkRow, LinkRow.incident_id == IncidentRow.id).where(
                 IncidentRow.platform == platform, LinkRow.repository == repository, LinkRow.number == number)).all()
-            return [(to_incident(i), to_link(l)) for i, l in rows]
+            return [(to_incident(incident_row), to_link(link_row)) for incident_row, link_row in rows]
 
     @staticmethod
     def _row(s: Session, platform: str, repository: str, number: int) -> IncidentRow | None:

@@ -54,9 +54,9 @@ class EmbeddedRedis:
             try:
                 client.ping()
                 return self
-            except redis.ConnectionError:
+            except redis.ConnectionError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded redis-server did not start on port {self.port}")
+                    raise RuntimeError(f"embedded redis-server did not start on port {self.port}") from exc
                 time.sleep(0.05)
 
     def stop(self) -> None:

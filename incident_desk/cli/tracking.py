@@ -40,8 +40,8 @@ def tracking_rows(store, since: date | None = None, repository: str | None = Non
             "taxonomy": incident.taxonomy or "",
             "reported": _iso(incident.reported_at), "resolved": _iso(incident.resolved_at),
             "closed": _iso(incident.closed_at),
-            "cause": " ".join(l.url for l in own if l.role == "cause"),
-            "fix": " ".join(l.url for l in own if l.role == "fix"),
+            "cause": " ".join(link.url for link in own if link.role == "cause"),
+            "fix": " ".join(link.url for link in own if link.role == "fix"),
             "open_actions": incident.open_actions,
         }
         for name in METRICS:

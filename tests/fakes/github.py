@@ -113,7 +113,9 @@ class FakeGitHub:
         return issue
 
     def _get_issue(self, _body, repo, n):
-        return (200, self.issue_json(repo, int(n))) if (repo, int(n)) in self.issues else (404, {"message": "Not Found"})
+        if (repo, int(n)) not in self.issues:
+            return 404, {"message": "Not Found"}
+        return 200, self.issue_json(repo, int(n))
 
     def _edit_issue(self, body, repo, n):
         self.issues[(repo, int(n))].update({k: v for k, v in body.items() if k in ("title", "body", "state")})
@@ -206,7 +208,8 @@ class FakeGitHub:
     def _get_branch(self, _body, repo, branch):
         if branch != "main" and (repo, branch) not in self.branches:
             return 404, {"message": "Branch not found"}
-        return 200, {"name": branch, "commit": {"sha": "c" * 40, "url": f"{GITHUB_API}/repos/{repo}/commits/{'c' * 40}"}}
+        sha = "c" * 40
+        return 200, {"name": branch, "commit": {"sha": sha, "url": f"{GITHUB_API}/repos/{repo}/commits/{sha}"}}
 
     def _create_ref(self, body, repo):
         if self.fail_branch_creation:
@@ -221,7 +224,8 @@ class FakeGitHub:
     def _put_file(self, body, repo, path):
         text = base64.b64decode(body["content"]).decode()
         self.files[(repo, path)] = text
-        self.commits.append({"repository": repo, "path": path, "branch": body.get("branch"), "message": body["message"]})
+        self.commits.append({"repository": repo, "path": path, "branch": body.get("branch"),
+                             "message": body["message"]})
         content = {"type": "file", "name": path.split("/")[-1], "path": path, "sha": str(len(self.commits)) * 3}
         return 200, {"content": content, "commit": {"sha": "d" * 40}}
 
@@ -238,7 +242,8 @@ class FakeGitHub:
         return 201, self.pull_json(repo, number)
 
     def pull_request_event(self, repo, number, action, sender="alice"):
-        payload = load_fixture("github", "pull_request__closed_merged" if action == "closed" else "pull_request__opened")
+        fixture = "pull_request__closed_merged" if action == "closed" else "pull_request__opened"
+        payload = load_fixture("github", fixture)
         payload["action"] = action
         payload["pull_request"] = self.pull_json(repo, number)
         payload["number"] = number

@@ -60,7 +60,8 @@ class FakeGitLab:
         self.mrs: dict[tuple[str, int], dict] = {}
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
-            api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"), callback=self._wrap(pattern, handler))
+            api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"),
+                             callback=self._wrap(pattern, handler))
         self.mr_commits: dict[tuple[str, int], list[dict]] = {}  # (project, iid) -> gitlab_commit()s, newest first
         commits = project + r"/merge_requests/(?P<n>\d+)/commits"
         api.add_callback("GET", re.compile(commits + r"(\?.*)?$"), callback=self._wrap(commits, self._list_mr_commits))
@@ -99,7 +100,9 @@ class FakeGitLab:
                 "closed_at": None}
 
     def _get_issue(self, _body, query, project, n):
-        return (200, self.issue_json(project, int(n))) if (project, int(n)) in self.issues else (404, {"message": "404"})
+        if (project, int(n)) not in self.issues:
+            return 404, {"message": "404"}
+        return 200, self.issue_json(project, int(n))
 
     def _edit_issue(self, body, query, project, n):
         issue = self.issues[(project, int(n))]
@@ -119,7 +122,7 @@ class FakeGitLab:
     def _create_issue(self, body, query, project):
         iid = 1 + max([n for (p, n) in self.issues if p == project], default=0)
         self.add_issue(project, iid, body["title"], body.get("description", ""),
-                       [l for l in (body.get("labels") or "").split(",") if l], BOT_LOGIN)
+                       [label for label in (body.get("labels") or "").split(",") if label], BOT_LOGIN)
         self.issues[(project, iid)]["assignee_ids"] = body.get("assignee_ids", [])
         return 201, self.issue_json(project, iid)
 
@@ -275,7 +278,8 @@ def gitlab_commit(project: str, sha: str, message: str) -> dict:
     return {"id": sha, "short_id": sha[:8], "created_at": at, "parent_ids": [], "title": message.splitlines()[0],
             "message": message, "author_name": "Administrator", "author_email": "admin@example.com",
             "authored_date": at, "committer_name": "Administrator", "committer_email": "admin@example.com",
-            "committed_date": at, "trailers": {}, "extended_trailers": {}, "web_url": f"{GITLAB_URL}/{project}/-/commit/{sha}"}
+            "committed_date": at, "trailers": {}, "extended_trailers": {},
+            "web_url": f"{GITLAB_URL}/{project}/-/commit/{sha}"}
 
 
 def expect_gitlab_issue_edits(api, payload: dict, project: str = "gitlabhq/gitlab-test"):

@@ -85,7 +85,8 @@ def test_a_disallowed_label_is_removed_with_a_reply_and_no_job(client, redis_con
 
 def test_issue_text_cannot_inject_template_code_html_or_mentions(client, redis_conn, fake_api):
     github = github_fake(fake_api)
-    resolved_incident_on_github(client, redis_conn, github, what="{{ 7*7 }} {% include 'x' %} <script>x</script> @everyone")
+    resolved_incident_on_github(client, redis_conn, github,
+                                what="{{ 7*7 }} {% include 'x' %} <script>x</script> @everyone")
     label_blog_draft(client, github, "cto")
     run_worker(redis_conn)
     [text] = [t for (r, p), t in github.files.items() if r == BLOG]

@@ -85,7 +85,8 @@ def test_generated_impact_lines_follow_the_links_and_the_status_and_keep_what_pe
         client, redis_conn, fake_api, github):
     """issue 13 item 21: the lines `/postmortem` wrote are kept current, as the summary is; no write when
     they are unchanged; the words people wrote around them stay."""
-    github.files[(REPO, ".github/incident-desk.yml")] = "profile: impact-cause-solution-conclusion\ntimezone: America/Bogota\n"
+    github.files[(REPO, ".github/incident-desk.yml")] = ("profile: impact-cause-solution-conclusion\n"
+                                                         "timezone: America/Bogota\n")
     github.add_pull(REPO, 4, "Tune the connection pool", merged_at="2026-11-20T13:30:00Z", sha="a" * 40)
     github.add_pull(REPO, 5, "Revert pool tuning", merged_at="2026-11-20T15:10:00Z", sha="b" * 40)
     t0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)

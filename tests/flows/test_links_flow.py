@@ -87,7 +87,7 @@ def test_an_edit_that_removes_the_reference_unlinks(client, redis_conn, store, g
     run_worker(redis_conn)
     post_github(client, "pull_request", github.pull_request_event(REPO, 5, "opened"))
     run_worker(redis_conn)
-    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [5]
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [5]
 
     github.pulls[(REPO, 5)]["body"] = "Unrelated cleanup."
     post_github(client, "pull_request", github.pull_request_event(REPO, 5, "edited"))
@@ -134,7 +134,7 @@ def test_gitlab_fix_closing_the_incident_and_caused_by_command(client, redis_con
         post_gitlab(client, "Merge Request Hook", gitlab.merge_request_event(PROJECT, 4, "merge"))  # redelivered
         run_worker(redis_conn)
 
-    links = {l.number: l for l in store.links(store.get_incident("gitlab", PROJECT, 2))}
+    links = {link.number: link for link in store.links(store.get_incident("gitlab", PROJECT, 2))}
     assert links[3].role == "cause" and links[4].role == "fix"
     assert links[4].merged_at == datetime(2026, 11, 20, 14, 40, tzinfo=UTC)
     body = gitlab.issues[(PROJECT, 2)]["description"]
@@ -148,7 +148,8 @@ def test_gitlab_fix_closing_the_incident_and_caused_by_command(client, redis_con
 
 
 def test_postmortem_fills_the_impact_lines_in_the_reference_format(client, redis_conn, store, github):
-    github.files[(REPO, ".github/incident-desk.yml")] = "profile: impact-cause-solution-conclusion\ntimezone: America/Bogota\n"
+    github.files[(REPO, ".github/incident-desk.yml")] = ("profile: impact-cause-solution-conclusion\n"
+                                                         "timezone: America/Bogota\n")
     with time_machine.travel(T0, tick=False) as clock:
         post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
         run_worker(redis_conn)
@@ -222,7 +223,7 @@ def test_github_commit_messages_link_with_one_commits_call_per_change(client, re
     post_github(client, "pull_request", github_delivery(github, 7, "closed"))
     run_worker(redis_conn)
     assert len(commit_calls(fake_api, "/pulls/7/commits")) == 2  # no call for edited or closed
-    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [7]
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [7]
     assert "Fix merged: #7 Tune the retry budget" in github.issues[(REPO, 2)]["body"]
 
 
@@ -234,7 +235,7 @@ def test_github_force_push_dropping_the_commit_unlinks(client, redis_conn, store
     run_worker(redis_conn)
     post_github(client, "pull_request", github_delivery(github, 7, "opened"))
     run_worker(redis_conn)
-    assert [(l.number, l.role) for l in store.links(store.get_incident("github", REPO, 2))] == [(7, "cause")]
+    assert [(link.number, link.role) for link in store.links(store.get_incident("github", REPO, 2))] == [(7, "cause")]
 
     commits[:] = [github_commit(REPO, "3" * 40, "Tune the retry budget")]
     post_github(client, "pull_request", github_delivery(github, 7, "synchronize"))
@@ -268,7 +269,7 @@ def test_gitlab_all_commits_are_read_on_open_and_on_new_commits_only(client, red
     post_gitlab(client, "Merge Request Hook", update)
     run_worker(redis_conn)
     assert len(commit_calls(fake_api, "/merge_requests/4/commits")) == 1
-    assert [l.number for l in store.links(store.get_incident("gitlab", PROJECT, 2))] == [4]
+    assert [link.number for link in store.links(store.get_incident("gitlab", PROJECT, 2))] == [4]
 
     commits[:] = [gitlab_commit(PROJECT, "a" * 40, "Tidy the changelog")]  # force-pushed without the revert
     update["object_attributes"]["oldrev"] = "f" * 40
@@ -294,8 +295,9 @@ def test_github_edit_reads_commits_only_when_the_base_changed(client, redis_conn
     assert store.links(store.get_incident("github", REPO, 2)) == []
 
     base_edit = github_delivery(github, 7, "edited")
-    base_edit["changes"] = {"base": {"ref": {"from": "develop"}, "sha": {"from": "4b0f3b9fd582b071652ccfccd10bfc8c143cff96"}}}
+    base_edit["changes"] = {"base": {"ref": {"from": "develop"},
+                                     "sha": {"from": "4b0f3b9fd582b071652ccfccd10bfc8c143cff96"}}}
     post_github(client, "pull_request", base_edit)
     run_worker(redis_conn)
     assert len(commit_calls(fake_api, "/pulls/7/commits")) == 1
-    assert [l.number for l in store.links(store.get_incident("github", REPO, 2))] == [7]
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [7]

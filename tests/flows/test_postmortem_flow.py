@@ -55,7 +55,8 @@ def opened_on_github(client, redis_conn, api, body):
     expect_github_issue_edits(api, payload)
     post_github(client, "issues", payload)
     run_worker(redis_conn)
-    [summary] = [b["body"] for b in sent(api, "POST", "/issues/1/comments") if b["body"].startswith("<!-- incident-desk:summary")]
+    [summary] = [b["body"] for b in sent(api, "POST", "/issues/1/comments")
+                 if b["body"].startswith("<!-- incident-desk:summary")]
     [written] = sent(api, "PATCH", "/issues/1")
     return summary, written["body"]
 

@@ -137,7 +137,8 @@ def test_overview_shows_the_banner_components_and_the_active_incident(page, site
     bad_days = {name: sorted(day for day in row["days"] if day != "operational") for name, row in components.items()}
     assert bad_days == {"Public API": ["partial_outage", "partial_outage"], "Authentication": ["major_outage"],
                         "Database": ["partial_outage"], "Website": ["major_outage"],
-                        "Dashboard": ["degraded_performance", "major_outage"], "Email notifications": ["partial_outage"]}
+                        "Dashboard": ["degraded_performance", "major_outage"],
+                        "Email notifications": ["partial_outage"]}
     assert components["Public API"]["days"][-1] == "partial_outage"
     assert float(components["Website"]["label"].split()[1].rstrip("%")) < 100
 
@@ -219,7 +220,8 @@ def test_a_phone_wide_screen_needs_no_horizontal_scrolling(browser, site):
         incident = url + page.get_by_role("link", name=ACTIVE_NAME).get_attribute("href")
         for address in (url, url + "history.html", incident):
             page.goto(address)
-            width = page.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+            width = page.evaluate("() => [document.scrollingElement.scrollWidth, "
+                                  "document.scrollingElement.clientWidth]")
             assert width[0] <= width[1], f"{page.url} scrolls sideways on a phone: {width[0]}px content in {width[1]}px"
             assert width[1] <= PHONE["width"], "the viewport meta tag is missing: the phone shows a desktop layout"
     finally:

@@ -67,9 +67,10 @@ def test_components_json_adds_groups_with_their_worst_member():
 
 
 def test_incident_json_lists_updates_newest_first_with_component_transitions():
-    updates = (PublicUpdate(1, Status.IDENTIFIED, "found", NOW - timedelta(minutes=50), Severity.PARTIAL_OUTAGE, ("api",)),
-               PublicUpdate(2, Status.MONITORING, "fixed", NOW - timedelta(minutes=20), Severity.PARTIAL_OUTAGE, ("api",)),
-               PublicUpdate(3, Status.RESOLVED, "done", NOW, Severity.PARTIAL_OUTAGE, ("api",)))
+    partial = Severity.PARTIAL_OUTAGE
+    updates = (PublicUpdate(1, Status.IDENTIFIED, "found", NOW - timedelta(minutes=50), partial, ("api",)),
+               PublicUpdate(2, Status.MONITORING, "fixed", NOW - timedelta(minutes=20), partial, ("api",)),
+               PublicUpdate(3, Status.RESOLVED, "done", NOW, partial, ("api",)))
     data = incident_json(PAGE, incident(Severity.PARTIAL_OUTAGE, status=Status.RESOLVED, end=NOW, updates=updates),
                          "https://x/incidents/abc.html")
     assert [u["status"] for u in data["incident_updates"]] == ["resolved", "monitoring", "identified"]
@@ -161,7 +162,8 @@ def test_control_characters_never_reach_the_feed_or_the_pages(store):
 
     seeded = seed_status_page(store, NOW)
     _run(store, 40, "\x1b[31mDisk full\x1b[0m on db-1\x07", Severity.MAJOR_OUTAGE, ("db",), [
-        (Status.IDENTIFIED, NOW - timedelta(minutes=5), "Log says:\x01 \x1b[1mENOSPC\x1b[0m\x0c\x7f\x9b\ufffe done\tnow")])
+        (Status.IDENTIFIED, NOW - timedelta(minutes=5),
+         "Log says:\x01 \x1b[1mENOSPC\x1b[0m\x0c\x7f\x9b\ufffe done\tnow")])
     site = Site.load(store, seeded.page.slug, "https://status.example.com", now=NOW)
 
     feed, _ = site.render("feed.atom")

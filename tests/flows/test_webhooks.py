@@ -1,6 +1,7 @@
 """The receiver: verify, dedupe, enqueue, answer. Real payloads, real signatures, real Redis."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -246,10 +247,8 @@ def test_a_process_killed_after_queueing_never_makes_a_second_job(app, redis_con
         raise SystemExit  # stands for the process dying: no cleanup runs
 
     monkeypatch.setattr(redis_conn, "evalsha", run_then_die)
-    try:
+    with contextlib.suppress(SystemExit):
         accept(redis_conn, "github", "1", "killed-1", "issues", b"{}", None, queue)
-    except SystemExit:
-        pass
     monkeypatch.undo()
     assert redis_conn.get(delivery_key("github", "1", "killed-1")) == b"queued"
     assert accept(redis_conn, "github", "1", "killed-1", "issues", b"{}", None, queue) == "duplicate"

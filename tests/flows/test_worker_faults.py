@@ -185,10 +185,10 @@ class _ForgeServer:
                     return  # the worker is gone: no answer
                 for route in fake_api.registered():
                     if route.method == self.command and route.url.match(request.url):
-                        status, headers, text = route.callback(request)
+                        status, _headers, text = route.callback(request)  # the fake's headers are not replayed
                         break
                 else:
-                    status, headers, text = 404, {}, '{"message": "Not Found"}'
+                    status, text = 404, '{"message": "Not Found"}'
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(text.encode())))

@@ -275,7 +275,8 @@ def test_the_timeline_tells_what_happened_when_nothing_else_does():
     post = render_blog_post(context)
     part = sections(post.body)["What happened"]
     assert context.what_happened.split("\n\n")[1:3] == [  # the same, for templates printing `what_happened`
-        "2026-11-20 13:52 UTC: Release 4.2 reaches production", "2026-11-20 14:05 UTC: Customers report failed payments"]
+        "2026-11-20 13:52 UTC: Release 4.2 reaches production",
+        "2026-11-20 14:05 UTC: Customers report failed payments"]
     assert part.splitlines() == [
         "The problem started at 2026-11-20 13:52 UTC. We detected it at 2026-11-20 14:05 UTC. "
         "We limited its impact at 2026-11-20 14:40 UTC. Everything was working normally again at 2026-11-20 15:10 UTC.",
@@ -295,7 +296,8 @@ def test_a_timeline_of_bookkeeping_only_still_tells_when():
     timeline = "## Timeline\n\n**November 20, 2026:**\n\n- 14:05 - Declared an incident by @alice\n"
     post = render_blog_post(context_for(timeline_only(timeline)))
     assert sections(post.body)["What happened"] == (
-        "We learned of the problem at 2026-11-20 14:05 UTC. Everything was working normally again at 2026-11-20 15:10 UTC.")
+        "We learned of the problem at 2026-11-20 14:05 UTC. "
+        "Everything was working normally again at 2026-11-20 15:10 UTC.")
     assert "Declared" not in post.text
 
 
@@ -473,7 +475,8 @@ def test_a_long_slug_is_cut_at_a_word_under_sixty_characters():
 
 def test_draft_path_fills_date_and_slug():
     post = render_blog_post(context_for())
-    assert draft_path("content/posts/{date}-{slug}.md", post) == "content/posts/2026-11-20-payments-failing-at-checkout.md"
+    assert draft_path("content/posts/{date}-{slug}.md", post) == (
+        "content/posts/2026-11-20-payments-failing-at-checkout.md")
     assert draft_path("./blog/{slug}/index.md", post) == "blog/payments-failing-at-checkout/index.md"
 
 

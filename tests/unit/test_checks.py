@@ -174,7 +174,8 @@ def test_order_errors_first_then_line():
     result = findings(text, tz=None)
     assert [f.severity for f in result] == ["error", "error", "warning"]
     assert [f.line for f in result] == [4, 16, 3]
-    assert isinstance(result[0], Finding) and set(result[0].as_dict()) == {"code", "severity", "section", "line", "message"}
+    assert isinstance(result[0], Finding)
+    assert set(result[0].as_dict()) == {"code", "severity", "section", "line", "message"}
 
 
 def test_rules_are_small_functions_with_docstrings():

@@ -72,7 +72,8 @@ status_page: {enabled: true, slug: acme, title: Acme status, timezone: UTC, repo
     assert profile.required == ("Summary", "Timeline", "Root cause", "Corrective actions")
     assert profile.canonical("TL;DR") == "Summary" and profile.require_due_date and profile.min_whys == 0
     assert config.timezone == "America/Bogota"
-    assert config.labels.incident == "outage" and LabelScheme.with_separator(": ", config.labels).status_prefix == "state/"
+    assert config.labels.incident == "outage"
+    assert LabelScheme.with_separator(": ", config.labels).status_prefix == "state/"
     assert [c.id for c in config.components] == ["platform", "docs"]
     assert config.components[1].name == "docs" and config.components[0].group == "Core"
     assert config.taxonomy == ("OUR_OWN_TERM",) and "OUR_OWN_TERM" in config.taxonomy_terms()
@@ -92,7 +93,8 @@ status_page: {enabled: true, slug: acme, title: Acme status, timezone: UTC, repo
     ("reminders: {interval: 10s}", "reminders.interval", "10s", "between 1 minute and 7 days"),
     ("components: [{name: No id}]", "components[0].id", None, "Missing data"),
     ("components: [{id: a}, {id: a}]", "components", [{"id": "a"}, {"id": "a"}], "more than once"),
-    ("commands: {stauts: {allowed_users: [x]}}", "commands", {"stauts": {"allowed_users": ["x"]}}, "Unknown command 'stauts'"),
+    ("commands: {stauts: {allowed_users: [x]}}", "commands", {"stauts": {"allowed_users": ["x"]}},
+     "Unknown command 'stauts'"),
     ("profiles: {full: {required: [X]}}", "profiles", {"full": {"required": ["X"]}}, "built-in profile"),
     ("profiles: {mine: {required: []}}", "profiles.mine.required", [], "Shorter than minimum"),
     ("close_when_actions_done: maybe", "close_when_actions_done", "maybe", "Not a valid boolean"),

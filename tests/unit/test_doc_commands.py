@@ -47,7 +47,7 @@ def test_errors_exit_1_linter_style(run, unfilled):
     sections = ["Timeline", "Root cause analysis", "Actions"]
     assert result.output.splitlines() == [
         f"{unfilled}:{line}: error empty-section {EMPTY_SECTION.format(section=section)}"
-        for line, section in zip(headings, sections)
+        for line, section in zip(headings, sections, strict=True)
     ]
 
 
@@ -112,7 +112,8 @@ def test_install_templates(run, tmp_path):
 
 
 def test_install_templates_profile_option_and_errors(run, tmp_path):
-    result = run(install_templates, "--platform", "github", "--dest", str(tmp_path), "--profile", "impact-cause-solution-conclusion")
+    result = run(install_templates, "--platform", "github", "--dest", str(tmp_path),
+                 "--profile", "impact-cause-solution-conclusion")
     assert result.exit_code == 0
     assert "## Conclusion" in (tmp_path / ".github/ISSUE_TEMPLATE/postmortem.md").read_text()
     assert run(install_templates, "--platform", "github", "--dest", str(tmp_path), "--profile", "x").exit_code == 2

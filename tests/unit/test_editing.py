@@ -1,5 +1,5 @@
 """The editor every body edit shares (incidents.editing): edits never raise, keep what is there, read back."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,5 +80,5 @@ def test_add_timeline_entry_is_always_read_back(body, at):
 
 def test_a_fence_closed_by_a_tab_indented_line_is_still_open():
     """Found by the property test: a closing fence indented four columns (a tab) closes nothing."""
-    edited = add_timeline_entry("```\n\t```\n", DEFAULT, datetime(2000, 1, 1, tzinfo=timezone.utc), "bot entry")
+    edited = add_timeline_entry("```\n\t```\n", DEFAULT, datetime(2000, 1, 1, tzinfo=UTC), "bot entry")
     assert [e.text for e in parse_document(edited, DEFAULT).timeline] == ["bot entry"]

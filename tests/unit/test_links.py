@@ -179,8 +179,8 @@ def test_weak_fix_made_explicit_by_another_mention():
 
 
 def test_same_number_in_other_repository_is_another_incident():
-    assert refs("Fixes incident #12\nFixes incident acme/web#12\nFixes incident https://github.com/acme/shop/issues/12") == [
-        (GH_HOME, 12, "fix", True), ("acme/web", 12, "fix", True)]
+    text = "Fixes incident #12\nFixes incident acme/web#12\nFixes incident https://github.com/acme/shop/issues/12"
+    assert refs(text) == [(GH_HOME, 12, "fix", True), ("acme/web", 12, "fix", True)]
 
 
 def test_gitlab_dedupe_across_url_and_short_form():
