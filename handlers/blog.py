@@ -35,7 +35,7 @@ def request_draft_by_label(event: IssueEvent, ctx: Context) -> None:
         forge.comment(event.repository, event.number, NOT_AN_INCIDENT)
         return
     if ctx.permissions.refusal("blog", event.actor.login, event.repository):
-        blog = ctx.config.config.blog
+        blog = ctx.config.file.blog
         who = ", ".join([f"`{u}`" for u in blog.allowed_users] + [f"`{t}`" for t in blog.allowed_teams]) \
             or "repository admins"
         forge.remove_label(event.repository, event.number, labels.blog_draft)

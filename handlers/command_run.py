@@ -83,11 +83,11 @@ class Run:
 
     @property
     def profile(self):
-        return self.config.config.get_profile()
+        return self.config.file.get_profile()
 
     @property
     def timezone(self) -> str | None:
-        return self.config.config.timezone
+        return self.config.file.timezone
 
     def incident_or_refuse(self):
         if self.incident is None or not self.incident.tracking:

@@ -48,8 +48,8 @@ def effect(name):
 def run_commands(event: CommentEvent, ctx: Context) -> None:
     """Commands in a new comment run in order, each once across retries; the author gets one reply."""
     forge, store, config = ctx.forge, ctx.store, ctx.config
-    today = datetime.now(zone(config.config.timezone)).date()
-    parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.config.taxonomy)
+    today = datetime.now(zone(config.file.timezone)).date()
+    parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.file.taxonomy)
               if not _forge_quick_action(item, forge)]
     if not parsed:
         return

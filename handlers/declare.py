@@ -33,12 +33,12 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
 
     `config` is the issue's repository's (its label names), which for cross-repository work is not the event's.
     What changes is computed by incidents.reconcile.plan_incident; this applies it."""
-    document, findings = review(issue.body, config.config)
+    document, findings = review(issue.body, config.file)
     known = ctx.store.get_incident(platform, issue.repository, issue.number)
     links = ctx.store.links(known) if known is not None else []
     plan = plan_incident(Seen(issue, document, findings, known, links),
                          Declaration(platform, declared_by, installation_id, tuple(labels_added)),
-                         config=config.config, scheme=config.labels, facts=ctx.forge.facts,
+                         config=config.file, scheme=config.labels, facts=ctx.forge.facts,
                          now=datetime.now(UTC))
     apply_incident_plan(ctx, config, issue, plan)
     if plan.reminder_after is not None and remind:
@@ -60,7 +60,7 @@ def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, pl
     if plan.impact_lines is not None:
         with suppress(BodyTooLong, ConcurrentEdit):  # then the summary comment still shows the current times
             forge.edit_body(issue.repository, issue.number,
-                            lambda text: with_impact_lines(text, config.config, plan.impact_lines or ()))
+                            lambda text: with_impact_lines(text, config.file, plan.impact_lines or ()))
     for check in plan.checks:
         forge.publish_check(check.link.repository, check.sha, CHECK_NAME, check.conclusion, check.title,
                             check.text, incident.url)
@@ -73,7 +73,7 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
     could not be written (then a reply carries the entry so it is not lost). With `once`, an entry
     already there (a retried delivery) is not written again."""
     now = at or datetime.now(UTC)
-    profile, zone = config.config.get_profile(), config.config.timezone
+    profile, zone = config.file.get_profile(), config.file.timezone
 
     def change(body: str) -> str:
         return body if once and text in body else add_timeline_entry(body, profile, now, text, None, zone)

@@ -55,7 +55,7 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     if incident.forced_close:
         store.save_incident(incident.with_changes(closed_at=incident.closed_at or now))
         return
-    document, _ = review(ctx.issue(event).body, ctx.config.config)
+    document, _ = review(ctx.issue(event).body, ctx.config.file)
     remaining = open_actions(forge, document, event.repository)
     if remaining:
         forge.edit_issue(event.repository, event.number, state="open")
@@ -85,14 +85,14 @@ def tick_follow_up(ctx: Context, config: RepositoryConfig, incident, ref: str) -
     """Tick the action item linked to `ref` (`config` is the incident repository's); when it was the last
     open one, say so (and close if asked)."""
     forge, store = ctx.forge, ctx.store
-    profile = config.config.get_profile()
+    profile = config.file.get_profile()
     before = forge.get_issue(incident.repository, incident.number)
     body = forge.edit_body(incident.repository, incident.number, lambda text: action_edits.tick_actions(
         text, profile, ref, home_repository=incident.repository))
-    document, _ = review(body, config.config)
+    document, _ = review(body, config.file)
     if body == before.body or open_actions(forge, document, incident.repository):
         return
-    closing = config.config.close_when_actions_done and incident.status is Status.RESOLVED
+    closing = config.file.close_when_actions_done and incident.status is Status.RESOLVED
     forge.comment(incident.repository, incident.number, ALL_DONE_CLOSING if closing else ALL_DONE)
     if closing:
         forge.edit_issue(incident.repository, incident.number, state="closed")
@@ -104,7 +104,7 @@ def tick_follow_up(ctx: Context, config: RepositoryConfig, incident, ref: str) -
 def tick_closed_follow_ups(ctx: Context, config: RepositoryConfig, incident) -> None:
     """Re-read the linked follow-ups and tick the closed ones: repositories without the bot send no hooks."""
     forge = ctx.forge
-    document, _ = review(forge.get_issue(incident.repository, incident.number).body, config.config)
+    document, _ = review(forge.get_issue(incident.repository, incident.number).body, config.file)
     for action in document.actions:
         key = issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
         if action.done or not key or not key[0]:

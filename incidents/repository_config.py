@@ -1,4 +1,4 @@
-"""A repository's config as a delivery or job sees it: the parsed file, its label names and its problems.
+"""A repository's config as a delivery or job sees it: what its file says, its label names and its problems.
 
 Pure data, so handlers can carry it; reading it through the forge (with the Redis cache) is the worker's.
 """
@@ -15,8 +15,8 @@ from incidents.labels import LabelScheme
 class RepositoryConfig:
     """A repository's config, its label scheme, its problems, and a one-shot claim to warn about this version."""
 
-    path: str
-    config: RepoConfig
+    path: str  # where the config file is, in the repository
+    file: RepoConfig  # what it says, defaults filled in
     labels: LabelScheme
     errors: tuple[ConfigError, ...] = ()
     version: str = ""

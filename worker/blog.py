@@ -57,7 +57,7 @@ def draft_blog_post(platform: str, repository: str, number: int, installation_id
 def _draft(rt: Runtime, forge, repository: str, number: int, say, job: str) -> str:
     """Draft the post of a tracked, public incident: in a comment, or as a draft merge request."""
     ctx = open_context(rt, forge, repository)
-    config = ctx.config.config
+    config = ctx.config.file
     issue = forge.get_issue(repository, number)
     if ctx.labels.is_private(issue.labels, issue.confidential):
         say(PRIVATE.format(marker=BLOG_MARKER))

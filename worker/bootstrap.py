@@ -52,10 +52,10 @@ def open_context(rt: Runtime, forge: Forge, repository: str,
     With `page_problem`, the status page its config declares is recorded first (see keep_page); a problem
     with it goes to `page_problem` and is told with the config's own problems, once per file version."""
     config = load_repository_config(forge, repository, rt.conn)
-    problem = keep_page(rt.store, forge.platform, repository, config.config) if page_problem else None
+    problem = keep_page(rt.store, forge.platform, repository, config.file) if page_problem else None
     if problem is not None and page_problem is not None:
         page_problem(problem)
         config = replace(config, errors=(*config.errors, problem))
     return Context(forge=forge, store=rt.store, repository=repository, config=config,
-                   permissions=Permissions(forge, rt.conn, config.config), jobs=QueueJobs(rt.conn),
+                   permissions=Permissions(forge, rt.conn, config.file), jobs=QueueJobs(rt.conn),
                    load_config=lambda other: load_repository_config(forge, other, rt.conn))

@@ -45,7 +45,7 @@ def _remind(rt: Runtime, platform: str, repository: str, number: int, installati
     ctx = open_context(rt, forge_for(rt, platform, installation_id), repository)
     forge = ctx.forge
     tick_closed_follow_ups(ctx, ctx.config, incident)
-    interval = ctx.config.config.reminders.interval
+    interval = ctx.config.file.reminders.interval
     now = datetime.now(UTC)
     last = incident.last_update_at or incident.reported_at or now
     if now - last < interval:

@@ -19,7 +19,7 @@ def sync_repository(ctx: Context, repository: str) -> int:
     for issue in issues:
         summary = forge.find_marked_comment(repository, issue.number, SUMMARY_MARKER)
         shown = read_summary(summary.body if summary else None)
-        document, _ = review(issue.body, config.config)
+        document, _ = review(issue.body, config.file)
         resolved = [e.at for e in document.timeline if e.at and (e.tag == "resolved" or e.text.startswith(_RESOLVED))]
         status = labels.status_of(issue.labels) or Status.INVESTIGATING
         incident = Incident(
