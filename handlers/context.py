@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from forges.base import Forge, Issue
 from forges.events import Event, IssueEvent
 from incidents.labels import LabelScheme
 from incidents.model import Incident
 from incidents.repository_config import RepositoryConfig
+from store import Store
 
 
 class Jobs(Protocol):
@@ -42,7 +43,7 @@ class Context:
     """The forge, the store, the event repository's config and label scheme, permissions and jobs."""
 
     forge: Forge
-    store: Any
+    store: Store
     repository: str
     config: RepositoryConfig
     permissions: Permissions
