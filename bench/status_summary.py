@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))  # so `python bench/status_summary.py` works from 
 from sqlalchemy import create_engine, event, insert, make_url, select, text  # noqa: E402
 
 from bench.ack import Gunicorn, cpu_seconds, percentile  # noqa: E402
-from incidents.config import Component  # noqa: E402
+from incidents.config_model import Component  # noqa: E402
 from incidents.model import Incident, Severity, Status  # noqa: E402
 from incidents.status_page import StatusPage, default_message  # noqa: E402
 from store import Store, migrate  # noqa: E402

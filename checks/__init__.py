@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from checks.rules import RULES, Finding, effective_profile, run_checks
-from incidents.config import RepoConfig
+from incidents.config_model import RepoConfig
 from incidents.document import IncidentDocument, parse_document
 
 __all__ = ["RULES", "Finding", "effective_profile", "run_checks"]

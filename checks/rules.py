@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from incidents.config import RepoConfig
+from incidents.config_model import RepoConfig
 from incidents.document import IncidentDocument
 from incidents.profiles import Profile
 from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for

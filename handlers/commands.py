@@ -17,7 +17,9 @@ from handlers.declare import reconcile
 from handlers.replies import render_reply
 from handlers.router import Router
 from incidents import action_edits, section_edits, timeline_edits
-from incidents.commands import ISSUE_REF, USAGE, Command, CommandError, parse_commands, render_help
+from incidents.command_args import ISSUE_REF
+from incidents.command_table import USAGE, render_help
+from incidents.commands import Command, CommandError, parse_commands
 from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status

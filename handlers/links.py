@@ -10,7 +10,7 @@ from incidents.model import Incident, Link
 
 router = Router()
 
-__all__ = ["LINK_MARKER", "link_merge_request", "note_merge", "router"]
+__all__ = ["link_merge_request", "note_merge", "router"]
 
 
 @router.register(MERGE_REQUEST, "opened", "edited", "merged", "closed", "reopened")

@@ -17,8 +17,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from incidents.command_args import ISSUE_REF, BadArgs
-from incidents.command_table import COMMANDS, DESCRIPTION, PREFIX, SPECS, USAGE, CommandSpec, render_help
+from incidents.command_args import BadArgs
+from incidents.command_table import SPECS
 from incidents.taxonomy import known_terms
 
 # The word that makes every command unambiguous: GitLab runs several bare names itself.
@@ -147,7 +147,4 @@ def _message_lines(lines: list[str], index: int, ignored: set[int]) -> str:
     return "\n".join(taken)
 
 
-__all__ = [
-    "COMMANDS", "DESCRIPTION", "DESK", "DESK_PREFIX", "ISSUE_REF", "MISSING_COMMAND", "PREFIX", "SPECS",
-    "UNKNOWN_COMMAND", "USAGE", "Command", "CommandError", "CommandSpec", "parse_commands", "render_help",
-]
+__all__ = ["DESK", "DESK_PREFIX", "MISSING_COMMAND", "UNKNOWN_COMMAND", "Command", "CommandError", "parse_commands"]

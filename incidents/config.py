@@ -16,16 +16,9 @@ import yaml
 from marshmallow import ValidationError
 
 from incidents.config_model import (
-    ActionsConfig,
-    Allowed,
-    BlogConfig,
-    Component,
-    LabelsConfig,
-    RemindersConfig,
     RepoConfig,
-    StatusPageConfig,
 )
-from incidents.config_schema import UNKNOWN_PROFILE, RepoConfigSchema, is_timezone, parse_duration
+from incidents.config_schema import RepoConfigSchema
 
 INVALID_YAML = "The file is not valid YAML: {error}"
 NOT_A_MAPPING = "The file must be a mapping of keys to values, not {kind}."
@@ -161,8 +154,4 @@ def _format_path(path: list) -> str:
     return text
 
 
-__all__ = [
-    "DEFAULT_CONFIG", "INVALID_YAML", "NOT_A_MAPPING", "UNKNOWN_PROFILE", "ActionsConfig", "Allowed", "BlogConfig",
-    "Component", "ConfigError", "LabelsConfig", "RemindersConfig", "RepoConfig", "RepoConfigSchema",
-    "StatusPageConfig", "is_timezone", "load_config", "load_config_data", "parse_duration",
-]
+__all__ = ["DEFAULT_CONFIG", "INVALID_YAML", "NOT_A_MAPPING", "ConfigError", "load_config", "load_config_data"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from incidents.config import ConfigError, RepoConfig
+from incidents.config import ConfigError
+from incidents.config_model import RepoConfig
 from incidents.labels import LabelScheme
 
 

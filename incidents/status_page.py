@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from incidents import timezones
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.model import Severity, Status
 
 OPERATIONAL = "operational"

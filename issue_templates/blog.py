@@ -25,13 +25,10 @@ import yaml
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from issue_templates.blog_context import (  # re-exported (__all__): the context is part of this API
+from issue_templates.blog_context import (
     Action,
     BlogContext,
     Change,
-    action_text,
-    blog_context,
-    clean_title,
     plain_paragraphs,
 )
 from issue_templates.blog_story import strip_markup
@@ -274,9 +271,5 @@ def draft_path(pattern: str, post: BlogPost) -> str:
     return str(PurePosixPath(*parts))
 
 
-__all__ = [
-    "Action", "BlogContext", "BlogPost", "BlogTemplateError", "Change", "action_text",
-    "blog_context", "clean_title", "default_template", "draft_path", "escape_markdown",
-    "front_matter", "neutralize_mentions", "plain_paragraphs", "render_blog_post", "safe_url",
-    "slugify",
-]
+__all__ = ["BlogPost", "BlogTemplateError", "default_template", "draft_path", "escape_markdown", "front_matter",
+           "neutralize_mentions", "render_blog_post", "safe_url", "slugify"]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.model import Incident, Severity, Status
 from incidents.status_page import Publication, PublicIncident, PublicUpdate, StatusPage, Subscriber
 from store.models import IncidentRow, NotificationRow, PublicationRow, StatusPageRow, StatusUpdateRow, SubscriberRow

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.model import Incident, Severity, Status
 from incidents.status_page import StatusPage
 

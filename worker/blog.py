@@ -5,15 +5,14 @@ import logging
 from dataclasses import replace
 
 from forges.errors import ForgeError, TransientForgeError
-from handlers.blog import BLOG_MARKER, QUEUED
+from handlers.blog import BLOG_MARKER
 from incident_desk.logs import log_event
 from issue_templates.blog import BlogTemplateError
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
-from worker.deferred import request_blog_draft
 from worker.jobs import count_job
 from worker.retry import is_transient, retry_delay, retry_later
 
-__all__ = ["BLOG_MARKER", "QUEUED", "draft_blog_post", "request_blog_draft"]
+__all__ = ["draft_blog_post"]
 
 log = logging.getLogger("incident_desk.blog")
 
@@ -78,7 +77,8 @@ def _render(forge, store, config, incident, issue):
     from incidents.action_items import issue_key
     from incidents.document import parse_document
     from incidents.metrics import incident_metrics
-    from issue_templates.blog import blog_context, render_blog_post
+    from issue_templates.blog import render_blog_post
+    from issue_templates.blog_context import blog_context
 
     profile = config.get_profile()
     document = parse_document(issue.body, profile, config.timezone)

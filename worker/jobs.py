@@ -14,11 +14,11 @@ from forges.normalize import normalize
 from handlers import router
 from handlers.router import ignored
 from incident_desk.logs import log_event
-from worker.bootstrap import Runtime, forge_for, open_context, runtime, store_for
+from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.queue import JOBS_METRIC, KEY_PREFIX
 from worker.retry import is_transient, retry_delay, retry_later
 
-__all__ = ["LOCK_SECONDS", "incident_lock", "process_delivery", "store_for"]
+__all__ = ["LOCK_SECONDS", "incident_lock", "process_delivery"]
 
 log = logging.getLogger("incident_desk.worker")
 # The incident lock's lease. It is renewed while the job runs, so a long comment keeps it to the end,

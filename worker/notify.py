@@ -19,10 +19,9 @@ from incident_desk.settings import Settings
 from incident_desk.signing import sha256_signature
 from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
 from worker.bootstrap import runtime
-from worker.deferred import announce
 from worker.queue import RETRIED_WHEN_RAISED, RetryLater, connection, deliveries_queue, notify_retry
 
-__all__ = ["announce", "notify_subscribers", "send_confirmation", "send_notification"]
+__all__ = ["notify_subscribers", "send_confirmation", "send_notification"]
 
 log = logging.getLogger("incident_desk.notify")
 WEBHOOK_TIMEOUT = 10

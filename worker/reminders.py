@@ -8,10 +8,10 @@ from handlers.lifecycle import tick_closed_follow_ups
 from handlers.publication import public_reminder
 from incident_desk.logs import log_event
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
-from worker.deferred import reminder_job_id, reschedule_reminder, schedule_reminder
+from worker.deferred import reschedule_reminder, schedule_reminder
 from worker.retry import is_transient, retry_delay
 
-__all__ = ["REMINDER", "reminder_job_id", "schedule_reminder", "send_reminder"]
+__all__ = ["REMINDER", "send_reminder"]
 
 log = logging.getLogger("incident_desk.reminders")
 REMINDER = ("{who}, it has been {elapsed} since the last update of this incident (status **{status}**). "

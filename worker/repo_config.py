@@ -8,7 +8,7 @@ from incidents.labels import LabelScheme
 from incidents.repository_config import RepositoryConfig
 from worker.queue import KEY_PREFIX
 
-__all__ = ["CACHE_SECONDS", "RepositoryConfig", "load_repository_config"]
+__all__ = ["CACHE_SECONDS", "load_repository_config"]
 
 CACHE_SECONDS = 600  # re-read at most every 10 minutes
 WARNED_SECONDS = 90 * 24 * 3600

@@ -12,11 +12,11 @@ import click
 
 from incident_desk.cli.docs import check, install_templates
 from incident_desk.cli.replay import replay
-from incident_desk.cli.run import masked, serve, web, worker
+from incident_desk.cli.run import serve, web, worker
 from incident_desk.cli.status import status
 from incident_desk.cli.tracking import export, report, sync
 
-__all__ = ["cli", "main", "masked"]
+__all__ = ["cli", "main"]
 
 
 @click.group()

@@ -9,7 +9,9 @@ import click
 
 from checks import run_checks
 from forges import forge_class
-from incidents.config import DEFAULT_CONFIG, RepoConfig, is_timezone, load_config
+from incidents.config import DEFAULT_CONFIG, load_config
+from incidents.config_model import RepoConfig
+from incidents.config_schema import is_timezone
 from incidents.document import parse_document
 from incidents.profiles import Profile, UnknownProfile, get_profile
 from issue_templates.render import PLATFORMS, postmortem_skeleton

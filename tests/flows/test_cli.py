@@ -119,7 +119,7 @@ def test_serve_runs_everything_on_one_machine_and_stops_cleanly(tmp_path):
 
 def test_masked_urls_keep_everything_but_the_password():
     """Issue 13 item 15."""
-    from incident_desk.cli import masked
+    from incident_desk.cli.run import masked
 
     assert masked("redis://:s3cret@10.0.0.5:6379/0") == "redis://:***@10.0.0.5:6379/0"
     assert masked("postgresql://app:p%40ss@db.internal/incidents") == "postgresql://app:***@db.internal/incidents"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from incidents.commands import COMMANDS
+from incidents.command_table import COMMANDS
 from incidents.summary import BOT_MARKER
 from tests.fakes.github import FakeGitHub
 from tests.support import post_github, run_worker

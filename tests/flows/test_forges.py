@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from forges import build_forge
 from forges.errors import ForgeError, TransientForgeError
 from handlers.blog import BLOG_MARKER
-from handlers.links import LINK_MARKER
+from incidents.linking import LINK_MARKER
 from incidents.summary import BOT_MARKER, SUMMARY_MARKER
 from tests.fakes.github import FakeGitHub, expect_github_issue_edits, github_permission_json, github_repo_config
 from tests.fakes.gitlab import FakeGitLab

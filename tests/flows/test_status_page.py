@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.model import Severity, Status
 from incidents.status_page import (
     PublicIncident,

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from incident_desk.settings import Settings
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.status_page import StatusPage
 from tests.flows.test_status_notify import free_port, start_smtp
 from tests.support import run_worker

@@ -71,7 +71,7 @@ def database_locked(store):
 @pytest.fixture
 def short_database_waits(monkeypatch):
     """A busy timeout of half a second and retries a second apart, so the lock outlasts a few tries."""
-    from worker.jobs import store_for
+    from worker.bootstrap import store_for
 
     monkeypatch.setenv("INCIDENT_DESK_DB_BUSY_TIMEOUT", "0.5")
     monkeypatch.setenv("INCIDENT_DESK_RETRY_BASE_SECONDS", "1")

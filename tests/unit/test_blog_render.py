@@ -16,12 +16,8 @@ from incidents.model import Incident, Link
 from incidents.profiles import get_profile
 from incidents.section_edits import set_generated_lines
 from issue_templates.blog import (
-    Action,
-    BlogContext,
     BlogPost,
     BlogTemplateError,
-    Change,
-    blog_context,
     default_template,
     draft_path,
     escape_markdown,
@@ -29,6 +25,7 @@ from issue_templates.blog import (
     safe_url,
     slugify,
 )
+from issue_templates.blog_context import Action, BlogContext, Change, blog_context
 from issue_templates.render import postmortem_skeleton
 
 PROFILE = get_profile("timeline-rca-actions")

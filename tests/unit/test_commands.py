@@ -3,12 +3,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from incidents.commands import (
-    COMMANDS,
-    Command,
-    CommandError,
-    parse_commands,
-)
+from incidents.command_table import COMMANDS
+from incidents.commands import Command, CommandError, parse_commands
 from incidents.model import Severity, Status
 from incidents.timeline import TIMELINE_TAGS
 

@@ -3,13 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from incidents.config import (
-    DEFAULT_CONFIG,
-    UNKNOWN_PROFILE,
-    RepoConfigSchema,
-    load_config,
-    parse_duration,
-)
+from incidents.config import DEFAULT_CONFIG, load_config
+from incidents.config_schema import UNKNOWN_PROFILE, RepoConfigSchema, parse_duration
 from incidents.labels import LabelScheme
 from incidents.profiles import PROFILES
 

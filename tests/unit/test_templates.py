@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from incidents.config import Component
+from incidents.config_model import Component
 from incidents.document import parse_document
 from incidents.profiles import PROFILES, get_profile
 from issue_templates.render import (
