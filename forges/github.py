@@ -1,10 +1,7 @@
 """GitHub adapter on PyGithub: App installation tokens or a personal token."""
 from __future__ import annotations
 
-import contextlib
 import functools
-import threading
-import time
 from collections.abc import Iterable
 from urllib.parse import quote, urlparse
 
@@ -12,37 +9,13 @@ from github import Auth, Github, GithubException
 
 from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
+from forges.write_budget import PacedWrites, WriteBudget, budget_key
 from incident_desk.signing import sha256_signature
 from incidents.forge_facts import MergeRequestSyntax
 
 
 def _api(what: str):
     return translated(what, GithubException, lambda e: e.status, lambda e: e.headers)
-
-
-class WriteThrottle:
-    """Spaces writes `interval` seconds apart (GitHub's secondary rate limits ask for a second).
-
-    Ours rather than PyGithub's, which sleeps inside the write itself: a body edit must wait first,
-    then re-read and write at once, or a person's edit made during the wait is overwritten."""
-
-    def __init__(self, interval: float):
-        self.interval, self.last_write = interval, 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Sleep until the next write may go."""
-        with self._lock:
-            time.sleep(max(0.0, self.last_write + self.interval - time.monotonic()))
-
-    def wrote(self) -> None:
-        self.last_write = time.monotonic()
-
-
-@functools.lru_cache(maxsize=256)
-def _throttle(api_url: str, token: str | None, installation_id: int | None, interval: float) -> WriteThrottle:
-    """One throttle per client (per installation or token), shared by every forge object using it."""
-    return WriteThrottle(interval)
 
 
 @functools.lru_cache(maxsize=256)
@@ -58,7 +31,8 @@ def _client(api_url: str, token: str | None, app_id: str | None, private_key: st
         raise ForgeError("GitHub credentials missing: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY, or GITHUB_TOKEN")
     # retry=None: failed calls are retried by the job queue, which honours Retry-After
     # without blocking a worker in a sleep.
-    # Writes are spaced by WriteThrottle, not by PyGithub (see there).
+    # Writes are paced by the write budget (forges.write_budget), not by PyGithub, which sleeps inside the
+    # write itself: a body edit must wait first, then re-read and write at once.
     return Github(auth=auth, base_url=api_url, retry=None, per_page=100, lazy=True, timeout=15,
                   seconds_between_writes=None, seconds_between_requests=None)
 
@@ -81,7 +55,7 @@ def _role(data: dict) -> str:
     return legacy if legacy in PERMISSIONS else "none"
 
 
-class GitHubForge(Forge):
+class GitHubForge(PacedWrites, Forge):
     platform = "github"
     label_separator = ": "
     body_limit = 65_536
@@ -109,21 +83,15 @@ class GitHubForge(Forge):
         self.is_app = bool(settings.github_app_id and settings.github_private_key and installation_id)
         self.gh = _client(settings.github_api_url, settings.github_token, settings.github_app_id,
                           settings.github_private_key, installation_id if self.is_app else None)
-        self.throttle = _throttle(settings.github_api_url, settings.github_token,
-                                  installation_id if self.is_app else None, settings.github_write_interval)
+        # One budget per installation (or token), shared through Redis by every worker writing as it.
+        key = budget_key(self.platform, settings.github_api_url, installation_id if self.is_app else None,
+                         settings.github_token)
+        self.budget = WriteBudget(settings.redis_url, key, settings.github_write_burst,
+                                  settings.github_write_interval)
 
-    def wait_to_write(self) -> None:
-        self.throttle.wait()
-
-    @contextlib.contextmanager
     def _write(self, what: str):
-        """A write call: after the throttle's wait, translated like every call, its time recorded."""
-        self.throttle.wait()
-        try:
-            with _api(what):
-                yield
-        finally:
-            self.throttle.wrote()
+        """A write call: a token from the write budget, then translated like every call."""
+        return self._paced(_api(what))
 
     def _repo(self, repository: str):
         return self.gh.get_repo(repository)  # the client is lazy: no request here

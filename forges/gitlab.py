@@ -13,6 +13,7 @@ from gitlab.exceptions import GitlabError
 from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
+from forges.write_budget import PacedWrites, WriteBudget, budget_key
 from incidents.forge_facts import MergeRequestSyntax
 
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
@@ -24,7 +25,7 @@ def _date(value):
     return _dates.deserialize(value) if value else None
 
 
-class GitLabForge(Forge):
+class GitLabForge(PacedWrites, Forge):
     platform = "gitlab"
     label_separator = "::"
     body_limit = 1_000_000
@@ -61,6 +62,9 @@ class GitLabForge(Forge):
         # python-gitlab sleeps through 429s inside a call unless each request says not to.
         request = self.gl.http_request
         self.gl.http_request = lambda *args, **kwargs: request(*args, **{**kwargs, "obey_rate_limit": False})
+        self.budget = WriteBudget(settings.redis_url, budget_key(self.platform, settings.gitlab_url, None,
+                                                                 settings.gitlab_token),
+                                  settings.gitlab_write_burst, settings.gitlab_write_interval)
 
     def _remember_headers(self, response, *args, **kwargs):
         # python-gitlab's errors carry no headers; keep the last ones to read Retry-After.
@@ -68,6 +72,10 @@ class GitLabForge(Forge):
 
     def _api(self, what: str):
         return translated(what, GitlabError, lambda e: e.response_code, lambda e: self._last_headers)
+
+    def _write(self, what: str):
+        """A write call: a token from the token's write budget, then translated like every call."""
+        return self._paced(self._api(what))
 
     def _project(self, repository: str):
         return self.gl.projects.get(repository, lazy=True)
@@ -103,7 +111,7 @@ class GitLabForge(Forge):
         changes = {k: v for k, v in (("title", title), ("description", body)) if v is not None}
         if state is not None:
             changes["state_event"] = "close" if state == "closed" else "reopen"
-        with self._api("edit issue"):
+        with self._write("edit issue"):
             self._issues(repository).update(number, changes)
 
     def create_issue(self, repository, title, body, labels=(), assignees=()):
@@ -111,16 +119,16 @@ class GitLabForge(Forge):
         ids = [i for i in (self._user_id(login) for login in assignees) if i]
         if ids:
             data["assignee_ids"] = ids
-        with self._api("create issue"):
+        with self._write("create issue"):
             raw = self._issues(repository).create(data)
         return self._as_issue(repository, raw)
 
     def add_labels(self, repository, number, labels: Iterable[str]):
-        with self._api("add labels"):
+        with self._write("add labels"):
             self._issues(repository).update(number, {"add_labels": ",".join(labels)})
 
     def remove_label(self, repository, number, label):
-        with self._api("remove label"):
+        with self._write("remove label"):
             self._issues(repository).update(number, {"remove_labels": label})
 
     def list_comments(self, repository, number, merge_request=False):
@@ -131,12 +139,12 @@ class GitLabForge(Forge):
                     for n in notes if not getattr(n, "system", False)]
 
     def create_comment(self, repository, number, body, merge_request=False):
-        with self._api("create note"):
+        with self._write("create note"):
             n = self._notes(repository, number, merge_request).create({"body": body})
         return Comment(id=n.id, body=body, author=self.settings.bot_login or "", handle=n)
 
     def edit_comment(self, repository, number, comment, body, merge_request=False):
-        with self._api("edit note"):
+        with self._write("edit note"):
             self._notes(repository, number, merge_request).update(comment.id, {"body": body})
 
     def read_file(self, repository, path):
@@ -183,7 +191,7 @@ class GitLabForge(Forge):
         data = {"state": gl_state, "name": context, "description": description[:255]}
         if target_url:
             data["target_url"] = target_url
-        with self._api("set commit status"):
+        with self._write("set commit status"):
             self._project(repository).commits.get(sha, lazy=True).statuses.create(data)
 
     def publish_check(self, repository, sha, name, conclusion, title, summary, details_url=None):
@@ -208,7 +216,7 @@ class GitLabForge(Forge):
             if exc.status != 404:
                 raise
         try:
-            with self._api("create branch"):
+            with self._write("create branch"):
                 branches.create({"branch": branch, "ref": from_branch})
         except ForgeError as exc:
             if exc.status != 400:  # "Branch already exists": an earlier try made it
@@ -222,12 +230,12 @@ class GitLabForge(Forge):
         except ForgeError as exc:
             if exc.status != 404:
                 raise
-            with self._api("create file"):
+            with self._write("create file"):
                 files.create({"file_path": path, "branch": branch, "content": content, "commit_message": message})
             return True
         if existing.decode().decode("utf-8", "replace") == content:
             return False
-        with self._api("update file"):
+        with self._write("update file"):
             files.update(path, {"branch": branch, "content": content, "commit_message": message})
         return True
 
@@ -243,7 +251,7 @@ class GitLabForge(Forge):
         return self._as_merge_request(repository, found[0]) if found else None
 
     def open_draft_merge_request(self, repository, source_branch, target_branch, title, body):
-        with self._api("create merge request"):
+        with self._write("create merge request"):
             mr = self._project(repository).mergerequests.create({
                 "source_branch": source_branch, "target_branch": target_branch,
                 "title": f"Draft: {title}", "description": body})
@@ -253,7 +261,7 @@ class GitLabForge(Forge):
         ids = [i for i in (self._user_id(login) for login in logins) if i]
         if not ids:
             return
-        with self._api("assign"):
+        with self._write("assign"):
             issue = self._issues(repository).get(number)
             current = [a["id"] for a in getattr(issue, "assignees", []) or []]
             self._issues(repository).update(number, {"assignee_ids": sorted(set(current) | set(ids))})

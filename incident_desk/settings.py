@@ -32,8 +32,12 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     bot_login: str | None = None
     retry_base_seconds: float = 2.0
-    # GitHub asks integrations to space writes at least a second apart (secondary rate limits).
-    github_write_interval: float = 1.0
+    # The write budget (forges.write_budget): a command's few writes go at once, sustained writing is paced.
+    # GitHub asks integrations to space writes about a second apart (secondary rate limits).
+    github_write_interval: float = 1.0  # seconds per write, sustained
+    github_write_burst: int = 5  # writes that may go at once
+    gitlab_write_interval: float = 0.5
+    gitlab_write_burst: int = 5
     max_attempts: int = 6
     notify_max_attempts: int = 20  # subscriber notifications: hourly at most, so about 10 hours
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none are).
@@ -62,6 +66,9 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             bot_login=env.get("INCIDENT_DESK_BOT_LOGIN") or None,
             github_write_interval=float(env.get("INCIDENT_DESK_GITHUB_WRITE_INTERVAL", cls.github_write_interval)),
+            github_write_burst=_count(env, "INCIDENT_DESK_GITHUB_WRITE_BURST", cls.github_write_burst),
+            gitlab_write_interval=float(env.get("INCIDENT_DESK_GITLAB_WRITE_INTERVAL", cls.gitlab_write_interval)),
+            gitlab_write_burst=_count(env, "INCIDENT_DESK_GITLAB_WRITE_BURST", cls.gitlab_write_burst),
             retry_base_seconds=float(env.get("INCIDENT_DESK_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
             max_attempts=int(env.get("INCIDENT_DESK_MAX_ATTEMPTS", cls.max_attempts)),
             notify_max_attempts=int(env.get("INCIDENT_DESK_NOTIFY_MAX_ATTEMPTS", cls.notify_max_attempts)),

@@ -68,6 +68,7 @@ def settings(monkeypatch, redis_url, database_url, redis_conn):
         "GITLAB_URL": GITLAB_URL, "GITLAB_TOKEN": "glpat-test", "GITLAB_WEBHOOK_SECRET": GITLAB_SECRET,
         "REDIS_URL": redis_url, "DATABASE_URL": database_url, "INCIDENT_DESK_BOT_LOGIN": BOT_LOGIN,
         "INCIDENT_DESK_RETRY_BASE_SECONDS": "0", "INCIDENT_DESK_GITHUB_WRITE_INTERVAL": "0",
+        "INCIDENT_DESK_GITLAB_WRITE_INTERVAL": "0",
         "INCIDENT_DESK_MAX_ATTEMPTS": "4",
     }
     for key in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "PUBLIC_URL", "SMTP_URL"):

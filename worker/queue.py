@@ -23,7 +23,7 @@ JOBS_METRIC = f"{KEY_PREFIX}:metrics:jobs"  # a hash: "platform|event or job|out
 # A job cut off by its worker's death runs again, at once, then after 30 s and 2 min. Every job's
 # effects are safe to repeat; one that dies each time (say, out of memory) stops in the failed registry.
 RETRIES_AFTER_DEATH = [0, 30, 120]
-# RQ's default of 180 s cuts off a long comment: 200 commands, each one or two throttled writes of a
+# RQ's default of 180 s cuts off a long comment: 200 commands, each one or two paced writes of a
 # second. An hour fits any comment the forge lets through; a job that still outlives it runs again,
 # and what already took effect is not done twice.
 JOB_TIMEOUT_SECONDS = 3600

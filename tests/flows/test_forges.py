@@ -281,8 +281,8 @@ def test_github_body_edit_keeps_a_person_s_edit_made_while_the_write_throttle_wa
     repo = "Codertocat/Hello-World"
     github = _GitHubWhereAPersonEdits(fake_api)
     github.add_issue(repo, 1, body="## Timeline\n\n- 14:00 first\n")
-    forge = build_forge("github", replace(settings, github_write_interval=0.5))
-    forge.add_labels(repo, 1, ["incident"])  # a write just before: the next one must wait about 0.5 s
+    forge = build_forge("github", replace(settings, github_write_interval=0.5, github_write_burst=1))
+    forge.add_labels(repo, 1, ["incident"])  # a write just before spends the budget of one: the next waits about 0.5 s
     github.person_edits(repo, 1, "\nNote by a person.\n", delay=0.25)
 
     forge.edit_body(repo, 1, lambda body: body.replace("- 14:00 first\n", "- 14:00 first\n- 14:05 bot entry\n"))

@@ -156,7 +156,7 @@ def test_a_job_longer_than_the_lock_s_lease_keeps_the_incident_lock_to_the_end(
 
     assert github.lock_held == [True]
     assert len(summaries(github)) == 1
-    # 200 commands of a comment, each up to two writes spaced by the default throttle
+    # 200 commands of a comment, each up to two writes paced by the default write budget
     assert job.timeout == JOB_TIMEOUT_SECONDS >= 200 * 2 * Settings().github_write_interval
 
 
