@@ -47,6 +47,7 @@ class Run:
     batching: bool = False  # while True, timeline entries wait for one body edit (see flush)
     entry: tuple | None = None  # the entry the current batched line waits to write
     pending: list = field(default_factory=list)  # (line, outcome, entry) of the batch so far
+    declared: dict = field(default_factory=dict)  # line -> the incident issue it opened in this attempt
 
     @property
     def forge(self):

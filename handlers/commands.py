@@ -36,6 +36,7 @@ UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing c
 REFUSED = "you need {needed}; nothing changed."
 FOLLOW_UP_FAILED = "the follow-up issue could not be opened in {repository}; nothing changed."
 NO_MERGE_REQUEST = "there is no merge request {ref} that I can read; nothing changed."
+SHAPED = "in shape"  # the ledger's step: the declared incident's labels, row and summary were written
 FOLLOW_UP_BODY = "Follow-up action of incident {incident} ({title}).\n\nOwner: @{owner}{due}\n"
 
 
@@ -73,16 +74,33 @@ def run_commands(event: CommentEvent, ctx: Context) -> None:
             run.pending.append((item.line, outcome, run.entry))
             run.entry = None
     flush(run, outcomes)
-    if REPLY_LINE not in run.recorded:
+    if REPLY_LINE not in run.recorded:  # the answer first, as soon as every outcome is known
         limit = forge.body_limit - len(BOT_MARKER) - 1
         reply = forge.comment(event.repository, event.number,
                               render_reply([(_code(i.raw), outcomes[i.line]) for i in parsed], limit),
                               merge_request=event.on_merge_request)
         store.record_outcomes(run.comment, {REPLY_LINE: Outcome("💬", str(reply.id))})
+    _shape_declared(run, parsed)
     changed = any(outcome.changed for outcome in outcomes.values())
     if changed and run.incident is not None and run.incident.tracking:
         reconcile(ctx, config, forge.get_issue(event.repository, event.number),
                   platform=event.platform, declared_by=event.actor.login)
+
+
+def _shape_declared(run: Run, parsed) -> None:
+    """The incidents this comment declared, put in shape after the reply, each once across retries.
+
+    The bot's own "opened" hook is ignored, so a new incident gets its labels, store row and summary here."""
+    event = run.event
+    for item in parsed:
+        steps = run.recorded[item.line].steps if item.line in run.recorded else {}
+        number = steps.get(f"opened {event.repository}")
+        if not (isinstance(item, Command) and item.name == "incident" and number):
+            continue
+        issue = run.declared.get(item.line) or run.forge.get_issue(event.repository, number)
+        run.once(item, SHAPED, lambda issue=issue: reconcile(
+            run.ctx, run.config, issue, platform=event.platform, declared_by=event.actor.login,
+            installation_id=event.installation_id, remind=True))
 
 
 def _forge_quick_action(item, forge) -> bool:
@@ -133,9 +151,7 @@ def declare_incident(command: Command, run: Run) -> str:
     labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
     issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
         event.repository, what[:200], body, labels=labels, assignees=[event.actor.login]))
-    # The bot's own "opened" hook is ignored, so the new incident is put in shape here.
-    reconcile(run.ctx, run.config, issue, platform=event.platform, declared_by=event.actor.login,
-              installation_id=event.installation_id, remind=True)
+    run.declared[command.line] = issue  # put in shape once the reply is out (_shape_declared)
     return f"declared incident #{issue.number}: {issue.url}"
 
 
