@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, inlines, normalize_text, parse_markdown, visible_text
+from incidents.markup import CHECKBOX, HTML_COMMENT, inlines, normalize_text, parse_markdown, shows_nothing
 from incidents.profiles import Profile
 from incidents.timeline import read_date_heading
 
@@ -71,7 +71,7 @@ def split_sections(
         body_tokens = tokens[index + 3:end]  # heading_open, inline, heading_close
         body = "\n".join(lines[body_start:body_end]).strip()
         placeholder = (
-            visible_text(body_tokens) in ("", NO_RESPONSE)
+            shows_nothing(body_tokens, NO_RESPONSE)
             or (name in skeleton_texts and _squash(body) == skeleton_texts[name])
         )
         section = Section(
