@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from markdown_it.token import Token
 
@@ -133,11 +135,15 @@ def first_written(by_name: Mapping[str, Span], names: Sequence[str]) -> Span | N
     return None
 
 
-def skeleton_texts(skeleton: str, profile: Profile) -> dict[str, str]:
-    """Section name -> the skeleton's text for it, whitespace-folded for comparison."""
+@lru_cache(maxsize=32)
+def skeleton_texts(skeleton: str, profile: Profile) -> Mapping[str, str]:
+    """Section name -> the skeleton's text for it, whitespace-folded for comparison.
+
+    Kept per (skeleton, profile): `check` over many files, or the bot over many bodies, parses it once.
+    """
     skeleton = normalize_text(skeleton)
     spans = split_sections(parse_markdown(skeleton), skeleton.split("\n"), profile, {})
-    return {span.section.name: _squash(span.section.text) for span in spans}
+    return MappingProxyType({span.section.name: _squash(span.section.text) for span in spans})
 
 
 def _raw_name(heading: str) -> str:
