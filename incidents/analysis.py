@@ -66,8 +66,8 @@ def _numbered_list(span: Span) -> tuple[Why, ...]:
 def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int, str]]:
     """(line, visible text) for each non-empty line of the section's paragraphs and items.
 
-    With `word`, only the inlines whose source could show it (the word itself in any case, or an
-    entity or %-escape that decodes to letters), so the others are never inline-parsed.
+    With `word` (lower case), only the inlines whose source could show it, so the others are never
+    inline-parsed.
     """
     for inline, parent, _item in inlines(span.tokens):
         if inline.map is None or parent is None or parent.type == "heading_open":
@@ -80,7 +80,16 @@ def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int,
 
 
 def _may_show(source: str, word: str) -> bool:
-    return word in source.lower() or _DECODES_TO_LETTERS.search(source) is not None
+    """Whether an inline's source can show `word`: its letters in order (markup such as `*`, a
+    comment or a link's URL may stand between them), or an escape that decodes to letters."""
+    if _DECODES_TO_LETTERS.search(source):
+        return True
+    source, position = source.lower(), 0
+    for letter in word:
+        position = source.find(letter, position) + 1
+        if not position:
+            return False
+    return True
 
 
 def read_root_cause(by_name: Mapping[str, Span], taxonomy: Taxonomy | None) -> tuple[str | None, int | None]:

@@ -39,7 +39,10 @@ def test_an_inline_nobody_read_is_not_parsed_and_is_parsed_once():
     assert children(inline) is first
 
 
-@pytest.mark.parametrize("line", ["&#84;axonomy: MISSING_TEST", "**Taxonomy**: MISSING_TEST", "TAXONOMY: MISSING_TEST"])
+@pytest.mark.parametrize("line", [
+    "&#84;axonomy: MISSING_TEST", "**Taxonomy**: MISSING_TEST", "TAXONOMY: MISSING_TEST", "Taxo*nomy*: MISSING_TEST",
+    "Taxo<!-- x -->nomy: MISSING_TEST", "Tax[o](https://x.example/y)nomy: MISSING_TEST",
+])
 def test_a_taxonomy_line_is_found_however_its_word_is_written(line):
     body = f"## Impact\n\nx\n\n## Cause\n\ny\n\n## Solution\n\nz\n\n## Conclusion\n\nDone.\n\n{line}\n"
     doc = parse_document(body, ICSC)
