@@ -36,6 +36,8 @@ class Taxonomy:
 
 _TAXONOMY_LINE = re.compile(r"^\s*taxonomy(?:\s+(?:term|tree))?\s*:\s*(?P<value>.*)$", re.I)
 _ROOT_CAUSE_LINE = re.compile(r"^\s*root\s+cause\s*:\s*(?P<text>.*)$", re.I)
+# Source that shows other letters than its own: an entity (`&#116;`) or a %-escape in an autolink.
+_DECODES_TO_LETTERS = re.compile(r"&[#A-Za-z]|%[0-9A-Fa-f]{2}")
 
 
 def read_whys(spans: Sequence[Span]) -> tuple[Why, ...]:
@@ -61,14 +63,33 @@ def _numbered_list(span: Span) -> tuple[Why, ...]:
     return tuple(whys)
 
 
-def _paragraph_lines(span: Span) -> Iterator[tuple[int, str]]:
-    """(line, visible text) for each non-empty line of the section's paragraphs and items."""
+def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int, str]]:
+    """(line, visible text) for each non-empty line of the section's paragraphs and items.
+
+    With `word` (lower case), only the inlines whose source could show it, so the others are never
+    inline-parsed.
+    """
     for inline, parent, _item in inlines(span.tokens):
         if inline.map is None or parent is None or parent.type == "heading_open":
+            continue
+        if word is not None and not _may_show(inline.content, word):
             continue
         for offset, text in plain_lines(inline):
             if text.strip():
                 yield inline.map[0] + offset + 1, text.strip()
+
+
+def _may_show(source: str, word: str) -> bool:
+    """Whether an inline's source can show `word`: its letters in order (markup such as `*`, a
+    comment or a link's URL may stand between them), or an escape that decodes to letters."""
+    if _DECODES_TO_LETTERS.search(source):
+        return True
+    source, position = source.lower(), 0
+    for letter in word:
+        position = source.find(letter, position) + 1
+        if not position:
+            return False
+    return True
 
 
 def read_root_cause(by_name: Mapping[str, Span], taxonomy: Taxonomy | None) -> tuple[str | None, int | None]:
@@ -93,7 +114,7 @@ def read_root_cause(by_name: Mapping[str, Span], taxonomy: Taxonomy | None) -> t
 def read_taxonomy(spans: Sequence[Span], by_name: Mapping[str, Span]) -> Taxonomy | None:
     """A `Taxonomy:` line anywhere, a Taxonomy section, or a bare term/tree ending a section."""
     for span in spans:
-        for line, text in _paragraph_lines(span):
+        for line, text in _paragraph_lines(span, "taxonomy"):
             match = _TAXONOMY_LINE.match(text)
             if match:
                 terms = parse_tree(match.group("value"))

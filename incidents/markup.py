@@ -2,6 +2,10 @@
 
 The document parser and the editor both read bodies through here, so what the bot writes and
 what the checks read can never disagree about where a block starts or what a reader sees.
+
+The parse is block-level only: an inline token's children (its text, code and links) are parsed the
+first time someone asks for them (`children`), since most lines of a long body are read by their raw
+content alone, and the inline pass is a third of markdown-it's time on a 1 MB postmortem.
 """
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, text_join
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -19,7 +24,9 @@ URL = r"https?://[^\s<>()\[\]]+?"
 # A task-list box at the start of a list item's text.
 CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
 
-_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin)
+_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+# Where an inline token keeps its parse's env (the link reference definitions its text may use).
+_ENV = "incident_desk.env"
 
 
 def as_text(body: object) -> str:
@@ -36,10 +43,30 @@ def normalize_text(text: str) -> str:
 
 def parse_markdown(text: str) -> list[Token]:
     """The block tokens of an already normalized text; none for pathological nesting."""
+    env: dict = {}
     try:
-        return _MARKDOWN.parse(text)
+        tokens = _MARKDOWN.parse(text, env)
     except RecursionError:  # treat it as an empty body rather than crash
         return []
+    if env:  # `[label]: url` definitions: a `[label]` in an inline is then a link, not text
+        for token in tokens:
+            if token.type == "inline":
+                token.meta[_ENV] = env
+    return tokens
+
+
+def children(inline: Token) -> list[Token]:
+    """An inline token's children, parsed now if nobody has read them yet (as markdown-it would have)."""
+    if inline.children or not inline.content:
+        return inline.children or []
+    state = StateCore(inline.content, _MARKDOWN, inline.meta.get(_ENV, {}))
+    state.tokens = [inline]
+    try:
+        inline.children = _MARKDOWN.inline.parse(inline.content, _MARKDOWN, state.env, [])
+    except RecursionError:  # pathological nesting reads as no text
+        inline.children = []
+    text_join(state)  # the core rule after `inline`: escapes and entities become plain text
+    return inline.children
 
 
 def visible_text(tokens: Sequence[Token]) -> str:
@@ -55,12 +82,26 @@ def visible_text(tokens: Sequence[Token]) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def shows_nothing(tokens: Sequence[Token], placeholder: str) -> bool:
+    """Whether the visible text of the tokens is empty or exactly `placeholder`.
+
+    Stops at the first block that shows more, so that a long section costs a few inline parses.
+    """
+    parts: list[str] = []
+    for token in tokens:
+        parts.append(visible_text([token]))
+        text = " ".join(" ".join(parts).split())
+        if len(text) > len(placeholder):
+            return False
+    return " ".join(" ".join(parts).split()) in ("", placeholder)
+
+
 def plain_lines(inline: Token) -> list[tuple[int, str]]:
     """(line offset within the inline, visible text) for each line of an inline token."""
     lines: list[tuple[int, str]] = []
     offset = 0
     parts: list[str] = []
-    for child in inline.children or ():
+    for child in children(inline):
         if child.type in ("softbreak", "hardbreak"):
             lines.append((offset, "".join(parts)))
             offset, parts = offset + 1, []

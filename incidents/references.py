@@ -30,6 +30,8 @@ _MR_REF = re.compile(
     r"|\b(?:PR|pull request|merge request|MR)\s*(?P<pr>(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?#\d+)\b",
     re.I,
 )
+# What the third form of _MR_REF starts with: no line without one of these cites `PR #12`.
+_PR_WORD = re.compile(r"\b(?:PR|pull request|merge request|MR)", re.I)
 _COMMIT_REF = re.compile(rf"(?P<url>{URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", re.I)
 _CAUSE_WORDS = re.compile(r"\b(?:caus(?:ed|e|ing)|introduc(?:ed|ing)|broke|regress(?:ion|ed))\b", re.I)
 _FIX_WORDS = re.compile(r"\b(?:fix(?:ed|es)?|resolv(?:ed|es)|revert(?:ed|s)?|mitigat(?:ed|es))\b", re.I)
@@ -47,17 +49,31 @@ def read_references(
         if inline.map is None:
             continue
         for offset, raw in enumerate(inline.content.split("\n")):
+            found = _cited(raw)
+            if not found:
+                continue
             line = inline.map[0] + offset + 1
-            if "!" not in raw and "/" not in raw and "#" not in raw:
-                continue  # cheap skip: nothing here can be a reference
             section = _section_at(starts, line)
             role = tag_roles.get(line) or _role(raw, section)
-            for match in _MR_REF.finditer(raw):
-                ref = match.group("url") or match.group("pr") or f"{match.group('path') or ''}!{match.group('num')}"
-                references.append(Reference("merge_request", ref, line, section, role))
-            for match in _COMMIT_REF.finditer(raw):
-                references.append(Reference("commit", match.group("url"), line, section, role))
+            references.extend(Reference(kind, ref, line, section, role) for kind, ref in found)
     return tuple(references)
+
+
+def _cited(raw: str) -> list[tuple[str, str]]:
+    """(kind, ref) of the merge requests, then the commits, one line cites.
+
+    Each pattern runs only where its literal part is (`!`, `://` or a PR word): on a long body,
+    running them over every line was most of the time spent outside the parser.
+    """
+    found: list[tuple[str, str]] = []
+    has_url = "://" in raw
+    if has_url or "!" in raw or _PR_WORD.search(raw):
+        for match in _MR_REF.finditer(raw):
+            ref = match.group("url") or match.group("pr") or f"{match.group('path') or ''}!{match.group('num')}"
+            found.append(("merge_request", ref))
+    if has_url:
+        found.extend(("commit", match.group("url")) for match in _COMMIT_REF.finditer(raw))
+    return found
 
 
 def _section_at(starts: Sequence[tuple[int, str]], line: int) -> str | None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from markdown_it.token import Token
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, inlines, normalize_text, parse_markdown, visible_text
+from incidents.markup import CHECKBOX, HTML_COMMENT, inlines, normalize_text, parse_markdown, shows_nothing
 from incidents.profiles import Profile
 from incidents.timeline import read_date_heading
 
@@ -71,7 +73,7 @@ def split_sections(
         body_tokens = tokens[index + 3:end]  # heading_open, inline, heading_close
         body = "\n".join(lines[body_start:body_end]).strip()
         placeholder = (
-            visible_text(body_tokens) in ("", NO_RESPONSE)
+            shows_nothing(body_tokens, NO_RESPONSE)
             or (name in skeleton_texts and _squash(body) == skeleton_texts[name])
         )
         section = Section(
@@ -133,11 +135,15 @@ def first_written(by_name: Mapping[str, Span], names: Sequence[str]) -> Span | N
     return None
 
 
-def skeleton_texts(skeleton: str, profile: Profile) -> dict[str, str]:
-    """Section name -> the skeleton's text for it, whitespace-folded for comparison."""
+@lru_cache(maxsize=32)
+def skeleton_texts(skeleton: str, profile: Profile) -> Mapping[str, str]:
+    """Section name -> the skeleton's text for it, whitespace-folded for comparison.
+
+    Kept per (skeleton, profile): `check` over many files, or the bot over many bodies, parses it once.
+    """
     skeleton = normalize_text(skeleton)
     spans = split_sections(parse_markdown(skeleton), skeleton.split("\n"), profile, {})
-    return {span.section.name: _squash(span.section.text) for span in spans}
+    return MappingProxyType({span.section.name: _squash(span.section.text) for span in spans})
 
 
 def _raw_name(heading: str) -> str:

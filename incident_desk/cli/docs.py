@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from checks import run_checks
-from forges import forge_class
 from incidents.config import DEFAULT_CONFIG, load_config
 from incidents.config_model import RepoConfig
 from incidents.config_schema import is_timezone
@@ -108,6 +107,8 @@ def check(files: tuple[str, ...], profile: str | None, timezone: str | None, con
               help="Repository config for components and profile (default: the platform's file under DEST, if any).")
 def install_templates(platform: str, dest: Path, profile: str | None, config_path: str | None) -> None:
     """Write the incident issue template and the postmortem template into a repository."""
+    from forges import forge_class  # here: `check` has no use for the forge adapters
+
     if config_path is None and (dest / forge_class(platform).config_path).is_file():
         config_path = str(dest / forge_class(platform).config_path)
     config = _config(config_path)

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import click
-import requests
 
 from forges import PLATFORMS, forge_class
 from incident_desk.settings import Settings
@@ -29,6 +28,7 @@ def replay(file, event_name, platform, url, delivery_id):
         raise click.BadParameter(f"{file} is not JSON ({exc})", param_hint="FILE") from exc
     url = url or f"{settings.public_url}/webhooks/{platform}"
     headers = _headers(settings, platform, event_name, delivery_id or str(uuid.uuid4()), body)
+    import requests  # here, not at the top: every other command (check above all) starts without it
     try:
         response = requests.post(url, data=body, headers=headers, timeout=15)
     except requests.RequestException as exc:
