@@ -46,7 +46,7 @@ ALICE, BOB, CAROL = "alice", "bob", "carol"
 PERMISSIONS = {ALICE: "maintain", BOB: "write", CAROL: "write"}
 STEP_TIMEOUT = 120.0
 FIVE = ("/severity major-outage\n/status monitoring A fix is deployed\n/timeline 14:20 Fix deployed\n"
-        f"/commander @{CAROL}\n/action Write the failover runbook @{BOB}")
+        f"/commander @{BOB}\n/action Write the failover runbook @{BOB}")  # bob: permission cached
 COMMANDS = ("/severity", "/status identified", "/timeline", "/commander", "/action + follow-up", "/status resolved")
 
 
