@@ -10,7 +10,7 @@ from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 
-from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest, labels_after
 from forges.errors import ForgeError, TransientForgeError, translated
 from incident_desk.signing import sha256_signature
 from incidents.forge_facts import MergeRequestSyntax
@@ -169,6 +169,18 @@ class GitHubForge(Forge):
             if exc.status != 404:  # already gone is what we wanted
                 raise
 
+    def change_labels(self, repository, number, add, remove, current):
+        """Both at once with one "set labels" call, computed from `current`: a label a person put on or
+        took off since `current` was read is undone (their own event reconciles it again). Only adding, or
+        only removing, keeps its own call, which cannot undo anyone's change."""
+        add, remove = list(add), list(remove)
+        if not (add and remove):
+            return super().change_labels(repository, number, add, remove, current)
+        labels = labels_after(current, add, remove)
+        with self._write("set labels"):
+            self._issue(repository, number).set_labels(*labels)
+        return labels
+
     def list_comments(self, repository, number, merge_request=False):  # PR comments are issue comments
         with _api("list comments"):
             return [Comment(id=c.id, body=c.body or "", author=c.user.login, handle=c)
@@ -304,15 +316,15 @@ class GitHubForge(Forge):
             raise
         return membership.state == "active"
 
-    @functools.cached_property
-    def bot_login(self) -> str:
-        if self.settings.bot_login:
-            return self.settings.bot_login
+    def identity_key(self) -> str:
+        if self.is_app:  # every installation of the App writes as the App
+            return f"github:{self.settings.github_api_url}:app:{self.settings.github_app_id}"
+        return f"github:{self.settings.github_api_url}:token:{self.settings.github_token}"
+
+    def fetch_bot_login(self) -> str:
         with _api("read bot identity"):
             if self.is_app:
                 app_gh = Github(auth=Auth.AppAuth(self.settings.github_app_id, self.settings.github_private_key),
                                 base_url=self.settings.github_api_url, retry=None)
                 return f"{app_gh.get_app().slug}[bot]"
             return self.gh.get_user().login
-
-
