@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from forges.errors import ForgeError
 from incidents.forge_facts import ForgeFacts, MergeRequestSyntax
 from incidents.summary import BOT_MARKER
 
@@ -268,6 +269,31 @@ class Forge(abc.ABC):
             return None
         self.edit_comment(repository, number, existing, body, merge_request)
         return existing
+
+    def upsert_known_comment(self, repository: str, number: int, marker: str, body: str,
+                             known: tuple[int, str] | None) -> tuple[int, str]:
+        """Create or update the one comment starting with `marker`, given `known`, its (id, digest of the
+        text) as last written: unchanged text costs no call, changed text one edit by id. Without `known`,
+        or when that comment is gone (404), the comments are listed as by upsert_marked_comment.
+
+        Returns the comment's (id, digest) now, for the caller to keep. A comment deleted by hand is
+        written again when its text next changes."""
+        digest = hashlib.sha256(body.strip().encode()).hexdigest()
+        if known is not None:
+            if known[1] == digest:
+                return known
+            try:
+                self.edit_comment(repository, number, Comment(id=known[0], body="", author=""), body)
+                return known[0], digest
+            except ForgeError as exc:
+                if exc.status != 404:
+                    raise
+        existing = self.find_marked_comment(repository, number, marker)
+        if existing is None:
+            existing = self.create_comment(repository, number, body)
+        elif existing.body.strip() != body.strip():
+            self.edit_comment(repository, number, existing, body)
+        return existing.id, digest
 
     def edit_body(self, repository: str, number: int, change, attempts: int = 3, known: str | None = None) -> str:
         """Apply `change` (old body -> new body) without overwriting a person's concurrent edit.

@@ -193,8 +193,11 @@ class GitHubForge(Forge):
 
     def edit_comment(self, repository, number, comment, body, merge_request=False):
         with self._write("edit comment"):
-            handle = comment.handle or self._issue(repository, number).get_comment(comment.id)
-            handle.edit(body)
+            if comment.handle is not None:
+                comment.handle.edit(body)
+            else:  # by id alone: one call, no read of the comment first
+                self.gh.requester.requestJsonAndCheck("PATCH", f"/repos/{repository}/issues/comments/{comment.id}",
+                                                      input={"body": body})
 
     def read_file(self, repository, path):
         try:

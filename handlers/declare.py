@@ -54,7 +54,10 @@ def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, pl
     if plan.save:
         store.save_incident(incident)
     store.set_follow_ups(incident, list(plan.follow_ups))
-    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, plan.summary)
+    known = store.summary_comment(incident)
+    summary = forge.upsert_known_comment(issue.repository, issue.number, SUMMARY_MARKER, plan.summary, known)
+    if summary != known:
+        store.set_summary_comment(incident, *summary)
     if plan.impact_lines is not None:
         with suppress(BodyTooLong, ConcurrentEdit):  # then the summary comment still shows the current times
             forge.edit_body(issue.repository, issue.number,

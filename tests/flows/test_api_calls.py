@@ -1,14 +1,16 @@
-"""Issue 15 item 2: read once, write once. What each command on an existing incident costs in API calls,
-counted from the requests the faked forge received for one delivery."""
+"""Issue 15 item 2: read once, write once. What a comment on an existing incident costs in API calls,
+counted from the requests the faked forge received for its one delivery."""
 from __future__ import annotations
 
 import pytest
 
+from forges import base
+from incidents.summary import SUMMARY_MARKER
 from tests.fakes.github import FakeGitHub
-from tests.support import post_github, run_worker
+from tests.support import BOT_LOGIN, GITHUB_REST, post_github, run_worker
 
 REPO = "Codertocat/Hello-World"
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
+ISSUE = f"/repos/{REPO}/issues/2"
 
 
 @pytest.fixture
@@ -20,33 +22,88 @@ def github(fake_api):
 
 @pytest.fixture
 def incident(client, redis_conn, github):
-    """Incident #2, declared from issue #1, with its summary comment; the calls so far forgotten."""
+    """Incident #2, declared from issue #1, with its summary comment (and bob's permission read once)."""
     post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
     run_worker(redis_conn)
-    github.api.calls.reset()
     return 2
 
 
-def calls_for(client, redis_conn, github, number, text):
+def calls_for(client, redis_conn, github, text, number=2):
     """The requests one comment's delivery made, as (method, path)."""
     github.api.calls.reset()
     post_github(client, "issue_comment", github.comment_event(REPO, number, "alice", text))
     run_worker(redis_conn)
-    return [(c.request.method, c.request.url.split("?")[0].split(":443")[-1]) for c in github.api.calls]
+    return [(c.request.method, c.request.url.split("?")[0].removeprefix(GITHUB_REST)) for c in github.api.calls]
 
 
-def writes(calls):
-    return [c for c in calls if c[0] in WRITES]
+def summary_id(github, number=2):
+    [comment] = [c for c in github.comments[(REPO, number)] if c["body"].startswith(SUMMARY_MARKER)]
+    return comment["id"]
 
 
-@pytest.mark.parametrize("text", ["/status investigating rolling back", "/status identified the cache",
-                                  "/severity partial-outage", "/commander @bob", "thanks, looking"])
-@pytest.mark.parametrize("login", ["set", "asked"])
-def test_measure(client, redis_conn, github, incident, text, login, monkeypatch):
-    if login == "asked":
-        monkeypatch.delenv("INCIDENT_DESK_BOT_LOGIN")
-        github.api.get("https://api.github.com:443/user", json={"login": "incident-desk-bot", "id": 9, "type": "User"})
-    calls = calls_for(client, redis_conn, github, incident, text)
-    print(f"\n{text!r}: {len(calls)} calls, {len(writes(calls))} writes")
-    for c in calls:
-        print("   ", *c)
+def test_status_with_a_change_of_status(client, redis_conn, github, incident):
+    """Was 11 calls (5 writes): /user, 4 reads of the issue, a label removed and one added, the comments listed."""
+    assert calls_for(client, redis_conn, github, "/status identified the cache") == [
+        ("GET", ISSUE),  # the one read of the issue for this event
+        ("PUT", f"{ISSUE}/labels"),  # status label swapped in one call
+        ("GET", ISSUE), ("PATCH", ISSUE),  # the timeline entry: re-read just before the write, then written
+        ("POST", f"{ISSUE}/comments"),  # the reply
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}"),  # the summary, by its stored id
+    ]
+    assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "status: identified"]
+
+
+def test_status_keeping_the_status(client, redis_conn, github, incident):
+    assert calls_for(client, redis_conn, github, "/status investigating rolling back") == [
+        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments")]  # summary unchanged
+
+
+def test_severity(client, redis_conn, github, incident):
+    """Was 7 calls."""
+    assert calls_for(client, redis_conn, github, "/severity partial-outage") == [
+        ("GET", ISSUE), ("POST", f"{ISSUE}/labels"), ("POST", f"{ISSUE}/comments"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+
+
+def test_commander(client, redis_conn, github, incident):
+    """Was 10 calls; the assignment, the timeline entry, the reply and the summary are four writes."""
+    assert calls_for(client, redis_conn, github, "/commander @bob") == [
+        ("GET", f"/repos/{REPO}/collaborators/bob/permission"), ("POST", f"{ISSUE}/assignees"),
+        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+
+
+@pytest.fixture
+def identity_asked(monkeypatch, github):
+    """No INCIDENT_DESK_BOT_LOGIN: the bot's login comes from GET /user, in a process that has not asked yet."""
+    monkeypatch.delenv("INCIDENT_DESK_BOT_LOGIN")
+    monkeypatch.setattr(base, "_IDENTITIES", {})
+    github.api.get(f"{GITHUB_REST}/user", json={"login": BOT_LOGIN, "id": 9, "type": "User"})
+
+
+def test_a_comment_without_a_command_costs_nothing(client, redis_conn, github, incident, identity_asked):
+    """Was 1 call (GET /user, once per delivery): now asked once and kept in Redis for every process."""
+    assert calls_for(client, redis_conn, github, "thanks, looking") == [("GET", "/user")]
+    base._IDENTITIES.clear()  # another worker process: Redis knows the login
+    assert calls_for(client, redis_conn, github, "still looking") == []
+    assert calls_for(client, redis_conn, github, "and again") == []
+
+
+def test_a_deleted_summary_comment_is_found_or_written_again(client, redis_conn, github, incident):
+    """The stored id answers 404: the comments are listed, and the summary is written anew."""
+    gone = summary_id(github)
+    github.comments[(REPO, 2)] = [c for c in github.comments[(REPO, 2)] if c["id"] != gone]
+    calls = calls_for(client, redis_conn, github, "/severity partial-outage")
+    assert calls[-3:] == [("PATCH", f"/repos/{REPO}/issues/comments/{gone}"), ("GET", f"{ISSUE}/comments"),
+                          ("POST", f"{ISSUE}/comments")]
+    new = summary_id(github)
+    assert new != gone and "Partial outage" in github.comments[(REPO, 2)][-1]["body"]
+    assert calls_for(client, redis_conn, github, "/severity major-outage")[-1] == (
+        "PATCH", f"/repos/{REPO}/issues/comments/{new}")  # the new id is the one kept
+
+
+def test_a_person_s_label_is_kept_when_the_status_label_is_swapped(client, redis_conn, github, incident):
+    github.issues[(REPO, 2)]["labels"].append("customer-facing")
+    calls_for(client, redis_conn, github, "/status monitoring deployed the fix")
+    assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "customer-facing",
+                                                 "status: monitoring"]
