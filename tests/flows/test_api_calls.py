@@ -7,7 +7,8 @@ import pytest
 from forges import base
 from incidents.summary import SUMMARY_MARKER
 from tests.fakes.github import FakeGitHub
-from tests.support import BOT_LOGIN, GITHUB_REST, post_github, run_worker
+from tests.fakes.gitlab import FakeGitLab
+from tests.support import BOT_LOGIN, GITHUB_REST, GITLAB_URL, post_github, post_gitlab, request_json, run_worker
 
 REPO = "Codertocat/Hello-World"
 ISSUE = f"/repos/{REPO}/issues/2"
@@ -107,3 +108,23 @@ def test_a_person_s_label_is_kept_when_the_status_label_is_swapped(client, redis
     calls_for(client, redis_conn, github, "/status monitoring deployed the fix")
     assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "customer-facing",
                                                  "status: monitoring"]
+
+
+def test_gitlab_status_swaps_its_scoped_label_in_the_one_issue_update(client, redis_conn, fake_api):
+    project = "gitlabhq/gitlab-test"
+    gitlab = FakeGitLab(fake_api, access={"alice": 30})
+    gitlab.add_issue(project, 1, "Checkout broken", "")
+    post_gitlab(client, "Note Hook", gitlab.note_event(project, 1, "alice", "/desk incident checkout down"))
+    run_worker(redis_conn)
+    fake_api.calls.reset()
+    post_gitlab(client, "Note Hook", gitlab.note_event(project, 2, "alice", "/desk status identified bad deploy"))
+    run_worker(redis_conn)
+    issue = "/api/v4/projects/gitlabhq%2Fgitlab-test/issues/2"
+    [summary] = [n["id"] for n in gitlab.notes[(project, 2)] if n["body"].startswith(SUMMARY_MARKER)]
+    assert [(c.request.method, c.request.url.split("?")[0].removeprefix(GITLAB_URL)) for c in fake_api.calls] == [
+        ("GET", issue), ("PUT", issue),  # the one read; the labels in one update
+        ("GET", issue), ("PUT", issue),  # the timeline entry
+        ("POST", f"{issue}/notes"), ("PUT", f"{issue}/notes/{summary}")]  # the reply; the summary by its id
+    updates = [request_json(c) for c in fake_api.calls if c.request.method == "PUT" and c.request.url.endswith("/2")]
+    [labels] = [body for body in updates if "add_labels" in body or "remove_labels" in body]
+    assert labels == {"add_labels": "status::identified", "remove_labels": "status::investigating"}
