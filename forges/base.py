@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from forges.errors import ForgeError
 from incidents.forge_facts import ForgeFacts, MergeRequestSyntax
 from incidents.summary import BOT_MARKER
 
@@ -22,6 +25,9 @@ PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
 # Statuses that answer a permission question about a repository the bot cannot see (not installed there,
 # private): for the bot, nobody has access to it.
 NO_ACCESS = (403, 404)
+# The bot's login, asked of the forge once and kept: in this process, and in Redis for every process.
+IDENTITY_SECONDS = 24 * 3600
+_IDENTITIES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -189,15 +195,51 @@ class Forge(abc.ABC):
     def is_team_member(self, team: str, login: str) -> bool:
         """Membership of `org/team-slug` (GitHub) or a group path (GitLab)."""
 
+    settings: Any  # the deployment's settings the adapter was connected with
+    identity_cache: Any = None  # a Redis connection (the worker's): the bot's login shared by every process
+
     @property
-    @abc.abstractmethod
     def bot_login(self) -> str:
-        """The login the bot writes as, so its own events can be dropped."""
+        """The login the bot writes as, so its own events can be dropped: the deployment's setting, else
+        asked of the forge once per credential and kept (in the process, and in Redis for a day)."""
+        configured = self.settings.bot_login
+        if configured:
+            return configured
+        key = hashlib.sha256(self.identity_key().encode()).hexdigest()[:24]
+        if key not in _IDENTITIES:
+            redis_key = f"incident-desk:bot-login:{key}"
+            cached = self.identity_cache.get(redis_key) if self.identity_cache is not None else None
+            login = cached.decode() if cached else self.fetch_bot_login()
+            if not cached and self.identity_cache is not None:
+                self.identity_cache.set(redis_key, login, ex=IDENTITY_SECONDS)
+            _IDENTITIES[key] = login
+        return _IDENTITIES[key]
+
+    def identity_key(self) -> str:
+        """What names the bot's identity: the App, or the token (the key is hashed before it is kept)."""
+        raise NotImplementedError
+
+    def fetch_bot_login(self) -> str:
+        """The bot's login, asked of the forge (one call)."""
+        raise NotImplementedError
 
     def wait_to_write(self) -> None:  # noqa: B027 - optional hook: forges without a write throttle inherit the no-op
         """Wait until the forge's write throttle lets the next write go at once (no throttle: no wait)."""
 
     # -- built on the primitives, the same on every forge
+    def change_labels(self, repository: str, number: int, add: Iterable[str], remove: Iterable[str],
+                      current: Iterable[str]) -> tuple[str, ...]:
+        """Add and remove labels, every other label untouched; returns the labels as they are then.
+
+        `current` is the freshest the caller has. Here one call per kind of change; adapters whose API
+        does both in one call override it."""
+        add, remove = list(add), list(remove)
+        if add:
+            self.add_labels(repository, number, add)
+        for label in remove:
+            self.remove_label(repository, number, label)
+        return labels_after(current, add, remove)
+
     def comment(self, repository: str, number: int, text: str, merge_request: bool = False) -> Comment:
         """Post a bot comment; the hidden marker lets the bot recognise it when the hook comes back."""
         return self.create_comment(repository, number, f"{BOT_MARKER}\n{text}", merge_request)
@@ -228,15 +270,41 @@ class Forge(abc.ABC):
         self.edit_comment(repository, number, existing, body, merge_request)
         return existing
 
-    def edit_body(self, repository: str, number: int, change, attempts: int = 3) -> str:
+    def upsert_known_comment(self, repository: str, number: int, marker: str, body: str,
+                             known: tuple[int, str] | None) -> tuple[int, str]:
+        """Create or update the one comment starting with `marker`, given `known`, its (id, digest of the
+        text) as last written: unchanged text costs no call, changed text one edit by id. Without `known`,
+        or when that comment is gone (404), the comments are listed as by upsert_marked_comment.
+
+        Returns the comment's (id, digest) now, for the caller to keep. A comment deleted by hand is
+        written again when its text next changes."""
+        digest = hashlib.sha256(body.strip().encode()).hexdigest()
+        if known is not None:
+            if known[1] == digest:
+                return known
+            try:
+                self.edit_comment(repository, number, Comment(id=known[0], body="", author=""), body)
+                return known[0], digest
+            except ForgeError as exc:
+                if exc.status != 404:
+                    raise
+        existing = self.find_marked_comment(repository, number, marker)
+        if existing is None:
+            existing = self.create_comment(repository, number, body)
+        elif existing.body.strip() != body.strip():
+            self.edit_comment(repository, number, existing, body)
+        return existing.id, digest
+
+    def edit_body(self, repository: str, number: int, change, attempts: int = 3, known: str | None = None) -> str:
         """Apply `change` (old body -> new body) without overwriting a person's concurrent edit.
 
         The body is re-read just before writing, after any wait of the forge's write throttle, so the
         write follows the re-read at once; if the body moved meanwhile, the change is re-applied to the
-        new text. Returns the body as written (or unchanged).
+        new text. Returns the body as written (or unchanged). `known`, the body as the caller last read it,
+        saves the first read: the re-read before writing still catches any edit since.
         """
-        for _ in range(attempts):
-            before = self.get_issue(repository, number).body
+        for attempt in range(attempts):
+            before = known if known is not None and attempt == 0 else self.get_issue(repository, number).body
             after = change(before)
             if after == before:
                 return before
@@ -248,3 +316,13 @@ class Forge(abc.ABC):
             self.edit_issue(repository, number, body=after)
             return after
         raise ConcurrentEdit(f"{repository}#{number} kept changing; gave up after {attempts} attempts")
+
+
+def labels_after(current: Iterable[str], add: Iterable[str], remove: Iterable[str]) -> tuple[str, ...]:
+    """The labels once `add` are on and `remove` are off (names compare case-insensitively, as on the forges)."""
+    gone = {label.lower() for label in remove}
+    labels = [label for label in current if label.lower() not in gone]
+    for label in add:
+        if label.lower() not in {have.lower() for have in labels}:
+            labels.append(label)
+    return tuple(labels)

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 
-from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest, labels_after
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
 from incident_desk.signing import sha256_signature
@@ -137,6 +137,18 @@ class GitHubForge(PacedWrites, Forge):
             if exc.status != 404:  # already gone is what we wanted
                 raise
 
+    def change_labels(self, repository, number, add, remove, current):
+        """Both at once with one "set labels" call, computed from `current`: a label a person put on or
+        took off since `current` was read is undone (their own event reconciles it again). Only adding, or
+        only removing, keeps its own call, which cannot undo anyone's change."""
+        add, remove = list(add), list(remove)
+        if not (add and remove):
+            return super().change_labels(repository, number, add, remove, current)
+        labels = labels_after(current, add, remove)
+        with self._write("set labels"):
+            self._issue(repository, number).set_labels(*labels)
+        return labels
+
     def list_comments(self, repository, number, merge_request=False):  # PR comments are issue comments
         with _api("list comments"):
             return [Comment(id=c.id, body=c.body or "", author=c.user.login, handle=c)
@@ -149,8 +161,11 @@ class GitHubForge(PacedWrites, Forge):
 
     def edit_comment(self, repository, number, comment, body, merge_request=False):
         with self._write("edit comment"):
-            handle = comment.handle or self._issue(repository, number).get_comment(comment.id)
-            handle.edit(body)
+            if comment.handle is not None:
+                comment.handle.edit(body)
+            else:  # by id alone: one call, no read of the comment first
+                self.gh.requester.requestJsonAndCheck("PATCH", f"/repos/{repository}/issues/comments/{comment.id}",
+                                                      input={"body": body})
 
     def read_file(self, repository, path):
         try:
@@ -272,15 +287,15 @@ class GitHubForge(PacedWrites, Forge):
             raise
         return membership.state == "active"
 
-    @functools.cached_property
-    def bot_login(self) -> str:
-        if self.settings.bot_login:
-            return self.settings.bot_login
+    def identity_key(self) -> str:
+        if self.is_app:  # every installation of the App writes as the App
+            return f"github:{self.settings.github_api_url}:app:{self.settings.github_app_id}"
+        return f"github:{self.settings.github_api_url}:token:{self.settings.github_token}"
+
+    def fetch_bot_login(self) -> str:
         with _api("read bot identity"):
             if self.is_app:
                 app_gh = Github(auth=Auth.AppAuth(self.settings.github_app_id, self.settings.github_private_key),
                                 base_url=self.settings.github_api_url, retry=None)
                 return f"{app_gh.get_app().slug}[bot]"
             return self.gh.get_user().login
-
-

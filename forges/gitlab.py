@@ -1,7 +1,6 @@
 """GitLab adapter on python-gitlab (gitlab.com or a self-managed instance)."""
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from itertools import islice
 from urllib.parse import urlparse
@@ -10,7 +9,7 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
-from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest
+from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest, labels_after
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
@@ -130,6 +129,15 @@ class GitLabForge(PacedWrites, Forge):
     def remove_label(self, repository, number, label):
         with self._write("remove label"):
             self._issues(repository).update(number, {"remove_labels": label})
+
+    def change_labels(self, repository, number, add, remove, current):
+        """One issue update adds and removes, atomically on GitLab's side: nobody's change is undone."""
+        add, remove = list(add), list(remove)
+        changes = {key: ",".join(names) for key, names in (("add_labels", add), ("remove_labels", remove)) if names}
+        if changes:
+            with self._api("change labels"):
+                self._issues(repository).update(number, changes)
+        return labels_after(current, add, remove)
 
     def list_comments(self, repository, number, merge_request=False):
         with self._api("list notes"):
@@ -279,10 +287,10 @@ class GitLabForge(PacedWrites, Forge):
             raise
         return True
 
-    @functools.cached_property
-    def bot_login(self) -> str:
-        if self.settings.bot_login:
-            return self.settings.bot_login
+    def identity_key(self) -> str:
+        return f"gitlab:{self.settings.gitlab_url}:token:{self.settings.gitlab_token}"
+
+    def fetch_bot_login(self) -> str:
         with self._api("read bot identity"):
             self.gl.auth()
         return self.gl.user.username

@@ -103,11 +103,14 @@ class Run:
 
     def edit_body(self, change, text_if_lost: str):
         try:
-            return self.forge.edit_body(self.event.repository, self.event.number, change)
+            body = self.forge.edit_body(self.event.repository, self.event.number, change,
+                                        known=self.ctx.issue(self.event).body)
         except BodyTooLong as exc:
             raise Refused(TOO_LONG.format(reason=exc, text=escape(text_if_lost, 2000))) from exc
         except ConcurrentEdit as exc:
             raise Refused(BUSY) from exc
+        self.ctx.issue_changed(self.event, body=body)
+        return body
 
     def add_to_timeline(self, at: datetime, text: str, tag: str | None = None):
         if self.batching:

@@ -83,8 +83,7 @@ def run_commands(event: CommentEvent, ctx: Context) -> None:
     _shape_declared(run, parsed)
     changed = any(outcome.changed for outcome in outcomes.values())
     if changed and run.incident is not None and run.incident.tracking:
-        reconcile(ctx, config, forge.get_issue(event.repository, event.number),
-                  platform=event.platform, declared_by=event.actor.login)
+        reconcile(ctx, config, ctx.issue(event), platform=event.platform, declared_by=event.actor.login)
 
 
 def _shape_declared(run: Run, parsed) -> None:
@@ -179,7 +178,7 @@ def publish(command: Command, run: Run) -> str:
     run.unless_superseded(command)
     try:
         if command.args.get("postmortem"):
-            body = run.forge.get_issue(run.event.repository, run.event.number).body
+            body = run.ctx.issue(run.event).body
             return publication.publish_postmortem(run.store, incident, body, run.profile, run.timezone,
                                                   run.config.path)
         return publication.publish(run.store, incident, run.key(command), run.announce, run.config.path)
@@ -220,10 +219,10 @@ def set_components(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     run.unless_superseded(command)
     components = tuple(sorted(set(command.args["components"])))
-    issue = run.forge.get_issue(run.event.repository, run.event.number)
-    for label in run.labels.component_labels(issue.labels):
-        run.forge.remove_label(run.event.repository, run.event.number, label)
-    run.forge.add_labels(run.event.repository, run.event.number, [run.labels.component(c) for c in components])
+    wanted = [run.labels.component(c) for c in components]
+    wanted_names = {label.lower() for label in wanted}
+    _change_labels(run, wanted, [label for label in run.labels.component_labels(run.ctx.issue(run.event).labels)
+                                 if label.lower() not in wanted_names])
     run.save(components=components)
     return "affected components: " + ", ".join(f"`{c}`" for c in components) + "."
 
@@ -245,6 +244,9 @@ def assign_role(command: Command, run: Run) -> str:
     run.save(**{field: login})
     if command.name == "commander":
         run.forge.assign(run.event.repository, run.event.number, [login])
+        issue = run.ctx.issue(run.event)
+        if login.lower() not in {a.lower() for a in issue.assignees}:
+            run.ctx.issue_changed(run.event, assignees=(*issue.assignees, login))
     now = datetime.now(UTC)
     run.once(command, "timeline", lambda: run.add_to_timeline(now, f"{title}: @{login}"))
     return f"{title.lower()} is now @{login}."
@@ -361,6 +363,7 @@ def force_close(command: Command, run: Run) -> str:
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text))
     run.save(forced_close=True, closed_at=now)
     run.forge.edit_issue(run.event.repository, run.event.number, state="closed")
+    run.ctx.issue_changed(run.event, state="closed")
     return "closed, with the open actions recorded as accepted."
 
 
@@ -373,9 +376,14 @@ def _require(run: Run, repository: str, needed: str) -> None:
 
 def _swap_label(run: Run, labels_of_kind, wanted: str) -> None:
     """Put `wanted` on the issue and take off the other labels of its kind."""
-    issue = run.forge.get_issue(run.event.repository, run.event.number)
-    for label in labels_of_kind(issue.labels):
-        if label.lower() != wanted.lower():
-            run.forge.remove_label(run.event.repository, run.event.number, label)
-    if wanted.lower() not in {label.lower() for label in issue.labels}:
-        run.forge.add_labels(run.event.repository, run.event.number, [wanted])
+    labels = run.ctx.issue(run.event).labels
+    _change_labels(run, [wanted] if wanted.lower() not in {label.lower() for label in labels} else [],
+                   [label for label in labels_of_kind(labels) if label.lower() != wanted.lower()])
+
+
+def _change_labels(run: Run, add: list[str], remove: list[str]) -> None:
+    """Labels on and off the event's issue, in one call where the forge can; the context sees the result."""
+    labels = run.ctx.issue(run.event).labels
+    if add or remove:
+        labels = run.forge.change_labels(run.event.repository, run.event.number, add, remove, labels)
+        run.ctx.issue_changed(run.event, labels=labels)

@@ -6,7 +6,7 @@ never imports the worker that runs them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -76,6 +76,12 @@ class Context:
                                                                                             event.number)
         self._issue = (event, issue)
         return issue
+
+    def issue_changed(self, event: Event, **changes) -> None:
+        """What the bot just wrote to the event's issue (labels, body, state, assignees), so the handlers
+        after it see it without reading the issue again. A person's change meanwhile brings its own event."""
+        if self._issue is not None and self._issue[0] is event:
+            self._issue = (event, replace(self._issue[1], **changes))
 
 
 def issue_of(event: IssueEvent) -> Issue:

@@ -49,14 +49,15 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
 def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, plan: IncidentPlan) -> None:
     """The plan's writes, in order: labels, the incident, its follow-ups, the summary, the Impact lines, the checks."""
     forge, store, incident = ctx.forge, ctx.store, plan.incident
-    if plan.add_labels:
-        forge.add_labels(issue.repository, issue.number, list(plan.add_labels))
-    for label in plan.remove_labels:
-        forge.remove_label(issue.repository, issue.number, label)
+    if plan.add_labels or plan.remove_labels:
+        forge.change_labels(issue.repository, issue.number, plan.add_labels, plan.remove_labels, issue.labels)
     if plan.save:
         store.save_incident(incident)
     store.set_follow_ups(incident, list(plan.follow_ups))
-    forge.upsert_marked_comment(issue.repository, issue.number, SUMMARY_MARKER, plan.summary)
+    known = store.summary_comment(incident)
+    summary = forge.upsert_known_comment(issue.repository, issue.number, SUMMARY_MARKER, plan.summary, known)
+    if summary != known:
+        store.set_summary_comment(incident, *summary)
     if plan.impact_lines is not None:
         with suppress(BodyTooLong, ConcurrentEdit):  # then the summary comment still shows the current times
             forge.edit_body(issue.repository, issue.number,

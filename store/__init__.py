@@ -101,6 +101,20 @@ class Store(PublicationStore, LedgerStore):
             for field in ("taxonomy", "open_actions", "ttd_seconds", "ttf_seconds", "ttr_seconds"):
                 setattr(row, field, getattr(incident, field))
 
+    def summary_comment(self, incident: Incident) -> tuple[int, str] | None:
+        """The incident's summary comment as last written: (comment id, digest of its text), if known."""
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            if row is None or row.summary_comment_id is None or row.summary_digest is None:
+                return None
+            return row.summary_comment_id, row.summary_digest
+
+    def set_summary_comment(self, incident: Incident, comment_id: int, digest: str) -> None:
+        with self.session() as s:
+            row = self._row(s, incident.platform, incident.repository, incident.number)
+            if row is not None:
+                row.summary_comment_id, row.summary_digest = comment_id, digest
+
     def incidents(self, repository: str | None = None) -> list[Incident]:
         with self.session() as s:
             query = select(IncidentRow).order_by(IncidentRow.id)

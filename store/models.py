@@ -69,6 +69,9 @@ class IncidentRow(Base):
     ttd_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttf_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttr_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The summary comment as the bot last wrote it: edited by id, rewritten only when the digest changes.
+    summary_comment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    summary_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
                                                  onupdate=lambda: datetime.now(UTC))
 

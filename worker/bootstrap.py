@@ -41,8 +41,10 @@ def runtime() -> Runtime:
 
 
 def forge_for(rt: Runtime, platform: str, installation_id: int | None = None) -> Forge:
-    """The forge adapter a job acts through."""
-    return build_forge(platform, rt.settings, installation_id)
+    """The forge adapter a job acts through (the bot's identity kept in Redis, not asked per job)."""
+    forge = build_forge(platform, rt.settings, installation_id)
+    forge.identity_cache = rt.conn
+    return forge
 
 
 def open_context(rt: Runtime, forge: Forge, repository: str,

@@ -55,6 +55,7 @@ class FakeGitHub:
         routes = [
             ("GET", r"/issues/(?P<n>\d+)$", self._get_issue), ("PATCH", r"/issues/(?P<n>\d+)$", self._edit_issue),
             ("POST", r"/issues$", self._create_issue), ("POST", r"/issues/(?P<n>\d+)/labels$", self._add_labels),
+            ("PUT", r"/issues/(?P<n>\d+)/labels$", self._set_labels),
             ("DELETE", r"/issues/(?P<n>\d+)/labels/(?P<label>.+)$", self._remove_label),
             ("GET", r"/issues/(?P<n>\d+)/comments$", self._list_comments),
             ("POST", r"/issues/(?P<n>\d+)/comments$", self._add_comment),
@@ -131,6 +132,10 @@ class FakeGitHub:
         labels = self.issues[(repo, int(n))]["labels"]
         labels += [label for label in (body if isinstance(body, list) else body["labels"]) if label not in labels]
         return 200, [{"name": name} for name in labels]
+
+    def _set_labels(self, body, repo, n):
+        self.issues[(repo, int(n))]["labels"] = list(body if isinstance(body, list) else body["labels"])
+        return 200, [{"name": name} for name in self.issues[(repo, int(n))]["labels"]]
 
     def _remove_label(self, _body, repo, n, label):
         labels = self.issues[(repo, int(n))]["labels"]

@@ -1,0 +1,130 @@
+"""Issue 15 item 2: read once, write once. What a comment on an existing incident costs in API calls,
+counted from the requests the faked forge received for its one delivery."""
+from __future__ import annotations
+
+import pytest
+
+from forges import base
+from incidents.summary import SUMMARY_MARKER
+from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
+from tests.support import BOT_LOGIN, GITHUB_REST, GITLAB_URL, post_github, post_gitlab, request_json, run_worker
+
+REPO = "Codertocat/Hello-World"
+ISSUE = f"/repos/{REPO}/issues/2"
+
+
+@pytest.fixture
+def github(fake_api):
+    fake = FakeGitHub(fake_api, permissions={"alice": "write", "bob": "write"})
+    fake.add_issue(REPO, 1, "Spelling error in the README file", "It looks broken.")
+    return fake
+
+
+@pytest.fixture
+def incident(client, redis_conn, github):
+    """Incident #2, declared from issue #1, with its summary comment (and bob's permission read once)."""
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    return 2
+
+
+def calls_for(client, redis_conn, github, text, number=2):
+    """The requests one comment's delivery made, as (method, path)."""
+    github.api.calls.reset()
+    post_github(client, "issue_comment", github.comment_event(REPO, number, "alice", text))
+    run_worker(redis_conn)
+    return [(c.request.method, c.request.url.split("?")[0].removeprefix(GITHUB_REST)) for c in github.api.calls]
+
+
+def summary_id(github, number=2):
+    [comment] = [c for c in github.comments[(REPO, number)] if c["body"].startswith(SUMMARY_MARKER)]
+    return comment["id"]
+
+
+def test_status_with_a_change_of_status(client, redis_conn, github, incident):
+    """Was 11 calls (5 writes): /user, 4 reads of the issue, a label removed and one added, the comments listed."""
+    assert calls_for(client, redis_conn, github, "/status identified the cache") == [
+        ("GET", ISSUE),  # the one read of the issue for this event
+        ("PUT", f"{ISSUE}/labels"),  # status label swapped in one call
+        ("GET", ISSUE), ("PATCH", ISSUE),  # the timeline entry: re-read just before the write, then written
+        ("POST", f"{ISSUE}/comments"),  # the reply
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}"),  # the summary, by its stored id
+    ]
+    assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "status: identified"]
+
+
+def test_status_keeping_the_status(client, redis_conn, github, incident):
+    assert calls_for(client, redis_conn, github, "/status investigating rolling back") == [
+        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments")]  # summary unchanged
+
+
+def test_severity(client, redis_conn, github, incident):
+    """Was 7 calls."""
+    assert calls_for(client, redis_conn, github, "/severity partial-outage") == [
+        ("GET", ISSUE), ("POST", f"{ISSUE}/labels"), ("POST", f"{ISSUE}/comments"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+
+
+def test_commander(client, redis_conn, github, incident):
+    """Was 10 calls; the assignment, the timeline entry, the reply and the summary are four writes."""
+    assert calls_for(client, redis_conn, github, "/commander @bob") == [
+        ("GET", f"/repos/{REPO}/collaborators/bob/permission"), ("POST", f"{ISSUE}/assignees"),
+        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+
+
+@pytest.fixture
+def identity_asked(monkeypatch, github):
+    """No INCIDENT_DESK_BOT_LOGIN: the bot's login comes from GET /user, in a process that has not asked yet."""
+    monkeypatch.delenv("INCIDENT_DESK_BOT_LOGIN")
+    monkeypatch.setattr(base, "_IDENTITIES", {})
+    github.api.get(f"{GITHUB_REST}/user", json={"login": BOT_LOGIN, "id": 9, "type": "User"})
+
+
+def test_a_comment_without_a_command_costs_nothing(client, redis_conn, github, incident, identity_asked):
+    """Was 1 call (GET /user, once per delivery): now asked once and kept in Redis for every process."""
+    assert calls_for(client, redis_conn, github, "thanks, looking") == [("GET", "/user")]
+    base._IDENTITIES.clear()  # another worker process: Redis knows the login
+    assert calls_for(client, redis_conn, github, "still looking") == []
+    assert calls_for(client, redis_conn, github, "and again") == []
+
+
+def test_a_deleted_summary_comment_is_found_or_written_again(client, redis_conn, github, incident):
+    """The stored id answers 404: the comments are listed, and the summary is written anew."""
+    gone = summary_id(github)
+    github.comments[(REPO, 2)] = [c for c in github.comments[(REPO, 2)] if c["id"] != gone]
+    calls = calls_for(client, redis_conn, github, "/severity partial-outage")
+    assert calls[-3:] == [("PATCH", f"/repos/{REPO}/issues/comments/{gone}"), ("GET", f"{ISSUE}/comments"),
+                          ("POST", f"{ISSUE}/comments")]
+    new = summary_id(github)
+    assert new != gone and "Partial outage" in github.comments[(REPO, 2)][-1]["body"]
+    assert calls_for(client, redis_conn, github, "/severity major-outage")[-1] == (
+        "PATCH", f"/repos/{REPO}/issues/comments/{new}")  # the new id is the one kept
+
+
+def test_a_person_s_label_is_kept_when_the_status_label_is_swapped(client, redis_conn, github, incident):
+    github.issues[(REPO, 2)]["labels"].append("customer-facing")
+    calls_for(client, redis_conn, github, "/status monitoring deployed the fix")
+    assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "customer-facing",
+                                                 "status: monitoring"]
+
+
+def test_gitlab_status_swaps_its_scoped_label_in_the_one_issue_update(client, redis_conn, fake_api):
+    project = "gitlabhq/gitlab-test"
+    gitlab = FakeGitLab(fake_api, access={"alice": 30})
+    gitlab.add_issue(project, 1, "Checkout broken", "")
+    post_gitlab(client, "Note Hook", gitlab.note_event(project, 1, "alice", "/desk incident checkout down"))
+    run_worker(redis_conn)
+    fake_api.calls.reset()
+    post_gitlab(client, "Note Hook", gitlab.note_event(project, 2, "alice", "/desk status identified bad deploy"))
+    run_worker(redis_conn)
+    issue = "/api/v4/projects/gitlabhq%2Fgitlab-test/issues/2"
+    [summary] = [n["id"] for n in gitlab.notes[(project, 2)] if n["body"].startswith(SUMMARY_MARKER)]
+    assert [(c.request.method, c.request.url.split("?")[0].removeprefix(GITLAB_URL)) for c in fake_api.calls] == [
+        ("GET", issue), ("PUT", issue),  # the one read; the labels in one update
+        ("GET", issue), ("PUT", issue),  # the timeline entry
+        ("POST", f"{issue}/notes"), ("PUT", f"{issue}/notes/{summary}")]  # the reply; the summary by its id
+    updates = [request_json(c) for c in fake_api.calls if c.request.method == "PUT" and c.request.url.endswith("/2")]
+    [labels] = [body for body in updates if "add_labels" in body or "remove_labels" in body]
+    assert labels == {"add_labels": "status::identified", "remove_labels": "status::investigating"}
