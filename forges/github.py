@@ -137,18 +137,6 @@ class GitHubForge(PacedWrites, Forge):
             if exc.status != 404:  # already gone is what we wanted
                 raise
 
-    def change_labels(self, repository, number, add, remove, current):
-        """Both at once with one "set labels" call, computed from `current`: a label a person put on or
-        took off since `current` was read is undone (their own event reconciles it again). Only adding, or
-        only removing, keeps its own call, which cannot undo anyone's change."""
-        add, remove = list(add), list(remove)
-        if not (add and remove):
-            return super().change_labels(repository, number, add, remove, current)
-        labels = labels_after(current, add, remove)
-        with self._write("set labels"):
-            self._issue(repository, number).set_labels(*labels)
-        return labels
-
     def list_comments(self, repository, number, merge_request=False):  # PR comments are issue comments
         with _api("list comments"):
             return [Comment(id=c.id, body=c.body or "", author=c.user.login, handle=c)

@@ -71,13 +71,14 @@ def test_github_section_going_missing_flips_the_label_and_the_checklist_in_one_c
     assert "missing-section" not in summary and "timeline-missing-timezone" in summary  # a warning only
 
     api.reset()
-    api.put(f"{GH_ISSUE}/labels", json=[])  # one "set labels" call instead of an add and a remove
+    api.post(f"{GH_ISSUE}/labels", json=[])
+    api.delete(f"{GH_ISSUE}/labels/postmortem%3A%20complete", json=[])
     api.patch(f"{GITHUB_REST}/repos/Codertocat/Hello-World/issues/comments/900", json=github_comment(900, "y"))
     labels = ["incident", "status: investigating", "postmortem: complete"]
     post_github(client, "issues", github_issue("edited", written[:written.index("## Actions")], labels))
     run_worker(redis_conn)
 
-    assert sent(api, "PUT", "/issues/1/labels") == [["incident", "status: investigating", "postmortem: incomplete"]]
+    assert sent(api, "POST", "/issues/1/labels") == [["postmortem: incomplete"]]
     [updated] = [b["body"] for b in sent(api, "PATCH", "/issues/comments/900")]
     assert "**Postmortem to-do:**" in updated
     assert "- [ ] **error** `missing-section` (Actions)" in updated
