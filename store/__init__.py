@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link
 from store.ledger import LedgerStore
-from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow
-from store.publications import PublicationStore, SlugTaken  # noqa: F401
+from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, PublicationRow
+from store.publications import PublicationStore, SlugTaken, bump_pages  # noqa: F401
 from store.records import to_incident, to_link
 
 # What the tracking table (`incident-desk export`, `report`) shows of an incident.
@@ -132,6 +132,9 @@ class Store(PublicationStore, LedgerStore):
                 row = IncidentRow(platform=incident.platform, repository=incident.repository,
                                   number=incident.number)
                 s.add(row)
+            elif to_incident(row) != incident and self._published(s, row.id):
+                # its title, state, components and privacy are on pages: they need new renders and ETags
+                bump_pages(s, incident.platform, incident.repository)
             row.title = incident.title
             row.url = incident.url
             row.status = incident.status.value
@@ -272,6 +275,11 @@ class Store(PublicationStore, LedgerStore):
             rows = s.execute(select(IncidentRow, LinkRow).join(LinkRow, LinkRow.incident_id == IncidentRow.id).where(
                 IncidentRow.platform == platform, LinkRow.repository == repository, LinkRow.number == number)).all()
             return [(to_incident(incident_row), to_link(link_row)) for incident_row, link_row in rows]
+
+    @staticmethod
+    def _published(s: Session, incident_row_id: int) -> bool:
+        return s.scalar(select(PublicationRow.id).where(PublicationRow.incident_id == incident_row_id,
+                                                        PublicationRow.published.is_(True))) is not None
 
     @staticmethod
     def _row(s: Session, platform: str, repository: str, number: int) -> IncidentRow | None:
