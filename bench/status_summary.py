@@ -66,6 +66,8 @@ TARGET_MS = 100.0
 TIMEOUT = 30.0
 SUMMARY = "api/v2/summary.json"
 OTHERS = ("index.html", "api/v2/incidents.json", "history.html")
+CONDITIONAL_HTML = ("index.html", "history.html")
+INDEX_TARGET_MS = 30.0  # issue 15: index.html at 10,000 past incidents (render cache), and a 304 without render
 GROUPS = ("Core API", "Web", "Data", "Integrations")  # 10 components each, then 10 without a group
 SEVERITIES = ([Severity.MAJOR_OUTAGE] * 2 + [Severity.PARTIAL_OUTAGE] * 4 + [Severity.DEGRADED_PERFORMANCE] * 5
               + [Severity.OPERATIONAL])
@@ -294,6 +296,8 @@ def check(runs: dict, summary: dict, incidents_json: dict, page: StatusPage, act
     problems = []
     for name, run in runs.items():
         want = 304 if name.endswith("If-None-Match") else 200
+        if name.endswith(".html If-None-Match") and set(run.statuses) == {200, 304}:
+            continue  # the minute the pages print changed during the series: a new ETag, then 304s again
         if set(run.statuses) != {want}:
             problems.append(f"{name}: answers {run.statuses}, expected only {want}")
     if len(summary.get("incidents", [])) != active:
@@ -369,6 +373,10 @@ def main(argv=None) -> int:
             for path in OTHERS:
                 if args.other_requests:
                     runs[path] = series(server, path, args.other_requests)
+            for path in CONDITIONAL_HTML:  # the overview and history as a browser reloads them (issue 15)
+                if args.other_requests:
+                    html_etag = get(port, path)[1].get("etag")
+                    runs[f"{path} If-None-Match"] = series(server, path, args.other_requests, etag=html_etag)
             load.append(os.getloadavg()[0])
             server.stop()
             server = None
@@ -414,6 +422,11 @@ def report(args, runs: dict, rendered: list, problems: list[str], database_name:
     print(f"summary.json p50 {p50:.1f} ms ({'under' if p50 < TARGET_MS else 'NOT under'} {TARGET_MS:.0f} ms), "
           f"p99 {p99:.1f} ms ({'under' if met else 'NOT under'} {TARGET_MS:.0f} ms)")
     print(f"target (issue 8) summary.json < {TARGET_MS:.0f} ms at p99: {'met' if met else 'NOT met'}")
+    if "index.html" in runs:
+        index = runs["index.html"].ms(0.50)
+        print(f"target (issue 15) index.html < {INDEX_TARGET_MS:.0f} ms at p50: "
+              f"{'met' if index < INDEX_TARGET_MS else 'NOT met'} ({index:.1f} ms; the in-process render above is "
+              "what a request pays once per page version and minute)")
     for problem in problems:
         print(f"check failed: {problem}")
     if not problems:

@@ -140,6 +140,9 @@ class StatusPageRow(Base):
     components: Mapped[list] = mapped_column(JSON)  # [{id, name, description, group}]
     repositories: Mapped[list] = mapped_column(JSON)  # other repositories whose incidents it shows
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped in the same transaction as every write that changes what the page shows: the web app's render
+    # cache and ETags are keyed by it (store.publications.bump_pages).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PublicationRow(Base):

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, null, or_, select
+from sqlalchemy import func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from incidents.config_model import Component
@@ -50,13 +50,15 @@ class PublicationStore:
                                "created_at": known.get(c.id, now).isoformat()} for c in page.components]
             row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in page.repositories]
             row.updated_at = datetime.now(UTC)
+            row.version = (row.version or 0) + 1  # the row is locked (or new): no other writer in between
             return True
 
     def keep_opt_ins(self, platform: str, repository: str, slugs) -> None:
         """The repository's own say (its config's `status_page.pages`) on every other page listing it."""
         with self.session() as s:
             for row in s.scalars(select(StatusPageRow).where(StatusPageRow.platform == platform,
-                                                             StatusPageRow.repository != repository)).all():
+                                                             StatusPageRow.repository != repository)
+                                 .order_by(StatusPageRow.id)).all():  # locked in the order bump_pages uses
                 if not _opt_in_changes(row, repository, slugs):
                     continue  # the common case, every delivery: nothing to write, no lock taken
                 s.refresh(row, with_for_update=True)  # the page's own delivery may be rewriting it
@@ -64,7 +66,8 @@ class PublicationStore:
                     continue
                 opted_in = _opted_in(row) ^ {repository}
                 row.repositories = [{"repository": r, "opted_in": r in opted_in} for r in _listed(row)]
-                row.updated_at = datetime.now(UTC)  # what the page shows changed: new ETags
+                row.updated_at = datetime.now(UTC)
+                row.version = (row.version or 0) + 1  # what the page shows changed: new ETags, new renders
 
     def remove_status_page(self, platform: str, repository: str) -> bool:
         with self.session() as s:
@@ -74,6 +77,14 @@ class PublicationStore:
                 return False
             s.delete(row)
             return True
+
+    def status_page_version(self, slug: str) -> tuple[int, datetime] | None:
+        """The page's version and when its definition last changed, without reading the page: what a
+        conditional GET needs to answer 304, and the render cache's key."""
+        with self.session() as s:
+            found = s.execute(select(StatusPageRow.version, StatusPageRow.updated_at)
+                              .where(StatusPageRow.slug == slug)).first()
+            return (found.version or 0, found.updated_at) if found else None
 
     def status_page(self, slug: str) -> tuple[StatusPage, datetime] | None:
         """The page and when its definition last changed."""
@@ -107,6 +118,7 @@ class PublicationStore:
             for field, value in changes.items():
                 setattr(row, field, value)
             s.flush()
+            bump_pages(s, incident.platform, incident.repository)
             return _to_publication(row)
 
     def add_update(self, incident: Incident, key: str, message: str, at: datetime) -> int | None:
@@ -124,6 +136,7 @@ class PublicationStore:
                     publication.status = incident.status.value
                     resolved = incident.status is Status.RESOLVED
                     publication.resolved_at = (publication.resolved_at or at) if resolved else None
+                    bump_pages(s, incident.platform, incident.repository)
                 return update.id
         except IntegrityError:
             return None
@@ -259,6 +272,18 @@ class PublicationStore:
         return s.scalars(select(PublicationRow).join(IncidentRow, IncidentRow.id == PublicationRow.incident_id).where(
             IncidentRow.platform == incident.platform, IncidentRow.repository == incident.repository,
             IncidentRow.number == incident.number)).first()
+
+
+def bump_pages(s, platform: str, repository: str) -> None:
+    """A new version for every page listing the repository (its own, or as another it shows, opted in or
+    not), in the caller's transaction: an incident of it was written. Rows in id order, as keep_opt_ins
+    locks them, so two writers never wait for each other crosswise."""
+    pages = s.execute(select(StatusPageRow.id, StatusPageRow.repository, StatusPageRow.repositories)
+                      .where(StatusPageRow.platform == platform).order_by(StatusPageRow.id)).all()
+    for page in pages:
+        if page.repository == repository or repository in _listed(page):
+            s.execute(update(StatusPageRow).where(StatusPageRow.id == page.id)
+                      .values(version=StatusPageRow.version + 1))
 
 
 def _to_page(row: StatusPageRow, listed: bool = False) -> StatusPage:

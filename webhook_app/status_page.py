@@ -9,8 +9,11 @@ import time
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.http import is_resource_modified
 
-from webhook_app.status_site import Site
+from incidents.status_page import utc_now
+from webhook_app.status_cache import RenderCache, page_etag
+from webhook_app.status_site import Site, serves
 from worker.queue import KEY_PREFIX, deliveries_queue, notify_retry
 
 bp = Blueprint("status_page", __name__, url_prefix="/status/<slug>")
@@ -22,10 +25,10 @@ _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[
 SEND_CONFIRMATION = "worker.notify.send_confirmation"  # by name: the web process never imports the jobs
 
 
-def _site(slug: str) -> Site | None:
+def _site(slug: str, **kwargs) -> Site | None:
     settings = current_app.config["SETTINGS"]
     return Site.load(current_app.extensions["store"], slug, settings.public_url,
-                     subscribe=bool(settings.smtp_url))
+                     subscribe=bool(settings.smtp_url), **kwargs)
 
 
 def _not_found() -> Response:
@@ -36,19 +39,36 @@ def _not_found() -> Response:
 @bp.get("/", defaults={"path": ""})
 @bp.get("/<path:path>")
 def page_file(slug: str, path: str):
-    """Any file of the page; answers 304 when the client's ETag still matches."""
-    site = _site(slug)
-    rendered = site.render(path) if site else None
-    if rendered is None:
+    """Any file of the page. Its ETag comes from the page's version: a matching If-None-Match is answered 304
+    without reading incidents, and a render is reused by every request until the version moves on."""
+    path = path or "index.html"
+    found = current_app.extensions["store"].status_page_version(slug) if serves(path) else None
+    if found is None:
         return _not_found()
+    now = utc_now()
+    settings = current_app.config["SETTINGS"]
+    etag = page_etag(slug, path, *found, now, settings.public_url, bool(settings.smtp_url))
+    if not is_resource_modified(request.environ, etag=etag[0]):
+        return _cacheable(Response(status=304), path, etag)
+    renders = current_app.extensions.setdefault("status_renders", RenderCache())
+    rendered = renders.get((path, etag))
+    if rendered is None:
+        site = _site(slug, now=now)
+        rendered = site.render(path) if site else None
+        if rendered is None:
+            return _not_found()
+        renders.put((path, etag), rendered)
     content, content_type = rendered
-    response = Response(content, content_type=content_type)
+    return _cacheable(Response(content, content_type=content_type), path, etag).make_conditional(request)
+
+
+def _cacheable(response: Response, path: str, etag: tuple[str, bool]) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
-    if not path.endswith(".html") and path:
+    if not path.endswith(".html"):
         response.headers["Access-Control-Allow-Origin"] = "*"  # widgets and monitors on other sites
-    response.add_etag()
-    return response.make_conditional(request)
+    response.set_etag(*etag)
+    return response
 
 
 def _page(site: Site, status: int, heading: str, text: str, root: str = "", **form) -> Response:

@@ -59,6 +59,12 @@ STATIC = ("index.html", "history.html", "feed.atom", "api/v2/summary.json", "api
           "api/v2/scheduled-maintenances/active.json")
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
          ".atom": "application/atom+xml; charset=utf-8"}
+_INCIDENT_PATH = re.compile(r"incidents/([0-9a-f]{1,32})\.html")
+
+
+def serves(path: str) -> bool:
+    """Whether `path` (relative to a page, "" for its index) can be one of its files."""
+    return (path or "index.html") in STATIC or _INCIDENT_PATH.fullmatch(path) is not None
 
 
 @dataclass
@@ -88,7 +94,7 @@ class Site:
         if path in STATIC:
             content = getattr(self, "_" + re.sub(r"\W", "_", path.rsplit(".", 1)[0]))()
         else:
-            match = re.fullmatch(r"incidents/([0-9a-f]{1,32})\.html", path)
+            match = _INCIDENT_PATH.fullmatch(path)
             content = self._incident(match.group(1)) if match else None
         if content is None:
             return None

@@ -6,26 +6,36 @@ export/report/sync; replay); this one groups them. Heavy imports stay inside the
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from incident_desk.cli.docs import check, install_templates
-from incident_desk.cli.replay import replay
-from incident_desk.cli.run import serve, web, worker
-from incident_desk.cli.status import status
-from incident_desk.cli.tracking import export, report, sync
-
 __all__ = ["cli", "main"]
 
+# Each command's module, imported only when that command runs (or --help lists them): `export` should not
+# pay for the checker's parsers, nor `check` for SQLAlchemy.
+COMMANDS = {"serve": "run", "web": "run", "worker": "run", "replay": "replay", "check": "docs",
+            "install-templates": "docs", "export": "tracking", "report": "tracking", "sync": "sync",
+            "status": "status"}
 
-@click.group()
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported by name when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        return getattr(importlib.import_module(f"incident_desk.cli.{module}"), cmd_name.replace("-", "_"))
+
+
+@click.group(cls=LazyGroup)
 def cli():
     """Incident Desk: run the incident process in GitHub and GitLab issues."""
-
-
-for command in (serve, web, worker, replay, check, install_templates, export, report, sync, status):
-    cli.add_command(command)
 
 
 def main() -> None:

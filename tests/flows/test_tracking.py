@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from incident_desk.cli import cli, main
-from incident_desk.cli.tracking import COLUMNS
+from incident_desk.cli.tracking import COLUMNS, indented_json
 from incidents.model import Incident, Link, Severity, Status
 from tests.fakes.github import FakeGitHub
 from tests.support import post_github, run_worker
@@ -133,3 +134,30 @@ def test_sync_after_losing_the_store_restores_the_export(settings, store, client
     after = json.loads(invoke("export", "--format", "json").output)
     assert after == before
     assert before[0]["ttd"] == "30.0 minutes" and before[0]["cause"].endswith("/pull/4")
+
+
+def test_export_and_report_import_only_what_they_use(settings, store, tmp_path):
+    """No checker, forge or Alembic import for an export; matplotlib only to draw (whole-command speed, issue 15)."""
+    seed(store)
+    probe = ("import sys\nfrom incident_desk.cli import cli\n"
+             "cli.main(sys.argv[1:], standalone_mode=False)\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'checks', 'forges', 'matplotlib'}),"
+             " file=sys.stderr)\n")
+    for args, expected in ((["export"], "[]"), (["report", "--by", "component"], "[]"),
+                           (["report", "--plot", str(tmp_path / "t.png")], "['matplotlib']")):
+        run = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+        assert run.stderr.strip().splitlines()[-1] == expected, args
+
+
+def test_the_tracking_table_is_read_without_building_incidents(settings, store, monkeypatch):
+    seed(store)
+    monkeypatch.setattr("store.to_incident", lambda row: pytest.fail("an Incident built for the export"))
+    rows = list(csv.DictReader(io.StringIO(invoke("export").output)))
+    assert [r["number"] for r in rows] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("rows", [[], [{"a": 1, "b": None}], [
+    {"title": 'Ünïcode "quoted"\nline', "n": 3, "f": 7800.0, "g": 1e16, "none": None, "t": True},
+    {"title": "", "n": -1, "f": 0.1, "g": 123456.7, "none": None, "t": False}]])
+def test_json_export_is_json_dumps_with_an_indent_of_two(rows):
+    assert indented_json(rows) == json.dumps(rows, indent=2)
