@@ -7,7 +7,7 @@ from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 
-from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest, labels_after
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
 from incident_desk.signing import sha256_signature

@@ -1,14 +1,14 @@
 """status pages: a version bumped by every write that changes what the page shows (render cache, ETags)
 
-Revision ID: 0008_page_version
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_page_version"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
