@@ -40,3 +40,15 @@ def test_the_jobs_named_by_the_web_process_exist():
 
     assert import_attribute(PROCESS_DELIVERY) is process_delivery
     assert import_attribute(SEND_CONFIRMATION) is send_confirmation
+
+
+def test_the_worker_imports_every_job_module_before_it_forks_its_work_horses():
+    """A job named by the receiver or a handler runs in a forked horse: its module is loaded once, in the parent."""
+    from incident_desk.cli.run import JOB_MODULES
+    from webhook_app.deliveries import PROCESS_DELIVERY
+    from webhook_app.status_page import SEND_CONFIRMATION
+    from worker.deferred import ANNOUNCE_JOB, BLOG_JOB, REMINDER_JOB
+
+    named = {job.rsplit(".", 1)[0] for job in (PROCESS_DELIVERY, SEND_CONFIRMATION, ANNOUNCE_JOB, BLOG_JOB,
+                                               REMINDER_JOB)}
+    assert named <= set(JOB_MODULES)
