@@ -104,15 +104,10 @@ def subscribe(slug: str):
         subscriber = store.add_subscriber(slug, "email", address, components)
         if _first_confirmation_in_a_while(slug, address):
             deliveries_queue(current_app.extensions["redis"]).enqueue(
-                SEND_CONFIRMATION, subscriber.id, **_confirmation_retry(current_app.config["SETTINGS"]),
+                SEND_CONFIRMATION, subscriber.id, **notify_retry(current_app.config["SETTINGS"]),
                 job_id=f"confirm-{subscriber.id}-{subscriber.token[:8]}")
     return _page(site, 202, "Check your inbox",
                  "If this address is not subscribed yet, a mail with a confirmation link is on its way.")
-
-
-def _confirmation_retry(settings) -> dict:
-    """RQ's Retry for the confirmation mail, as worker.notify.retry_options gives its other mails."""
-    return notify_retry(settings.notify_max_attempts, settings.retry_base_seconds)
 
 
 def _seconds_over_limit() -> int | None:

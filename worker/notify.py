@@ -48,7 +48,7 @@ def notify_subscribers(update_id: int) -> str:
         return "not public"
     incident, public, _update = found
     queue = deliveries_queue(connection(settings.redis_url))
-    queued, retry = 0, retry_options(settings)
+    queued, retry = 0, notify_retry(settings)
     for page in store.pages_showing(incident.platform, incident.repository):
         for subscriber in store.subscribers(page.slug):
             if subscriber.wants(public):
@@ -218,11 +218,6 @@ def mail_from(settings: Settings) -> str:
 
 def _link(settings: Settings, slug: str, token: str, action: str) -> str:
     return f"{settings.public_url}/status/{slug}/subscriptions/{token}/{action}"
-
-
-def retry_options(settings: Settings) -> dict:
-    """`enqueue` options of a notification job: RQ's Retry over `notify_max_attempts` tries."""
-    return notify_retry(settings.notify_max_attempts, settings.retry_base_seconds)
 
 
 def _retry_or_fail(exc: TransientNotifyError):

@@ -84,9 +84,11 @@ def backoff(attempt: int, base: float) -> float:
     return base * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
 
-def notify_retry(attempts: int, base: float) -> dict:
-    """`enqueue` options for a subscriber notification: RQ's Retry, `attempts` tries in all, the backoff
-    capped at MAX_NOTIFY_DELAY. No server asks for a delay, so intervals fixed now are right."""
+def notify_retry(settings) -> dict:
+    """`enqueue` options for a subscriber notification or confirmation: RQ's Retry, `notify_max_attempts`
+    tries in all, the backoff capped at MAX_NOTIFY_DELAY. No server asks for a delay, so intervals fixed now
+    are right."""
+    attempts, base = settings.notify_max_attempts, settings.retry_base_seconds
     if attempts < 2:
         return {}
     intervals = [math.ceil(min(backoff(n, base), MAX_NOTIFY_DELAY)) for n in range(1, attempts)]
