@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +16,6 @@ from incidents.summary import BOT_MARKER
 class BodyTooLong(Exception):
     """The edited body would exceed what the forge accepts; the caller says so instead of losing it."""
 
-
-class ConcurrentEdit(Exception):
-    """Someone kept editing the body while the bot tried to write it."""
 
 # Normalized permission levels, lowest to highest (GitHub names; GitLab maps onto them).
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
@@ -44,6 +41,9 @@ class Issue:
     closed_at: datetime | None = None
     assignees: tuple[str, ...] = ()
     confidential: bool = False  # GitLab confidential issues never reach anything public
+
+
+IssueChange = Callable[[Issue], Issue]  # the issue as read -> the issue wanted (see Forge.update_issue)
 
 
 @dataclass(frozen=True)
@@ -295,27 +295,52 @@ class Forge(abc.ABC):
             self.edit_comment(repository, number, existing, body)
         return existing.id, digest
 
-    def edit_body(self, repository: str, number: int, change, attempts: int = 3, known: str | None = None) -> str:
-        """Apply `change` (old body -> new body) without overwriting a person's concurrent edit.
+    def update_issue(self, repository: str, number: int, *changes: IssueChange) -> Issue:
+        """Apply `changes` (the issue as read -> the issue wanted) in one write where the forge allows.
 
-        The body is re-read just before writing, after any wait of the forge's write throttle, so the
-        write follows the re-read at once; if the body moved meanwhile, the change is re-applied to the
-        new text. Returns the body as written (or unchanged). `known`, the body as the caller last read it,
-        saves the first read: the re-read before writing still catches any edit since.
-        """
-        for attempt in range(attempts):
-            before = known if known is not None and attempt == 0 else self.get_issue(repository, number).body
-            after = change(before)
-            if after == before:
-                return before
-            if len(after) > self.body_limit:
-                raise BodyTooLong(f"the body would be {len(after)} characters; the limit is {self.body_limit}")
-            self.wait_to_write()
-            if self.get_issue(repository, number).body != before:
-                continue  # someone edited while we computed: start again from their text
-            self.edit_issue(repository, number, body=after)
-            return after
-        raise ConcurrentEdit(f"{repository}#{number} kept changing; gave up after {attempts} attempts")
+        The issue is read after any wait of the write budget, so the write follows the read at once and a
+        person's edit made meanwhile is kept. Returns the issue as written (as read, when nothing changed).
+        BodyTooLong, and nothing written, when the new body would not fit."""
+        self.wait_to_write()
+        before = after = self.get_issue(repository, number)
+        for change in changes:
+            after = change(after)
+        if after == before:
+            return before
+        if after.body != before.body and len(after.body) > self.body_limit:
+            raise BodyTooLong(f"the body would be {len(after.body)} characters; the limit is {self.body_limit}")
+        self.write_issue(before, after)
+        return after
+
+    def write_issue(self, before: Issue, after: Issue) -> None:
+        """Write what differs between two states of an issue. Here one call per kind of change; adapters whose
+        API takes them together override it."""
+        if after.body != before.body or after.state != before.state:
+            self.edit_issue(before.repository, before.number, body=after.body if after.body != before.body else None,
+                            state=after.state if after.state != before.state else None)
+        add, remove = label_changes(before.labels, after.labels)
+        if add or remove:
+            self.change_labels(before.repository, before.number, add, remove, before.labels)
+        assigned = added_logins(before.assignees, after.assignees)
+        if assigned:
+            self.assign(before.repository, before.number, assigned)
+
+    def edit_body(self, repository: str, number: int, change: Callable[[str], str]) -> str:
+        """Apply `change` (old body -> new body) to the body as read just before writing; returns it as written."""
+        return self.update_issue(repository, number, lambda issue: replace(issue, body=change(issue.body))).body
+
+
+def label_changes(before: Iterable[str], after: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The labels to add and to remove to go from `before` to `after` (case-insensitive, as on the forges)."""
+    had, wanted = {label.lower() for label in before}, {label.lower() for label in after}
+    return [label for label in after if label.lower() not in had], [label for label in before
+                                                                      if label.lower() not in wanted]
+
+
+def added_logins(before: Iterable[str], after: Iterable[str]) -> list[str]:
+    """The people in `after` and not in `before` (logins are case-insensitive)."""
+    had = {login.lower() for login in before}
+    return [login for login in after if login.lower() not in had]
 
 
 def labels_after(current: Iterable[str], add: Iterable[str], remove: Iterable[str]) -> tuple[str, ...]:

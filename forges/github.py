@@ -7,7 +7,7 @@ from urllib.parse import quote, urlparse
 
 from github import Auth, Github, GithubException
 
-from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest
+from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest, added_logins, label_changes
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
 from incident_desk.signing import sha256_signature
@@ -107,6 +107,22 @@ class GitHubForge(PacedWrites, Forge):
         changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
         with self._write("edit issue"):
             self._issue(repository, number).edit(**changes)
+
+    def write_issue(self, before, after):
+        """One edit for body, state, labels and assignees. Labels and assignees are sent whole (GitHub's
+        set-labels), from the read `update_issue` made just before: a person's change since is kept."""
+        changes: dict = {}
+        if after.body != before.body:
+            changes["body"] = after.body
+        if after.state != before.state:
+            changes["state"] = after.state
+        if any(label_changes(before.labels, after.labels)):
+            changes["labels"] = list(after.labels)
+        if added_logins(before.assignees, after.assignees) or added_logins(after.assignees, before.assignees):
+            changes["assignees"] = list(after.assignees)
+        if changes:
+            with self._write("edit issue"):
+                self._issue(before.repository, before.number).edit(**changes)
 
     def list_issues(self, repository, label):
         with _api("list issues"):

@@ -9,7 +9,7 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
-from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest, labels_after
+from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest, added_logins, label_changes, labels_after
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
@@ -130,12 +130,29 @@ class GitLabForge(PacedWrites, Forge):
         with self._write("remove label"):
             self._issues(repository).update(number, {"remove_labels": label})
 
+    def write_issue(self, before, after):
+        """One update for description, state and labels (added and removed by name, so nobody's label change
+        is undone); new assignees by their ids, in an update of their own."""
+        data: dict = {}
+        if after.body != before.body:
+            data["description"] = after.body
+        if after.state != before.state:
+            data["state_event"] = "close" if after.state == "closed" else "reopen"
+        add, remove = label_changes(before.labels, after.labels)
+        data.update({key: ",".join(names) for key, names in (("add_labels", add), ("remove_labels", remove)) if names})
+        if data:
+            with self._write("edit issue"):
+                self._issues(before.repository).update(before.number, data)
+        assigned = added_logins(before.assignees, after.assignees)
+        if assigned:
+            self.assign(before.repository, before.number, assigned)
+
     def change_labels(self, repository, number, add, remove, current):
         """One issue update adds and removes, atomically on GitLab's side: nobody's change is undone."""
         add, remove = list(add), list(remove)
         changes = {key: ",".join(names) for key, names in (("add_labels", add), ("remove_labels", remove)) if names}
         if changes:
-            with self._api("change labels"):
+            with self._write("change labels"):
                 self._issues(repository).update(number, changes)
         return labels_after(current, add, remove)
 

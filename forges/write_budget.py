@@ -118,7 +118,7 @@ class WriteBudget:
 
 class PacedWrites:
     """A forge's writes spent from its `budget`. `wait_to_write` takes the next write's token ahead of it,
-    so `Forge.edit_body` can wait first, then re-read and write at once (a person's edit made during the
+    so `Forge.update_issue` can wait first, then read and write at once (a person's edit made during the
     wait is read, not overwritten)."""
 
     budget: WriteBudget

@@ -1,10 +1,11 @@
-"""What a command's effect works with (`Run`): the comment, the ledger's steps, and timeline batches."""
+"""What a command's effect works with (`Run`): the comment, the ledger's steps, and the changes to the issue,
+which wait to be written together: the lines of one comment cost one read and one write of the issue."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from forges.base import BodyTooLong, ConcurrentEdit
+from forges.base import BodyTooLong, Issue, IssueChange
 from forges.events import CommentEvent
 from handlers.context import Context
 from incidents import timeline_edits
@@ -15,7 +16,6 @@ from store.ledger import CommandRun, CommentRef, Outcome
 
 NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
-BUSY = "the issue body kept changing while I tried to write; please run it again."
 SUPERSEDED = "not applied: a [newer comment]({url}) already set the {what}, and the later comment wins."
 IN_HISTORY = " It is in the timeline at {at:%H:%M} UTC, when it was written."
 # What each command sets, per incident: of two comments setting the same thing, the later one wins.
@@ -37,6 +37,17 @@ class Superseded(Refused):
 
 
 @dataclass
+class Pending:
+    """A finished line whose changes to the issue wait for the comment's one write."""
+
+    line: int
+    outcome: Outcome
+    changes: list[IssueChange]
+    lost: list[str]  # what it writes to the body, said in the reply if the body has no room for it
+    steps: list[str]  # ledger steps it takes once written
+
+
+@dataclass
 class Run:
     """What a command's effect may use: the comment's event, the handler context and the incident."""
 
@@ -44,9 +55,11 @@ class Run:
     ctx: Context
     incident: Incident | None = None
     recorded: dict = field(default_factory=dict)  # the command ledger: line -> CommandRun
-    batching: bool = False  # while True, timeline entries wait for one body edit (see flush)
-    entry: tuple | None = None  # the entry the current batched line waits to write
-    pending: list = field(default_factory=list)  # (line, outcome, entry) of the batch so far
+    outcomes: dict = field(default_factory=dict)  # line -> Outcome of the lines finished, this attempt or before
+    changes: list = field(default_factory=list)  # the current line's changes to the issue (IssueChange)
+    lost: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    pending: list = field(default_factory=list)  # Pending lines, written by `flush`
     declared: dict = field(default_factory=dict)  # line -> the incident issue it opened in this attempt
 
     @property
@@ -101,37 +114,54 @@ class Run:
         self.store.save_incident(self.incident)
         return self.incident
 
-    def edit_body(self, change, text_if_lost: str):
-        try:
-            body = self.forge.edit_body(self.event.repository, self.event.number, change,
-                                        known=self.ctx.issue(self.event).body)
-        except BodyTooLong as exc:
-            raise Refused(TOO_LONG.format(reason=exc, text=escape(text_if_lost, 2000))) from exc
-        except ConcurrentEdit as exc:
-            raise Refused(BUSY) from exc
-        self.ctx.issue_changed(self.event, body=body)
-        return body
+    def change_issue(self, change: IssueChange, text_if_lost: str = "") -> None:
+        """A change to the event's issue, written with the comment's others once its lines have run."""
+        self.changes.append(change)
+        if text_if_lost:
+            self.lost.append(text_if_lost)
 
-    def add_to_timeline(self, at: datetime, text: str, tag: str | None = None):
-        if self.batching:
-            self.entry = (at, text, tag)
-            return
-        self.write_timeline([(at, text, tag)])
+    def edit_body(self, change, text_if_lost: str) -> None:
+        self.change_issue(lambda issue: replace(issue, body=change(issue.body)), text_if_lost)
 
-    def write_timeline(self, entries: list[tuple]) -> None:
-        """Write timeline entries (at, text, tag) in one body edit."""
-        def change(body):
-            for at, text, tag in entries:
-                body = timeline_edits.add_timeline_entry(body, self.profile, at, text, tag, self.timezone)
-            return body
-        self.edit_body(change, "\n".join(f"{at:%Y-%m-%d %H:%M} - {text}" for at, text, _ in entries))
+    def add_to_timeline(self, at: datetime, text: str, tag: str | None = None) -> None:
+        self.edit_body(lambda body: timeline_edits.add_timeline_entry(body, self.profile, at, text, tag,
+                                                                       self.timezone), f"{at:%Y-%m-%d %H:%M} - {text}")
         self.save(last_update_at=datetime.now(UTC))
 
+    def finish(self, line: int, outcome: Outcome) -> None:
+        """The line is done: recorded now, or once its changes to the issue are written."""
+        changes, lost, steps = self.changes, self.lost, self.steps
+        self.changes, self.lost, self.steps = [], [], []
+        if changes:
+            self.pending.append(Pending(line, outcome, changes, lost, steps))
+        else:
+            record(self, {line: outcome})
+
+    def write_issue(self, changes: list[IssueChange], lost: list[str]) -> Issue:
+        """The changes in one read and one write; the context sees the issue as written."""
+        try:
+            issue = self.forge.update_issue(self.event.repository, self.event.number, *changes)
+        except BodyTooLong as exc:
+            raise Refused(TOO_LONG.format(reason=exc, text=escape("\n".join(lost), 2000))) from exc
+        self.ctx.issue_written(self.event, issue)
+        return issue
+
+    def current_issue(self) -> Issue:
+        """The issue with the finished lines' changes written."""
+        flush(self)
+        return self.ctx.issue(self.event)
+
     def once(self, command: Command, step: str, do) -> None:
-        """Do a step that must not be repeated (a body edit) unless an earlier attempt of this line did it."""
-        if step not in self._steps(command):
-            do()
-            self._note(command, step, True)
+        """Do a step that must not be repeated (a body edit) unless an earlier attempt of this line did it.
+        A step that changes the issue is noted once the change is written."""
+        if step in self._steps(command):
+            return
+        queued = len(self.changes)
+        do()
+        if len(self.changes) > queued:
+            self.steps.append(step)
+        else:
+            self.note_step(command.line, step, True)
 
     def opened_issue(self, command: Command, repository: str, create):
         """The issue this line opened on an earlier attempt, else the one `create` opens, recorded at once."""
@@ -140,15 +170,16 @@ class Run:
         if number is not None:
             return self.forge.get_issue(repository, number)
         issue = create()
-        self._note(command, step, issue.number)
+        self.note_step(command.line, step, issue.number)
         return issue
 
     def _steps(self, command: Command) -> dict:
         return self.recorded[command.line].steps if command.line in self.recorded else {}
 
-    def _note(self, command: Command, step: str, value) -> None:
-        self.store.record_step(self.comment, command.line, step, value)
-        self.recorded.setdefault(command.line, CommandRun()).steps[step] = value
+    def note_step(self, line: int, step: str, value) -> None:
+        """Record in the ledger that a step of the line took effect."""
+        self.store.record_step(self.comment, line, step, value)
+        self.recorded.setdefault(line, CommandRun()).steps[step] = value
 
     def unless_superseded(self, command: Command, history: tuple | None = None) -> None:
         """Refuse a setting a newer comment already made; its `history` entry still goes in the timeline."""
@@ -170,28 +201,39 @@ def setting_of(command: Command) -> str | None:
     return SETTINGS.get(command.name)
 
 
-def record(run: Run, done: dict, outcomes: dict) -> None:
-    """Mark lines finished in the ledger, and in `outcomes` (line -> Outcome)."""
+def record(run: Run, done: dict) -> None:
+    """Mark lines finished in the ledger, and in the run's outcomes (line -> Outcome)."""
     run.store.record_outcomes(run.comment, done)
-    outcomes.update(done)
+    run.outcomes.update(done)
 
 
-def flush(run: Run, outcomes: dict) -> None:
-    """Write the waiting timeline entries in one body edit, then record their lines as done."""
+def flush(run: Run) -> None:
+    """Write the finished lines' changes to the issue in one read and one write, then record them as done."""
     held, run.pending = run.pending, []
     if not held:
         return
     try:
-        run.write_timeline([entry for _, _, entry in held])
-        done = {line: outcome for line, outcome, _ in held}
-    except Refused:  # too long together: one at a time, so the entries that fit are written
-        done = {line: _write_one(run, outcome, entry) for line, outcome, entry in held}
-    record(run, done, outcomes)
+        run.write_issue([change for p in held for change in p.changes], [text for p in held for text in p.lost])
+        done = {p.line: _written(run, p) for p in held}
+    except Refused:  # too long together: a line at a time, so the lines that fit are written
+        done = {p.line: _write_one(run, p) for p in held}
+    record(run, done)
 
 
-def _write_one(run: Run, outcome: Outcome, entry: tuple) -> Outcome:
+def _write_one(run: Run, pending: Pending) -> Outcome:
     try:
-        run.write_timeline([entry])
-        return outcome
-    except Refused as exc:
+        run.write_issue(pending.changes, pending.lost)
+        return _written(run, pending)
+    except Refused as exc:  # the body has no room: the line's other changes (labels, people) still go in
+        run.write_issue([_keeping_body(change) for change in pending.changes], [])
         return Outcome("⚠️", str(exc))
+
+
+def _written(run: Run, pending: Pending) -> Outcome:
+    for step in pending.steps:
+        run.note_step(pending.line, step, True)
+    return pending.outcome
+
+
+def _keeping_body(change: IssueChange) -> IssueChange:
+    return lambda issue: replace(change(issue), body=issue.body)

@@ -6,12 +6,14 @@ so a retried delivery skips the lines already done and reuses their outcomes in 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from forges.base import added_logins, labels_after
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
 from handlers import publication
-from handlers.command_run import Refused, Run, Superseded, flush, record, setting_of
+from handlers.command_run import Refused, Run, Superseded, flush, setting_of
 from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.replies import render_reply
@@ -60,20 +62,12 @@ def run_commands(event: CommentEvent, ctx: Context) -> None:
     incident = None if event.on_merge_request else store.get_incident(event.platform, event.repository, event.number)
     run = Run(event, ctx, incident)
     run.recorded = store.command_runs(run.comment)
-    outcomes = {line: r.outcome for line, r in run.recorded.items() if r.outcome and line != REPLY_LINE}
+    run.outcomes = {line: r.outcome for line, r in run.recorded.items() if r.outcome and line != REPLY_LINE}
     for item in parsed:
-        if item.line in outcomes:
-            continue  # it took effect on an earlier attempt: its outcome is reused in the reply
-        run.batching = isinstance(item, Command) and item.name == "timeline"
-        if not run.batching:
-            flush(run, outcomes)
-        outcome = _run_one(item, run)
-        if run.entry is None:
-            record(run, {item.line: outcome}, outcomes)
-        else:  # its entry waits for the batch's one body edit
-            run.pending.append((item.line, outcome, run.entry))
-            run.entry = None
-    flush(run, outcomes)
+        if item.line not in run.outcomes:  # else it took effect on an earlier attempt: its outcome is reused
+            run.finish(item.line, _run_one(item, run))
+    flush(run)  # the lines' changes to the issue: one read, one write
+    outcomes = run.outcomes
     if REPLY_LINE not in run.recorded:  # the answer first, as soon as every outcome is known
         limit = forge.body_limit - len(BOT_MARKER) - 1
         reply = forge.comment(event.repository, event.number,
@@ -178,7 +172,7 @@ def publish(command: Command, run: Run) -> str:
     run.unless_superseded(command)
     try:
         if command.args.get("postmortem"):
-            body = run.ctx.issue(run.event).body
+            body = run.current_issue().body
             return publication.publish_postmortem(run.store, incident, body, run.profile, run.timezone,
                                                   run.config.path)
         return publication.publish(run.store, incident, run.key(command), run.announce, run.config.path)
@@ -221,8 +215,8 @@ def set_components(command: Command, run: Run) -> str:
     components = tuple(sorted(set(command.args["components"])))
     wanted = [run.labels.component(c) for c in components]
     wanted_names = {label.lower() for label in wanted}
-    _change_labels(run, wanted, [label for label in run.labels.component_labels(run.ctx.issue(run.event).labels)
-                                 if label.lower() not in wanted_names])
+    run.change_issue(lambda issue: replace(issue, labels=labels_after(issue.labels, wanted, [
+        label for label in run.labels.component_labels(issue.labels) if label.lower() not in wanted_names])))
     run.save(components=components)
     return "affected components: " + ", ".join(f"`{c}`" for c in components) + "."
 
@@ -243,10 +237,8 @@ def assign_role(command: Command, run: Run) -> str:
     run.unless_superseded(command, history=(f"{title}: @{login}", None))
     run.save(**{field: login})
     if command.name == "commander":
-        run.forge.assign(run.event.repository, run.event.number, [login])
-        issue = run.ctx.issue(run.event)
-        if login.lower() not in {a.lower() for a in issue.assignees}:
-            run.ctx.issue_changed(run.event, assignees=(*issue.assignees, login))
+        run.change_issue(lambda issue: replace(issue, assignees=(*issue.assignees,
+                                                                 *added_logins(issue.assignees, [login]))))
     now = datetime.now(UTC)
     run.once(command, "timeline", lambda: run.add_to_timeline(now, f"{title}: @{login}"))
     return f"{title.lower()} is now @{login}."
@@ -340,18 +332,22 @@ def fill_postmortem(command: Command, run: Run) -> str:
     """The profile's missing sections, and (profiles with an Impact section) its time lines."""
     incident = run.incident_or_refuse()
     skeleton = postmortem_skeleton(run.profile)
-    body = run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton),
-                         "the postmortem sections")
+    run.edit_body(lambda body: section_edits.fill_postmortem(body, run.profile, skeleton), "the postmortem sections")
     if "Impact" not in run.profile.required:
         return "the postmortem's sections are in the body; fill them in."
+    links = run.store.links(incident)
+    run.edit_body(lambda body: section_edits.set_generated_lines(body, run.profile, "Impact", "impact",
+                                                                 _impact_lines(run, incident, links, body)),
+                  "the impact times")
+    return "the postmortem's sections are in the body, with the impact times; fill in the rest."
+
+
+def _impact_lines(run: Run, incident, links, body: str) -> list[str]:
+    """The Impact section's time lines, from the timeline of `body` (as it is when written)."""
     from incidents.document import parse_document
 
     timeline = parse_document(body, run.profile, run.timezone).timeline
-    metrics = incident_metrics(incident, run.store.links(incident), timeline)
-    lines = impact_lines(metrics, run.timezone).splitlines()
-    run.edit_body(lambda text: section_edits.set_generated_lines(text, run.profile, "Impact", "impact", lines),
-                  "\n".join(lines))
-    return "the postmortem's sections are in the body, with the impact times; fill in the rest."
+    return impact_lines(incident_metrics(incident, links, timeline), run.timezone).splitlines()
 
 
 @effect("close")
@@ -362,8 +358,7 @@ def force_close(command: Command, run: Run) -> str:
     text = f"Closed by @{run.event.actor.login} although actions are open" + (f": {reason}" if reason else "")
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text))
     run.save(forced_close=True, closed_at=now)
-    run.forge.edit_issue(run.event.repository, run.event.number, state="closed")
-    run.ctx.issue_changed(run.event, state="closed")
+    run.change_issue(lambda issue: replace(issue, state="closed"))
     return "closed, with the open actions recorded as accepted."
 
 
@@ -375,15 +370,6 @@ def _require(run: Run, repository: str, needed: str) -> None:
 
 
 def _swap_label(run: Run, labels_of_kind, wanted: str) -> None:
-    """Put `wanted` on the issue and take off the other labels of its kind."""
-    labels = run.ctx.issue(run.event).labels
-    _change_labels(run, [wanted] if wanted.lower() not in {label.lower() for label in labels} else [],
-                   [label for label in labels_of_kind(labels) if label.lower() != wanted.lower()])
-
-
-def _change_labels(run: Run, add: list[str], remove: list[str]) -> None:
-    """Labels on and off the event's issue, in one call where the forge can; the context sees the result."""
-    labels = run.ctx.issue(run.event).labels
-    if add or remove:
-        labels = run.forge.change_labels(run.event.repository, run.event.number, add, remove, labels)
-        run.ctx.issue_changed(run.event, labels=labels)
+    """Put `wanted` on the issue and take off the other labels of its kind (of the labels when written)."""
+    run.change_issue(lambda issue: replace(issue, labels=labels_after(
+        issue.labels, [wanted], [label for label in labels_of_kind(issue.labels) if label.lower() != wanted.lower()])))

@@ -77,6 +77,10 @@ class Context:
         self._issue = (event, issue)
         return issue
 
+    def issue_written(self, event: Event, issue: Issue) -> None:
+        """The event's issue as the bot just wrote it (Forge.update_issue), for the handlers after it."""
+        self._issue = (event, issue)
+
     def issue_changed(self, event: Event, **changes) -> None:
         """What the bot just wrote to the event's issue (labels, body, state, assignees), so the handlers
         after it see it without reading the issue again. A person's change meanwhile brings its own event."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from checks import review
-from forges.base import BodyTooLong, ConcurrentEdit, Issue
+from forges.base import BodyTooLong, Issue
 from forges.events import ISSUE, IssueEvent
 from handlers.context import Context
 from handlers.publication import status_changed
@@ -59,7 +59,7 @@ def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, pl
     if summary != known:
         store.set_summary_comment(incident, *summary)
     if plan.impact_lines is not None:
-        with suppress(BodyTooLong, ConcurrentEdit):  # then the summary comment still shows the current times
+        with suppress(BodyTooLong):  # then the summary comment still shows the current times
             forge.edit_body(issue.repository, issue.number,
                             lambda text: with_impact_lines(text, config.file, plan.impact_lines or ()))
     for check in plan.checks:
@@ -81,7 +81,7 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
 
     try:
         return forge.edit_body(repository, number, change)
-    except (BodyTooLong, ConcurrentEdit) as exc:
+    except BodyTooLong as exc:
         forge.comment(repository, number, NOT_RECORDED.format(reason=exc, entry=escape(text, 500)))
         return None
 

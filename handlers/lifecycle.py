@@ -88,7 +88,7 @@ def tick_follow_up(ctx: Context, config: RepositoryConfig, incident, ref: str) -
     profile = config.file.get_profile()
     before = forge.get_issue(incident.repository, incident.number)
     body = forge.edit_body(incident.repository, incident.number, lambda text: action_edits.tick_actions(
-        text, profile, ref, home_repository=incident.repository), known=before.body)
+        text, profile, ref, home_repository=incident.repository))
     document, _ = review(body, config.file)
     if body == before.body or open_actions(forge, document, incident.repository):
         return

@@ -33,11 +33,12 @@ class Settings:
     bot_login: str | None = None
     retry_base_seconds: float = 2.0
     # The write budget (forges.write_budget): a command's few writes go at once, sustained writing is paced.
-    # GitHub asks integrations to space writes about a second apart (secondary rate limits).
+    # GitHub asks integrations to space writes about a second apart, and to make at most 80 content writes a
+    # minute (secondary rate limits): a burst of 15 plus one a second is at most 75 in any minute.
     github_write_interval: float = 1.0  # seconds per write, sustained
-    github_write_burst: int = 5  # writes that may go at once
+    github_write_burst: int = 15  # writes that may go at once
     gitlab_write_interval: float = 0.5
-    gitlab_write_burst: int = 5
+    gitlab_write_burst: int = 15
     max_attempts: int = 6
     notify_max_attempts: int = 20  # subscriber notifications: hourly at most, so about 10 hours
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none are).

@@ -119,7 +119,11 @@ class FakeGitHub:
         return 200, self.issue_json(repo, int(n))
 
     def _edit_issue(self, body, repo, n):
+        """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub)."""
         self.issues[(repo, int(n))].update({k: v for k, v in body.items() if k in ("title", "body", "state")})
+        for key in ("labels", "assignees"):
+            if key in body:
+                self.issues[(repo, int(n))][key] = list(dict.fromkeys(body[key]))
         return 200, self.issue_json(repo, int(n))
 
     def _create_issue(self, body, repo):

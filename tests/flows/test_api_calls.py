@@ -42,38 +42,67 @@ def summary_id(github, number=2):
     return comment["id"]
 
 
+def issue_edits(github) -> list[dict]:
+    """The bodies of the PATCH requests to the incident issue."""
+    return [request_json(c) for c in github.api.calls
+            if c.request.method == "PATCH" and c.request.url.split("?")[0].endswith(ISSUE)]
+
+
 def test_status_with_a_change_of_status(client, redis_conn, github, incident):
     """Was 11 calls (5 writes): /user, 4 reads of the issue, a label removed and one added, the comments listed."""
     assert calls_for(client, redis_conn, github, "/status identified the cache") == [
-        ("GET", ISSUE),  # the one read of the issue for this event
-        # the status label swapped: added, then the old one removed (a set-labels call could undo a person's
-        # label change made since the read)
-        ("POST", f"{ISSUE}/labels"), ("DELETE", f"{ISSUE}/labels/status%3A%20investigating"),
-        ("GET", ISSUE), ("PATCH", ISSUE),  # the timeline entry: re-read just before the write, then written
+        ("GET", ISSUE),  # the one read of the issue, just before its one write
+        ("PATCH", ISSUE),  # the status label swapped and the timeline entry, together
         ("POST", f"{ISSUE}/comments"),  # the reply
         ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}"),  # the summary, by its stored id
     ]
+    [edit] = issue_edits(github)
+    assert edit["labels"] == ["incident", "postmortem: incomplete", "status: identified"]
+    assert "Status: identified - the cache" in edit["body"]
     assert github.issues[(REPO, 2)]["labels"] == ["incident", "postmortem: incomplete", "status: identified"]
 
 
 def test_status_keeping_the_status(client, redis_conn, github, incident):
     assert calls_for(client, redis_conn, github, "/status investigating rolling back") == [
-        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments")]  # summary unchanged
+        ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments")]  # summary unchanged
+    [edit] = issue_edits(github)
+    assert "labels" not in edit  # the labels did not change, so they are not sent
 
 
 def test_severity(client, redis_conn, github, incident):
     """Was 7 calls."""
     assert calls_for(client, redis_conn, github, "/severity partial-outage") == [
-        ("GET", ISSUE), ("POST", f"{ISSUE}/labels"), ("POST", f"{ISSUE}/comments"),
+        ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
         ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+    [edit] = issue_edits(github)
+    assert list(edit) == ["labels"] and set(edit["labels"]) == {
+        "incident", "postmortem: incomplete", "status: investigating", "severity: partial-outage"}
 
 
 def test_commander(client, redis_conn, github, incident):
-    """Was 10 calls; the assignment, the timeline entry, the reply and the summary are four writes."""
+    """Was 10 calls: the assignment and the timeline entry are now one write, beside the reply and the summary."""
     assert calls_for(client, redis_conn, github, "/commander @bob") == [
-        ("GET", f"/repos/{REPO}/collaborators/bob/permission"), ("POST", f"{ISSUE}/assignees"),
-        ("GET", ISSUE), ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
+        ("GET", f"/repos/{REPO}/collaborators/bob/permission"),
+        ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
         ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+    [edit] = issue_edits(github)
+    assert edit["assignees"] == ["alice", "bob"] and "Commander: @bob" in edit["body"]
+
+
+def test_five_commands_in_one_comment_cost_one_issue_write(client, redis_conn, github, incident):
+    """Every line's change to the issue waits for one read and one write, before the one reply."""
+    text = ("/severity major-outage\n/status monitoring A fix is deployed\n/timeline 14:20 Fix deployed\n"
+            "/commander @alice\n/action Write the failover runbook @bob")
+    assert calls_for(client, redis_conn, github, text) == [
+        ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
+    [edit] = issue_edits(github)
+    assert {"severity: major-outage", "status: monitoring"} <= set(edit["labels"])
+    for written in ("Status: monitoring - A fix is deployed", "Fix deployed", "Commander: @alice",
+                    "Write the failover runbook"):
+        assert written in edit["body"]
+    reply = github.comments[(REPO, 2)][-1]["body"]
+    assert reply.count("✅") == 5
 
 
 @pytest.fixture
@@ -124,9 +153,8 @@ def test_gitlab_status_swaps_its_scoped_label_in_the_one_issue_update(client, re
     issue = "/api/v4/projects/gitlabhq%2Fgitlab-test/issues/2"
     [summary] = [n["id"] for n in gitlab.notes[(project, 2)] if n["body"].startswith(SUMMARY_MARKER)]
     assert [(c.request.method, c.request.url.split("?")[0].removeprefix(GITLAB_URL)) for c in fake_api.calls] == [
-        ("GET", issue), ("PUT", issue),  # the one read; the labels in one update
-        ("GET", issue), ("PUT", issue),  # the timeline entry
+        ("GET", issue), ("PUT", issue),  # the one read; labels and timeline entry in one update
         ("POST", f"{issue}/notes"), ("PUT", f"{issue}/notes/{summary}")]  # the reply; the summary by its id
-    updates = [request_json(c) for c in fake_api.calls if c.request.method == "PUT" and c.request.url.endswith("/2")]
-    [labels] = [body for body in updates if "add_labels" in body or "remove_labels" in body]
-    assert labels == {"add_labels": "status::identified", "remove_labels": "status::investigating"}
+    [update] = [request_json(c) for c in fake_api.calls if c.request.method == "PUT" and c.request.url.endswith("/2")]
+    assert update["add_labels"] == "status::identified" and update["remove_labels"] == "status::investigating"
+    assert "Status: identified - bad deploy" in update["description"]
