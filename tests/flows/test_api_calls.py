@@ -158,3 +158,18 @@ def test_gitlab_status_swaps_its_scoped_label_in_the_one_issue_update(client, re
     [update] = [request_json(c) for c in fake_api.calls if c.request.method == "PUT" and c.request.url.endswith("/2")]
     assert update["add_labels"] == "status::identified" and update["remove_labels"] == "status::investigating"
     assert "Status: identified - bad deploy" in update["description"]
+
+
+def test_a_full_body_takes_the_lines_that_fit_and_says_which_did_not(client, redis_conn, github, incident):
+    """Together too long for the body: a line at a time, so the entry that fits is written, the one that
+    does not is given back in the reply, and its other change (the status label) still takes effect."""
+    body = github.issues[(REPO, 2)]["body"]
+    github.issues[(REPO, 2)]["body"] = body + "\n" + "x" * (65_536 - len(body) - 400)
+    long_message = "y" * 500
+    calls_for(client, redis_conn, github, f"/timeline 14:00 Paged the database team\n/status identified {long_message}")
+    issue = github.issues[(REPO, 2)]
+    assert "Paged the database team" in issue["body"] and long_message not in issue["body"]
+    assert "status: identified" in issue["labels"] and "status: investigating" not in issue["labels"]
+    [reply] = [c["body"] for c in github.comments[(REPO, 2)] if "Paged the database team" in c["body"]]
+    assert "✅ `/timeline 14:00 Paged the database team`" in reply
+    assert "⚠️ `/status identified" in reply and "the issue body is full" in reply and long_message in reply
