@@ -14,7 +14,12 @@ made (all, and writes). Then how many deliveries a second the worker drains when
 (plain comments on an issue that is not an incident).
 
     .venv/bin/python bench/latency.py [--latency-ms 20] [--repeat 3] [--drain 60] [--platform github]
-                                      [--write-interval S] [--show-calls]
+                                      [--pause 3] [--write-interval S] [--show-calls]
+
+--pause is the time between one step's end and the next post: a person reading the reply and typing
+the next command (default 3 s, which is quick). The write budget refills one write a second and holds 15,
+so with --pause 0 (the sequence back to back, about 6 writes a second) it runs dry after a few commands
+and the writes are paced at one a second, as GitHub asks: that figure is the budget's, not the bot's.
 
 Targets: issue 15. Only GitHub is measured (GitLab's fake is not served over HTTP here yet).
 The product's write throttle (INCIDENT_DESK_GITHUB_WRITE_INTERVAL, default 1 s) is left at its default.
@@ -84,8 +89,8 @@ class Step:
 class Bench:
     """The receiver, the fake forge and the worker's Redis, and one delivery at a time measured."""
 
-    def __init__(self, forge: ForgeServer, conn, client):
-        self.forge, self.conn, self.client = forge, conn, client
+    def __init__(self, forge: ForgeServer, conn, client, pause: float = 0.0):
+        self.forge, self.conn, self.client, self.pause = forge, conn, client, pause
         self.github = forge.github
 
     def jobs_done(self) -> int:
@@ -105,7 +110,8 @@ class Bench:
             raise RuntimeError(f"the receiver answered {answer.status_code} {answer.get_data(as_text=True)}")
 
     def step(self, name: str, event: str, payload: dict, reply_marker: str | None) -> Step:
-        """Post one delivery, wait for its job to end, and read what the fake saw meanwhile."""
+        """After the pause, post one delivery, wait for its job to end, and read what the fake saw meanwhile."""
+        time.sleep(self.pause)
         mark, before = len(self.forge.calls), self.jobs_done()
         started = time.perf_counter()
         self.post(event, payload)
@@ -183,7 +189,7 @@ def run(args) -> tuple[list[list[Step]], float, int, dict[str, int]]:
             worker.start(conn)
             app = create_app({"SETTINGS": Settings.from_env(env), "TESTING": True})
             logging.getLogger("incident_desk").setLevel(logging.WARNING)  # no line per post on the terminal
-            bench = Bench(forge, conn, app.test_client())
+            bench = Bench(forge, conn, app.test_client(), args.pause)
             repeats = []
             for k in range(args.repeat):
                 print(f"repeat {k + 1} of {args.repeat} ...", flush=True)
@@ -278,7 +284,7 @@ def targets(by_name: dict[str, list[Step]], rate: float, drain_calls: int, drain
 
 
 def report(args, repeats: list[list[Step]], rate: float, drain_calls: int, outcomes: dict[str, int]) -> int:
-    print(f"\nfake GitHub latency {args.latency_ms:g} ms per call; write interval "
+    print(f"\nfake GitHub latency {args.latency_ms:g} ms per call; {args.pause:g} s between steps; write interval "
           f"{'default' if args.write_interval is None else f'{args.write_interval:g} s'}; {args.repeat} repeat(s); "
           f"{os.cpu_count()} CPUs; load average {args.load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print("reply = post -> the reply comment is on the forge (declaration: the summary comment); "
@@ -307,12 +313,14 @@ def main(argv=None) -> int:
     parser.add_argument("--drain", type=int, default=60, help="plain comments for the drain rate (default 60)")
     parser.add_argument("--platform", choices=["github"], default="github",
                         help="only github: GitLab's fake is not served over HTTP by this bench yet")
+    parser.add_argument("--pause", type=float, default=3.0,
+                        help="seconds between a step's end and the next post (default 3)")
     parser.add_argument("--write-interval", type=float, default=None,
                         help="INCIDENT_DESK_GITHUB_WRITE_INTERVAL for the worker (default: the product's, 1 s)")
     parser.add_argument("--show-calls", action="store_true", help="list every API call of the last repeat")
     args = parser.parse_args(argv)
-    if args.latency_ms < 0 or args.repeat < 1 or args.drain < 1:
-        parser.error("--latency-ms must be at least 0, --repeat and --drain at least 1")
+    if args.latency_ms < 0 or args.repeat < 1 or args.drain < 1 or args.pause < 0:
+        parser.error("--latency-ms and --pause must be at least 0, --repeat and --drain at least 1")
     args.load_before = os.getloadavg()[0]  # other programs on the machine slow every job's start-up
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds through run()'s finally
     return report(args, *run(args))

@@ -120,9 +120,21 @@ class GitHubForge(PacedWrites, Forge):
             changes["labels"] = list(after.labels)
         if added_logins(before.assignees, after.assignees) or added_logins(after.assignees, before.assignees):
             changes["assignees"] = list(after.assignees)
-        if changes:
+        if not changes:
+            return
+        try:
             with self._write("edit issue"):
                 self._issue(before.repository, before.number).edit(**changes)
+        except ForgeError as exc:
+            if exc.status != 422 or "assignees" not in changes:
+                raise
+            # One login on the list cannot be assigned (someone who left, say), and GitHub refuses the whole
+            # edit for it: the rest goes without the list, and the new people by the call that skips them.
+            del changes["assignees"]
+            if changes:
+                with self._write("edit issue"):
+                    self._issue(before.repository, before.number).edit(**changes)
+            self.assign(before.repository, before.number, added_logins(before.assignees, after.assignees))
 
     def list_issues(self, repository, label):
         with _api("list issues"):

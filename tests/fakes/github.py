@@ -51,6 +51,7 @@ class FakeGitHub:
         self.comments: dict[tuple[str, int], list[dict]] = {}
         self.commits: list[dict] = []
         self.next_comment = 1000
+        self.unassignable: set[str] = set()  # logins GitHub refuses as assignees (left the organization, say)
         base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
         routes = [
             ("GET", r"/issues/(?P<n>\d+)$", self._get_issue), ("PATCH", r"/issues/(?P<n>\d+)$", self._edit_issue),
@@ -119,7 +120,13 @@ class FakeGitHub:
         return 200, self.issue_json(repo, int(n))
 
     def _edit_issue(self, body, repo, n):
-        """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub)."""
+        """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub),
+        and one login that cannot be assigned refuses the whole edit with GitHub's 422."""
+        refused = [login for login in body.get("assignees", []) if login in self.unassignable]
+        if refused:
+            return 422, {"message": "Validation Failed", "errors": [
+                {"value": refused[0], "resource": "Issue", "field": "assignees", "code": "invalid"}],
+                "documentation_url": "https://docs.github.com/rest/issues/issues#update-an-issue", "status": "422"}
         self.issues[(repo, int(n))].update({k: v for k, v in body.items() if k in ("title", "body", "state")})
         for key in ("labels", "assignees"):
             if key in body:
@@ -173,7 +180,8 @@ class FakeGitHub:
         return 404, {"message": "Not Found"}
 
     def _assign(self, body, repo, n):
-        self.issues[(repo, int(n))]["assignees"] += body["assignees"]
+        self.issues[(repo, int(n))]["assignees"] += [login for login in body["assignees"]  # others are skipped
+                                                     if login not in self.unassignable]
         return 201, self.issue_json(repo, int(n))
 
     def _permission(self, _body, repo, user):

@@ -173,3 +173,15 @@ def test_a_full_body_takes_the_lines_that_fit_and_says_which_did_not(client, red
     [reply] = [c["body"] for c in github.comments[(REPO, 2)] if "Paged the database team" in c["body"]]
     assert "✅ `/timeline 14:00 Paged the database team`" in reply
     assert "⚠️ `/status identified" in reply and "the issue body is full" in reply and long_message in reply
+
+
+def test_an_assignee_who_cannot_be_assigned_does_not_stop_the_edit(client, redis_conn, github, incident):
+    """GitHub refuses a whole edit whose assignee list holds someone it cannot assign (422): the labels and
+    the timeline entry go in again without the list, and the new commander by the call that adds assignees."""
+    github.issues[(REPO, 2)]["assignees"].append("gone-user")
+    github.unassignable.add("gone-user")
+    calls = calls_for(client, redis_conn, github, "/commander @bob")
+    assert calls[1:5] == [("GET", ISSUE), ("PATCH", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/assignees")]
+    issue = github.issues[(REPO, 2)]
+    assert "Commander: @bob" in issue["body"] and "bob" in issue["assignees"]
+    assert "✅ `/commander @bob`" in github.comments[(REPO, 2)][-1]["body"]
