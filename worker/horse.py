@@ -17,6 +17,7 @@ import json
 import os
 import random
 import select
+import signal
 import time
 
 from rq import Worker
@@ -42,6 +43,7 @@ class WarmHorseWorker(Worker):
         self._to_horse: int | None = None
         self._from_horse: int | None = None
         self._horse_jobs = 0
+        self._ended: tuple | None = None  # what wait_for_horse says of the job in hand, once known
 
     def fork_work_horse(self, job, queue):
         """Hand the job to the warm horse, forking one first if there is none (or it is spent or gone)."""
@@ -58,26 +60,35 @@ class WarmHorseWorker(Worker):
             self._fork_warm_horse()
             os.write(self._to_horse, message)  # type: ignore[arg-type]
         self._horse_jobs += 1
-        self._horse_pid = self._warm_pid
+        self._horse_pid, self._ended = self._warm_pid, None
         self.procline(f"Job {job.id} to warm horse {self._warm_pid} at {time.time()}")
 
     def wait_for_horse(self):
         """Until the horse answers (job done, horse alive: exit status 0) or dies (its real status).
 
-        A blocking read: the death penalty around it (monitor_work_horse) interrupts it for heartbeats."""
-        if self._from_horse is None:  # no warm horse (already reaped): RQ's wait, if a horse is named at all
+        The wait is interruptible: monitor_work_horse's alarm cuts it for heartbeats. The answer, once
+        taken, is kept until the next job, so an alarm just after it cannot lose it (asked again, this
+        says the same, as os.wait4 of a reaped horse would say nothing new)."""
+        if self._from_horse is None and self._ended is None:  # no warm horse: RQ's wait, if any horse
             return super().wait_for_horse() if self._horse_pid else (None, None, None)
-        answer = os.read(self._from_horse, 1)
-        if answer in (_DONE, _DONE_AND_GONE):
+        while self._ended is None:
+            select.select([self._from_horse], [], [])  # the answer, or the pipe's end when the horse dies
+            with _alarm_deferred():
+                self._ended = self._take_answer()
+        return self._ended
+
+    def _take_answer(self) -> tuple:
+        answer = os.read(self._from_horse, 1)  # type: ignore[arg-type]
+        if answer:
             pid = self._warm_pid
             if answer == _DONE_AND_GONE:
                 self.retire_horse()
             return pid, os.EX_OK, None
-        pid = stat = rusage = None  # the pipe ended: the horse is gone
+        ended: tuple = (None, None, None)  # the pipe ended: the horse is gone, or going
         with contextlib.suppress(ChildProcessError):
-            pid, stat, rusage = os.wait4(self._warm_pid, 0)
+            ended = os.wait4(self._warm_pid, 0)
         self._forget_horse()
-        return pid, stat, rusage
+        return ended
 
     def kill_horse(self, sig=SHUTDOWN_SIGNAL):
         """Kill the horse (RQ's cold shutdown, a stopped job, the timeout + 60 s), between jobs too."""
@@ -128,6 +139,20 @@ class WarmHorseWorker(Worker):
         os.close(jobs_read)
         os.close(done_write)
         self._warm_pid, self._to_horse, self._from_horse, self._horse_jobs = pid, jobs_write, done_read, 0
+
+
+@contextlib.contextmanager
+def _alarm_deferred():
+    """The monitor's SIGALRM held off while the block runs, then raised as it would have been: a Python
+    handler swap, since masking the signal in this thread does not stop another thread receiving it."""
+    fired: list = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    if fired and callable(previous):
+        previous(*fired[0])
 
 
 def run_horse(worker: WarmHorseWorker, parent: int, inbox: int, outbox: int) -> None:

@@ -13,6 +13,7 @@ from rq import get_current_job
 from rq.job import JobStatus
 from rq.registry import FailedJobRegistry
 
+from worker.horse import WarmHorseWorker
 from worker.queue import DELIVERIES, deliveries_queue, deliveries_worker
 
 HERE = __name__
@@ -42,13 +43,19 @@ def stuck_the_first_time() -> str:
     return "done"
 
 
+def outlives_two_heartbeats() -> int:
+    _attempt()
+    time.sleep(2.5)  # the worker below checks on its horse every second
+    return os.getpid()
+
+
 def raises() -> str:
     _attempt()
     raise ValueError("a bug")
 
 
-def run_worker(redis_conn) -> None:
-    deliveries_worker(redis_conn).work(burst=True, with_scheduler=True, logging_level="WARNING")
+def run_worker(redis_conn, **options) -> None:
+    deliveries_worker(redis_conn, **options).work(burst=True, with_scheduler=True, logging_level="WARNING")
 
 
 def pids(redis_conn, job) -> list[int]:
@@ -63,6 +70,25 @@ def test_one_warm_horse_runs_job_after_job(redis_conn):
     ran_in = {job.return_value(refresh=True) for job in jobs}
     assert len(ran_in) == 1 and None not in ran_in
     assert ran_in != {os.getpid()}  # a horse, not the worker itself
+
+
+def test_the_worker_keeps_its_heartbeats_while_the_warm_horse_works(redis_conn):
+    """The worker's wait for the horse's answer is cut by its heartbeat alarm and taken up again."""
+    beats = []
+
+    class Counted(WarmHorseWorker):
+        def maintain_heartbeats(self, job, execution):
+            beats.append(job.id)
+            super().maintain_heartbeats(job, execution)
+
+    queue = deliveries_queue(redis_conn)
+    long, after = queue.enqueue(f"{HERE}.outlives_two_heartbeats"), queue.enqueue(f"{HERE}.horse_pid")
+    run_worker(redis_conn, worker_class=Counted, job_monitoring_interval=1)
+
+    assert long.get_status(refresh=True) == JobStatus.FINISHED
+    assert int(redis_conn.get(f"test:attempts:{long.id}")) == 1  # not taken for dead
+    assert after.return_value(refresh=True) == long.return_value()  # the same horse, still warm
+    assert beats.count(long.id) >= 2
 
 
 def test_a_horse_killed_mid_job_has_the_job_run_again_by_a_new_horse(redis_conn):
