@@ -17,6 +17,8 @@ from rq.job import Job, Retry
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException
 
+from worker.horse import WarmHorseWorker
+
 DELIVERIES = "incident-desk-deliveries"
 KEY_PREFIX = "incident-desk"
 JOBS_METRIC = f"{KEY_PREFIX}:metrics:jobs"  # a hash: "platform|event or job|outcome" -> how many
@@ -111,8 +113,10 @@ def deliveries_queue(conn: redis.Redis) -> Queue:
                  default_timeout=JOB_TIMEOUT_SECONDS)
 
 
-def deliveries_worker(conn: redis.Redis, worker_class: type[Worker] = Worker, **options) -> Worker:
-    """The worker `incident-desk worker` runs: our job class, deaths retried, `options` passed to RQ."""
+def deliveries_worker(conn: redis.Redis, worker_class: type[Worker] = WarmHorseWorker, **options) -> Worker:
+    """The worker `incident-desk worker` runs: our job class, deaths retried, `options` passed to RQ.
+
+    Its work horse stays warm from job to job (worker.horse), with RQ's fork-per-job guarantees kept."""
     return worker_class([deliveries_queue(conn)], connection=conn, serializer=JSONSerializer, job_class=DeskJob,
                         exception_handlers=[only_deaths_are_retried], **options)
 

@@ -108,8 +108,8 @@ def worker(burst, maintenance_interval, heartbeat):
     from incident_desk.logs import configure
     from worker.queue import connection, deliveries_worker
 
-    # RQ forks a work horse per job: the jobs' modules (handlers, forges, the store) are imported here, once,
-    # so every horse starts with them instead of importing them again (issue 15: the no-work drain rate).
+    # The jobs' modules (handlers, forges, the store) are imported here, once, so the work horse forked from
+    # this process starts with them; it then stays warm from job to job (worker.horse; issue 15: the drain).
     for module in JOB_MODULES:
         importlib.import_module(module)
     with redis_and_database(Settings.from_env(), os.environ) as redis_url:
