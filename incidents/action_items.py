@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, inlines
+from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, inlines, path_start
 from incidents.sections import Span
 
 
@@ -65,13 +65,24 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
     return tuple(actions)
 
 
+# Each search below starts where its match can first be (the first `@`, `due` or `#`): run over a long
+# actions section from every position, these searches were most of the time spent reading the items.
+
 def _owner(text: str) -> str | None:
-    match = OWNER.search(text)
+    at = text.find("@")
+    match = OWNER.search(text, at) if at >= 0 else None
     return match.group("login") if match else None
 
 
 def _due(text: str) -> date | None:
-    match = DUE.search(text)
+    start = 0
+    if text.isascii():  # then IGNORECASE is lower-casing, and the word is where the lower case has it
+        lower = text.lower()
+        found = [at for at in (lower.find("due"), lower.find("deadline")) if at >= 0]
+        if not found:
+            return None
+        start = min(found)
+    match = DUE.search(text, start)
     if not match:
         return None
     try:
@@ -81,7 +92,8 @@ def _due(text: str) -> date | None:
 
 
 def _linked_issue(text: str) -> str | None:
-    match = ISSUE_REF.search(text)
+    start = 0 if "://" in text else path_start(text, "#")  # without a URL the match ends in `#number`
+    match = ISSUE_REF.search(text, start) if start >= 0 else None
     if not match:
         return None
     if match.group("url"):

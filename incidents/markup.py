@@ -26,6 +26,9 @@ HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 URL = r"https?://[^\s<>()\[\]]+?"
 # A task-list box at the start of a list item's text.
 CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
+# What a repository path such as `group/api` in `group/api#12` is made of; the four non-ASCII letters are
+# those `[A-Za-z]` also matches under re.IGNORECASE (K, ſ, ı, İ), so a run never stops short of a path.
+_PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/\u212a\u017f\u0131\u0130")
 
 _MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
 
@@ -44,6 +47,19 @@ for _rule in ("blockquote", "code", "fence", "heading", "hr", "html_block", "lhe
     importlib.import_module(f"markdown_it.rules_block.{_rule}").LOGGER = _Silent()
 # Where an inline token keeps its parse's env (the link reference definitions its text may use).
 _ENV = "incident_desk.env"
+
+
+def path_start(text: str, marker: str) -> int:
+    """Where a reference ending in the first `marker` (`#`, `!`) can start: -1 when there is none.
+
+    That is the start of the run of path characters just before the marker. A pattern of the form
+    `(?<!…)(path)?marker…` cannot match before it, so searching from there finds what searching the
+    whole text would, without trying the pattern at every position of a long line.
+    """
+    start = text.find(marker)
+    while start > 0 and text[start - 1] in _PATH_CHARS:
+        start -= 1
+    return start
 
 
 def as_text(body: object) -> str:
