@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, inlines, path_start
+from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, path_start
 from incidents.sections import Span
 
 
@@ -44,7 +44,7 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
     if span is None:
         return ()
     actions = []
-    for inline, _parent, item in inlines(span.tokens):
+    for inline, _parent, item in span.found:
         if item is None or item.map is None:
             continue
         content = HTML_COMMENT.sub("", inline.content).strip()

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from incidents.markup import inlines, plain_lines
+from incidents.markup import plain_lines
 from incidents.sections import (
     ROOT_CAUSE_SECTION,
     TAXONOMY_END_SECTIONS,
@@ -69,7 +69,7 @@ def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int,
     With `word` (lower case), only the inlines whose source could show it, so the others are never
     inline-parsed.
     """
-    for inline, parent, _item in inlines(span.tokens):
+    for inline, parent, _item in span.found:
         if inline.map is None or parent is None or parent.type == "heading_open":
             continue
         if word is not None and not _may_show(inline.content, word):

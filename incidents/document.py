@@ -91,7 +91,8 @@ def _parse(text: str, profile: Profile, timezone: str | None, skeleton: str | No
     sections, duplicates, by_name = index_sections(spans)
 
     timeline_span = first_written(by_name, TIMELINE_SECTIONS)
-    timeline, unparsed = read_timeline(timeline_span.tokens if timeline_span else None, zone)
+    timeline, unparsed = read_timeline(timeline_span.tokens if timeline_span else None, zone,
+                                       timeline_span.found if timeline_span else None)
     taxonomy = read_taxonomy(spans, by_name)
     root_cause, root_cause_line = read_root_cause(by_name, taxonomy)
     return IncidentDocument(

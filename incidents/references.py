@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from incidents.markup import URL, inlines, path_start
+from incidents.markup import URL, path_start
 from incidents.sections import CAUSE_SECTIONS, FIX_SECTIONS, Span
 from incidents.timeline import TimelineEntry
 
@@ -49,8 +49,8 @@ def read_references(
     starts = [(span.section.line, span.section.name) for span in spans]
     tag_roles = {entry.line: _TAG_ROLES[entry.tag] for entry in timeline if entry.tag in _TAG_ROLES}
     references: list[Reference] = []
-    for inline, _parent, _item in inlines(tokens):
-        if inline.map is None:
+    for inline in tokens:
+        if inline.type != "inline" or inline.map is None:
             continue
         for offset, raw in enumerate(inline.content.split("\n")):
             found = _cited(raw)

@@ -5,7 +5,7 @@ Pure: the Timeline section's tokens in, entries and the lines that could not be 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
@@ -134,9 +134,11 @@ def _entry(raw: str, line: int, day: date | None, zone: tzinfo) -> TimelineEntry
     return TimelineEntry(at=at, text=text, tag=tag, line=line, raw=raw, has_offset=offset is not None)
 
 
-def _timeline_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str, bool, bool]]:
+def _timeline_lines(
+    tokens: Sequence[Token], found: Iterable[tuple[Token, Token | None, Token | None]]
+) -> Iterator[tuple[int, str, bool, bool]]:
     """(line, text, starts a list item, continues the previous line) for each timeline line."""
-    for inline, parent, item in inlines(tokens):
+    for inline, parent, item in found:
         if inline.map is None:
             continue
         is_heading = parent is not None and parent.type == "heading_open"
@@ -151,16 +153,21 @@ def _timeline_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str, bool, b
 
 
 def read_timeline(
-    tokens: Sequence[Token] | None, zone: tzinfo
+    tokens: Sequence[Token] | None, zone: tzinfo,
+    found: Iterable[tuple[Token, Token | None, Token | None]] | None = None,
 ) -> tuple[tuple[TimelineEntry, ...], tuple[UnparsedLine, ...]]:
-    """The entries of a Timeline section's tokens in order of lines, and the lines that did not read."""
+    """The entries of a Timeline section's tokens in order of lines, and the lines that did not read.
+
+    `found` is what markup.inlines(tokens) yields, when the caller has it already.
+    """
     if tokens is None:
         return (), ()
     entries: list[TimelineEntry] = []
     unparsed: list[UnparsedLine] = []
     day: date | None = None
     previous: TimelineEntry | None = None
-    for line, raw, is_item, continues in sorted(_timeline_lines(tokens), key=lambda x: x[0]):
+    lines = _timeline_lines(tokens, inlines(tokens) if found is None else found)
+    for line, raw, is_item, continues in sorted(lines, key=lambda x: x[0]):
         if not raw:
             previous = None
             continue
