@@ -44,7 +44,7 @@ class _Silent:
 # of a long body's parse spent in logging for lines nobody enables. Those modules get a silent logger.
 for _rule in ("blockquote", "code", "fence", "heading", "hr", "html_block", "lheading", "list", "paragraph",
               "reference"):
-    importlib.import_module(f"markdown_it.rules_block.{_rule}").LOGGER = _Silent()
+    vars(importlib.import_module(f"markdown_it.rules_block.{_rule}"))["LOGGER"] = _Silent()
 # Where an inline token keeps its parse's env (the link reference definitions its text may use).
 _ENV = "incident_desk.env"
 

@@ -154,11 +154,11 @@ def _timeline_lines(
 
 def read_timeline(
     tokens: Sequence[Token] | None, zone: tzinfo,
-    found: Iterable[tuple[Token, Token | None, Token | None]] | None = None,
+    found_inlines: Iterable[tuple[Token, Token | None, Token | None]] | None = None,
 ) -> tuple[tuple[TimelineEntry, ...], tuple[UnparsedLine, ...]]:
     """The entries of a Timeline section's tokens in order of lines, and the lines that did not read.
 
-    `found` is what markup.inlines(tokens) yields, when the caller has it already.
+    `found_inlines` is what markup.inlines(tokens) yields, when the caller has it already.
     """
     if tokens is None:
         return (), ()
@@ -166,7 +166,7 @@ def read_timeline(
     unparsed: list[UnparsedLine] = []
     day: date | None = None
     previous: TimelineEntry | None = None
-    lines = _timeline_lines(tokens, inlines(tokens) if found is None else found)
+    lines = _timeline_lines(tokens, inlines(tokens) if found_inlines is None else found_inlines)
     for line, raw, is_item, continues in sorted(lines, key=lambda x: x[0]):
         if not raw:
             previous = None
