@@ -30,7 +30,9 @@ CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
 # those `[A-Za-z]` also matches under re.IGNORECASE (K, ſ, ı, İ), so a run never stops short of a path.
 _PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/\u212a\u017f\u0131\u0130")
 
-_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+# No inline pass (see above), and no `normalize` pass: parse_markdown normalizes with plain replaces,
+# where markdown-it's regex substitutes every newline of a long body by itself.
+_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "normalize"])
 
 
 class _Silent:
@@ -93,7 +95,8 @@ def collector_paused() -> Iterator[None]:
 
 
 def parse_markdown(text: str) -> list[Token]:
-    """The block tokens of an already normalized text; none for pathological nesting."""
+    """The block tokens of a text (normalized here if it is not yet); none for pathological nesting."""
+    text = normalize_text(text)
     env: dict = {}
     try:
         tokens = _MARKDOWN.parse(text, env)
