@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, path_start
+from incidents.markup import CHECKBOX, URL, as_text, path_start, without_comments
 from incidents.sections import Span
 
 
@@ -47,7 +47,7 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
     for inline, _parent, item in span.found:
         if item is None or item.map is None:
             continue
-        content = HTML_COMMENT.sub("", inline.content).strip()
+        content = without_comments(inline.content).strip()
         box = CHECKBOX.match(content)
         if box is None and item.level != 1:
             continue  # nested plain bullets are notes on their action, not actions

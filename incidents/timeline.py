@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from markdown_it.token import Token
 
 from incidents import timezones
-from incidents.markup import HTML_COMMENT, inlines
+from incidents.markup import inlines, without_comments
 
 # Timeline tags with a meaning for the metrics; others are kept as written.
 TIMELINE_TAGS = ("impact-start", "detected", "mitigated", "resolved")
@@ -76,7 +76,7 @@ def timeline_zone(name: str | None) -> tuple[tzinfo, str, bool]:
 
 def read_date_heading(text: str) -> date | None:
     """The date of a timeline date heading such as `**June 25, 2021:**`, else None."""
-    text = re.sub(r"[*_#]+", "", text).strip().rstrip(":").strip()
+    text = text.replace("*", "").replace("_", "").replace("#", "").strip().rstrip(":").strip()
     if len(text) > 40:
         return None
     for pattern in _DATE_HEADINGS:
@@ -142,7 +142,7 @@ def _timeline_lines(
         if inline.map is None:
             continue
         is_heading = parent is not None and parent.type == "heading_open"
-        for offset, raw in enumerate(HTML_COMMENT.sub("", inline.content).split("\n")):
+        for offset, raw in enumerate(without_comments(inline.content).split("\n")):
             starts_item = item is not None and offset == 0 and not is_heading
             yield inline.map[0] + offset + 1, raw.strip(), starts_item, offset > 0
     for token in tokens:
