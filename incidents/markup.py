@@ -33,6 +33,9 @@ _PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # No inline pass (see above), and no `normalize` pass: parse_markdown normalizes with plain replaces,
 # where markdown-it's regex substitutes every newline of a long body by itself.
 _MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "normalize"])
+# The same without the front-matter rule, which matches only where the text starts with `-`: elsewhere it is
+# tried, and fails, at every line of every block.
+_MARKDOWN_NO_FRONT_MATTER = MarkdownIt("commonmark").disable(["inline", "normalize"])
 
 
 class _Silent:
@@ -104,7 +107,7 @@ def parse_markdown(text: str) -> list[Token]:
     text = normalize_text(text)
     env: dict = {}
     try:
-        tokens = _MARKDOWN.parse(text, env)
+        tokens = (_MARKDOWN if text.startswith("-") else _MARKDOWN_NO_FRONT_MATTER).parse(text, env)
     except RecursionError:  # treat it as an empty body rather than crash
         return []
     if env:  # `[label]: url` definitions: a `[label]` in an inline is then a link, not text
