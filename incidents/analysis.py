@@ -82,7 +82,7 @@ def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int,
 def _may_show(source: str, word: str) -> bool:
     """Whether an inline's source can show `word`: its letters in order (markup such as `*`, a
     comment or a link's URL may stand between them), or an escape that decodes to letters."""
-    if _DECODES_TO_LETTERS.search(source):
+    if ("&" in source or "%" in source) and _DECODES_TO_LETTERS.search(source):
         return True
     source, position = source.lower(), 0
     for letter in word:
