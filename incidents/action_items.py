@@ -86,7 +86,8 @@ def _due(text: str) -> date | None:
     if not match:
         return None
     try:
-        return date(*(int(part) for part in match.group("date").split("-")))
+        year, month, day = match.group("date").split("-")
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
 
