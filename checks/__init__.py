@@ -1,9 +1,13 @@
 """Checks of an incident document: pure rules that turn a parsed document into findings."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from checks.rules import RULES, Finding, effective_profile, run_checks
-from incidents.config_model import RepoConfig
 from incidents.document import IncidentDocument, parse_document
+
+if TYPE_CHECKING:
+    from incidents.config_model import RepoConfig
 
 __all__ = ["RULES", "Finding", "effective_profile", "run_checks"]
 

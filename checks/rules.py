@@ -6,13 +6,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from incidents.config_model import RepoConfig
 from incidents.document import IncidentDocument
 from incidents.profiles import Profile
 from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for
 from incidents.taxonomy import known_terms, suggest
 from incidents.timeline import TIMELINE_TAGS
+
+if TYPE_CHECKING:  # only named: `incident-desk check` without a config never loads the config modules
+    from incidents.config_model import RepoConfig
 
 ERROR, WARNING = "error", "warning"
 

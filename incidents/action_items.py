@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from incidents.markup import CHECKBOX, HTML_COMMENT, URL, as_text, inlines
+from incidents.markup import CHECKBOX, URL, as_text, path_start, without_comments
 from incidents.sections import Span
 
 
@@ -44,10 +44,10 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
     if span is None:
         return ()
     actions = []
-    for inline, _parent, item in inlines(span.tokens):
+    for inline, _parent, item in span.found:
         if item is None or item.map is None:
             continue
-        content = HTML_COMMENT.sub("", inline.content).strip()
+        content = without_comments(inline.content).strip()
         box = CHECKBOX.match(content)
         if box is None and item.level != 1:
             continue  # nested plain bullets are notes on their action, not actions
@@ -65,23 +65,36 @@ def read_actions(span: Span | None) -> tuple[ActionItem, ...]:
     return tuple(actions)
 
 
+# Each search below starts where its match can first be (the first `@`, `due` or `#`): run over a long
+# actions section from every position, these searches were most of the time spent reading the items.
+
 def _owner(text: str) -> str | None:
-    match = OWNER.search(text)
+    at = text.find("@")
+    match = OWNER.search(text, at) if at >= 0 else None
     return match.group("login") if match else None
 
 
 def _due(text: str) -> date | None:
-    match = DUE.search(text)
+    start = 0
+    if text.isascii():  # then IGNORECASE is lower-casing, and the word is where the lower case has it
+        lower = text.lower()
+        found = [at for at in (lower.find("due"), lower.find("deadline")) if at >= 0]
+        if not found:
+            return None
+        start = min(found)
+    match = DUE.search(text, start)
     if not match:
         return None
     try:
-        return date(*(int(part) for part in match.group("date").split("-")))
+        year, month, day = match.group("date").split("-")
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
 
 
 def _linked_issue(text: str) -> str | None:
-    match = ISSUE_REF.search(text)
+    start = 0 if "://" in text else path_start(text, "#")  # without a URL the match ends in `#number`
+    match = ISSUE_REF.search(text, start) if start >= 0 else None
     if not match:
         return None
     if match.group("url"):

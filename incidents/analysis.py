@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from incidents.markup import inlines, plain_lines
+from incidents.markup import plain_lines
 from incidents.sections import (
     ROOT_CAUSE_SECTION,
     TAXONOMY_END_SECTIONS,
@@ -69,7 +69,7 @@ def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int,
     With `word` (lower case), only the inlines whose source could show it, so the others are never
     inline-parsed.
     """
-    for inline, parent, _item in inlines(span.tokens):
+    for inline, parent, _item in span.found:
         if inline.map is None or parent is None or parent.type == "heading_open":
             continue
         if word is not None and not _may_show(inline.content, word):
@@ -82,7 +82,7 @@ def _paragraph_lines(span: Span, word: str | None = None) -> Iterator[tuple[int,
 def _may_show(source: str, word: str) -> bool:
     """Whether an inline's source can show `word`: its letters in order (markup such as `*`, a
     comment or a link's URL may stand between them), or an escape that decodes to letters."""
-    if _DECODES_TO_LETTERS.search(source):
+    if ("&" in source or "%" in source) and _DECODES_TO_LETTERS.search(source):
         return True
     source, position = source.lower(), 0
     for letter in word:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from incidents.action_items import ActionItem, read_actions
 from incidents.analysis import Taxonomy, Why, read_root_cause, read_taxonomy, read_whys
-from incidents.markup import normalize_text, parse_markdown
+from incidents.markup import collector_paused, normalize_text, parse_markdown
 from incidents.profiles import Profile
 from incidents.references import Reference, read_references
 from incidents.sections import (
@@ -79,7 +79,11 @@ def parse_document(
     `skeleton` is the profile's postmortem template: a section still holding exactly its
     skeleton text counts as a placeholder.
     """
-    text = normalize_text(text)
+    with collector_paused():
+        return _parse(normalize_text(text), profile, timezone, skeleton)
+
+
+def _parse(text: str, profile: Profile, timezone: str | None, skeleton: str | None) -> IncidentDocument:
     zone, zone_name, configured = timeline_zone(timezone)
     tokens = parse_markdown(text)
     lines = text.split("\n")
@@ -87,7 +91,8 @@ def parse_document(
     sections, duplicates, by_name = index_sections(spans)
 
     timeline_span = first_written(by_name, TIMELINE_SECTIONS)
-    timeline, unparsed = read_timeline(timeline_span.tokens if timeline_span else None, zone)
+    timeline, unparsed = read_timeline(timeline_span.tokens if timeline_span else None, zone,
+                                       timeline_span.found if timeline_span else None)
     taxonomy = read_taxonomy(spans, by_name)
     root_cause, root_cause_line = read_root_cause(by_name, taxonomy)
     return IncidentDocument(

@@ -9,8 +9,11 @@ content alone, and the inline pass is a third of markdown-it's time on a 1 MB po
 """
 from __future__ import annotations
 
+import gc
+import importlib
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore, text_join
@@ -23,10 +26,50 @@ HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 URL = r"https?://[^\s<>()\[\]]+?"
 # A task-list box at the start of a list item's text.
 CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
+# What a repository path such as `group/api` in `group/api#12` is made of; the four non-ASCII letters are
+# those `[A-Za-z]` also matches under re.IGNORECASE (K, ſ, ı, İ), so a run never stops short of a path.
+_PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/\u212a\u017f\u0131\u0130")
 
-_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+# No inline pass (see above), and no `normalize` pass: parse_markdown normalizes with plain replaces,
+# where markdown-it's regex substitutes every newline of a long body by itself.
+_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "normalize"])
+# The same without the front-matter rule, which matches only where the text starts with `-`: elsewhere it is
+# tried, and fails, at every line of every block.
+_MARKDOWN_NO_FRONT_MATTER = MarkdownIt("commonmark").disable(["inline", "normalize"])
+
+
+class _Silent:
+    """A logger that drops debug lines without a call into logging."""
+
+    def debug(self, *_args: object, **_kwargs: object) -> None:
+        """Nothing: the line is not wanted."""
+
+
+# markdown-it's block rules log "entering <rule>" at DEBUG for every rule tried on every line: a tenth
+# of a long body's parse spent in logging for lines nobody enables. Those modules get a silent logger.
+for _rule in ("blockquote", "code", "fence", "heading", "hr", "html_block", "lheading", "list", "paragraph",
+              "reference"):
+    vars(importlib.import_module(f"markdown_it.rules_block.{_rule}"))["LOGGER"] = _Silent()
 # Where an inline token keeps its parse's env (the link reference definitions its text may use).
 _ENV = "incident_desk.env"
+
+
+def path_start(text: str, marker: str) -> int:
+    """Where a reference ending in the first `marker` (`#`, `!`) can start: -1 when there is none.
+
+    That is the start of the run of path characters just before the marker. A pattern of the form
+    `(?<!…)(path)?marker…` cannot match before it, so searching from there finds what searching the
+    whole text would, without trying the pattern at every position of a long line.
+    """
+    start = text.find(marker)
+    while start > 0 and text[start - 1] in _PATH_CHARS:
+        start -= 1
+    return start
+
+
+def without_comments(text: str) -> str:
+    """The text with its HTML comments removed (untouched, and at no cost, when it has none)."""
+    return HTML_COMMENT.sub("", text) if "<!--" in text else text
 
 
 def as_text(body: object) -> str:
@@ -41,11 +84,30 @@ def normalize_text(text: str) -> str:
     return as_text(text).replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a body is parsed and read.
+
+    A 1 MB body makes some 70,000 tokens and as many values read from them, none of them garbage yet;
+    each collection the allocations trigger walks them all again, a sixth of the parse. What the parse
+    drops is freed by reference counting; anything cyclic waits for the next collection after it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse_markdown(text: str) -> list[Token]:
-    """The block tokens of an already normalized text; none for pathological nesting."""
+    """The block tokens of a text (normalized here if it is not yet); none for pathological nesting."""
+    text = normalize_text(text)
     env: dict = {}
     try:
-        tokens = _MARKDOWN.parse(text, env)
+        tokens = (_MARKDOWN if text.startswith("-") else _MARKDOWN_NO_FRONT_MATTER).parse(text, env)
     except RecursionError:  # treat it as an empty body rather than crash
         return []
     if env:  # `[label]: url` definitions: a `[label]` in an inline is then a link, not text

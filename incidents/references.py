@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from incidents.markup import URL, inlines
+from incidents.markup import URL, path_start
 from incidents.sections import CAUSE_SECTIONS, FIX_SECTIONS, Span
 from incidents.timeline import TimelineEntry
 
@@ -35,6 +35,10 @@ _PR_WORD = re.compile(r"\b(?:PR|pull request|merge request|MR)", re.I)
 _COMMIT_REF = re.compile(rf"(?P<url>{URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", re.I)
 _CAUSE_WORDS = re.compile(r"\b(?:caus(?:ed|e|ing)|introduc(?:ed|ing)|broke|regress(?:ion|ed))\b", re.I)
 _FIX_WORDS = re.compile(r"\b(?:fix(?:ed|es)?|resolv(?:ed|es)|revert(?:ed|s)?|mitigat(?:ed|es))\b", re.I)
+# The literal starts of _PR_WORD, _FIX_WORDS and _CAUSE_WORDS, to skip those searches on most lines.
+_PR_WORDS = ("pr", "pull request", "merge request", "mr")
+_FIX_STEMS = ("fix", "resolv", "revert", "mitigat")
+_CAUSE_STEMS = ("caus", "introduc", "broke", "regress")
 _TAG_ROLES = {"impact-start": "cause", "mitigated": "fix", "resolved": "fix"}
 
 
@@ -45,8 +49,8 @@ def read_references(
     starts = [(span.section.line, span.section.name) for span in spans]
     tag_roles = {entry.line: _TAG_ROLES[entry.tag] for entry in timeline if entry.tag in _TAG_ROLES}
     references: list[Reference] = []
-    for inline, _parent, _item in inlines(tokens):
-        if inline.map is None:
+    for inline in tokens:
+        if inline.type != "inline" or inline.map is None:
             continue
         for offset, raw in enumerate(inline.content.split("\n")):
             found = _cited(raw)
@@ -67,8 +71,11 @@ def _cited(raw: str) -> list[tuple[str, str]]:
     """
     found: list[tuple[str, str]] = []
     has_url = "://" in raw
-    if has_url or "!" in raw or _PR_WORD.search(raw):
-        for match in _MR_REF.finditer(raw):
+    has_pr_word = _may_hold(raw, _PR_WORDS) and _PR_WORD.search(raw) is not None
+    # Without a URL or a PR word only `path!12` can match, and not before the path ahead of the first `!`.
+    start = 0 if has_url or has_pr_word else path_start(raw, "!")
+    if start >= 0:
+        for match in _MR_REF.finditer(raw, start):
             ref = match.group("url") or match.group("pr") or f"{match.group('path') or ''}!{match.group('num')}"
             found.append(("merge_request", ref))
     if has_url:
@@ -81,11 +88,20 @@ def _section_at(starts: Sequence[tuple[int, str]], line: int) -> str | None:
     return starts[position - 1][1] if position else None
 
 
+def _may_hold(raw: str, stems: tuple[str, ...]) -> bool:
+    """Whether an IGNORECASE pattern starting with one of `stems` can match: on ASCII text, only if the
+    lower case holds one (non-ASCII text may fold otherwise, so it always may)."""
+    if not raw.isascii():
+        return True
+    lower = raw.lower()
+    return any(stem in lower for stem in stems)
+
+
 def _role(raw: str, section: str | None) -> str | None:
     """Whether a line cites the cause or the fix: its own words first, then its section."""
-    if _FIX_WORDS.search(raw):
+    if _may_hold(raw, _FIX_STEMS) and _FIX_WORDS.search(raw):
         return "fix"
-    if _CAUSE_WORDS.search(raw):
+    if _may_hold(raw, _CAUSE_STEMS) and _CAUSE_WORDS.search(raw):
         return "cause"
     if section in CAUSE_SECTIONS:
         return "cause"

@@ -45,12 +45,20 @@ class Section:
     checked: tuple[str, ...] = ()  # labels of ticked checkboxes, e.g. an issue form's components
 
 
+Found = tuple[Token, "Token | None", "Token | None"]  # an inline, its block and the list item it opens
+
+
 @dataclass
 class Span:
-    """A section and the tokens of its body."""
+    """A section, the tokens of its body, and their inlines (as markup.inlines finds them).
+
+    The inlines are found once when the sections are split: the timeline, the actions, the analysis
+    and the checkboxes all read them, and each walking the tokens again was a sixth of the reading.
+    """
 
     section: Section
     tokens: Sequence[Token]
+    found: Sequence[Found] = ()
 
 
 def sections_for(profile: Profile, names: Sequence[str]) -> tuple[str, ...]:
@@ -71,10 +79,11 @@ def split_sections(
         body_start = (open_token.map or [0, 1])[1]
         body_end = (tokens[end].map or [len(lines)])[0] if end < len(tokens) else len(lines)
         body_tokens = tokens[index + 3:end]  # heading_open, inline, heading_close
+        found = tuple(inlines(body_tokens))
         body = "\n".join(lines[body_start:body_end]).strip()
         placeholder = (
             shows_nothing(body_tokens, NO_RESPONSE)
-            or (name in skeleton_texts and _squash(body) == skeleton_texts[name])
+            or (name in skeleton_texts and _squashes_to(body, skeleton_texts[name]))
         )
         section = Section(
             name=name,
@@ -83,9 +92,9 @@ def split_sections(
             text=body,
             is_placeholder=placeholder,
             end_line=max(body_end, heading_line + 1),
-            checked=_checked(body_tokens),
+            checked=_checked(found),
         )
-        spans.append(Span(section, body_tokens))
+        spans.append(Span(section, body_tokens, found))
     return spans
 
 
@@ -155,10 +164,17 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _checked(tokens: Sequence[Token]) -> tuple[str, ...]:
+def _squashes_to(text: str, squashed: str) -> bool:
+    """Whether `_squash(text) == squashed`, splitting no more of a long text than `squashed` has words."""
+    words = len(squashed.split(" ")) if squashed else 0
+    parts = text.split(maxsplit=words)
+    return len(parts) <= words and " ".join(parts) == squashed
+
+
+def _checked(found: Sequence[Found]) -> tuple[str, ...]:
     """The labels of the ticked checkboxes among the section's list items."""
     labels = []
-    for inline, _parent, item in inlines(tokens):
+    for inline, _parent, item in found:
         if item is not None:
             match = CHECKBOX.match(inline.content)
             if match and match.group("mark") in "xX":

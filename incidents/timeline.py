@@ -5,14 +5,14 @@ Pure: the Timeline section's tokens in, entries and the lines that could not be 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from markdown_it.token import Token
 
 from incidents import timezones
-from incidents.markup import HTML_COMMENT, inlines
+from incidents.markup import inlines, without_comments
 
 # Timeline tags with a meaning for the metrics; others are kept as written.
 TIMELINE_TAGS = ("impact-start", "detected", "mitigated", "resolved")
@@ -76,7 +76,7 @@ def timeline_zone(name: str | None) -> tuple[tzinfo, str, bool]:
 
 def read_date_heading(text: str) -> date | None:
     """The date of a timeline date heading such as `**June 25, 2021:**`, else None."""
-    text = re.sub(r"[*_#]+", "", text).strip().rstrip(":").strip()
+    text = text.replace("*", "").replace("_", "").replace("#", "").strip().rstrip(":").strip()
     if len(text) > 40:
         return None
     for pattern in _DATE_HEADINGS:
@@ -134,13 +134,15 @@ def _entry(raw: str, line: int, day: date | None, zone: tzinfo) -> TimelineEntry
     return TimelineEntry(at=at, text=text, tag=tag, line=line, raw=raw, has_offset=offset is not None)
 
 
-def _timeline_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str, bool, bool]]:
+def _timeline_lines(
+    tokens: Sequence[Token], found: Iterable[tuple[Token, Token | None, Token | None]]
+) -> Iterator[tuple[int, str, bool, bool]]:
     """(line, text, starts a list item, continues the previous line) for each timeline line."""
-    for inline, parent, item in inlines(tokens):
+    for inline, parent, item in found:
         if inline.map is None:
             continue
         is_heading = parent is not None and parent.type == "heading_open"
-        for offset, raw in enumerate(HTML_COMMENT.sub("", inline.content).split("\n")):
+        for offset, raw in enumerate(without_comments(inline.content).split("\n")):
             starts_item = item is not None and offset == 0 and not is_heading
             yield inline.map[0] + offset + 1, raw.strip(), starts_item, offset > 0
     for token in tokens:
@@ -151,16 +153,21 @@ def _timeline_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str, bool, b
 
 
 def read_timeline(
-    tokens: Sequence[Token] | None, zone: tzinfo
+    tokens: Sequence[Token] | None, zone: tzinfo,
+    found_inlines: Iterable[tuple[Token, Token | None, Token | None]] | None = None,
 ) -> tuple[tuple[TimelineEntry, ...], tuple[UnparsedLine, ...]]:
-    """The entries of a Timeline section's tokens in order of lines, and the lines that did not read."""
+    """The entries of a Timeline section's tokens in order of lines, and the lines that did not read.
+
+    `found_inlines` is what markup.inlines(tokens) yields, when the caller has it already.
+    """
     if tokens is None:
         return (), ()
     entries: list[TimelineEntry] = []
     unparsed: list[UnparsedLine] = []
     day: date | None = None
     previous: TimelineEntry | None = None
-    for line, raw, is_item, continues in sorted(_timeline_lines(tokens), key=lambda x: x[0]):
+    lines = _timeline_lines(tokens, inlines(tokens) if found_inlines is None else found_inlines)
+    for line, raw, is_item, continues in sorted(lines, key=lambda x: x[0]):
         if not raw:
             previous = None
             continue

@@ -4,17 +4,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from checks import run_checks
-from incidents.config import DEFAULT_CONFIG, load_config
-from incidents.config_model import RepoConfig
-from incidents.config_schema import is_timezone
 from incidents.document import parse_document
 from incidents.profiles import Profile, UnknownProfile, get_profile
+from incidents.timezones import is_zone
 from issue_templates.render import PLATFORMS, postmortem_skeleton
 from issue_templates.render import install_templates as write_templates
+
+if TYPE_CHECKING:
+    from incidents.config_model import RepoConfig
 
 USAGE_ERROR = 2
 
@@ -40,10 +42,16 @@ def _read(path: str) -> str:
         raise  # unreachable: _fail exits
 
 
-def _config(path: str | None) -> RepoConfig:
-    """The config from --config, failing the command when the file cannot be used."""
+def _config(path: str | None) -> RepoConfig | None:
+    """The config from --config (None without one), failing the command when the file cannot be used.
+
+    The config loader (YAML and marshmallow, a third of `check`'s start-up) is imported only for a file:
+    without one the checks run with no config, which reads as the defaults (tests/unit/test_check_command_config.py).
+    """
     if path is None:
-        return DEFAULT_CONFIG
+        return None
+    from incidents.config import load_config
+
     config, errors = load_config(_read(path))
     if errors:
         for error in errors:
@@ -52,8 +60,10 @@ def _config(path: str | None) -> RepoConfig:
     return config
 
 
-def _profile(name: str | None, config: RepoConfig) -> Profile:
+def _profile(name: str | None, config: RepoConfig | None) -> Profile:
     try:
+        if config is None:
+            return get_profile(name)
         return get_profile(name or config.profile, config.profiles)
     except UnknownProfile as error:
         _fail(str(error))
@@ -62,7 +72,7 @@ def _profile(name: str | None, config: RepoConfig) -> Profile:
 def _timezone(name: str | None) -> str | None:
     if name is None:
         return None
-    if not is_timezone(name):
+    if not is_zone(name):
         _fail(BAD_TIMEZONE.format(name=name))
     return name
 
@@ -78,7 +88,7 @@ def check(files: tuple[str, ...], profile: str | None, timezone: str | None, con
     """Check incident postmortems kept as Markdown files. Exit 1 when any has an error."""
     config = _config(config_path)
     chosen = _profile(profile, config)
-    zone = _timezone(timezone) or config.timezone
+    zone = _timezone(timezone) or (config.timezone if config is not None else None)
     texts = [(path, _read(path)) for path in files]  # read all first: a missing file is a usage error
     skeleton = postmortem_skeleton(chosen)
     results = []
@@ -111,7 +121,9 @@ def install_templates(platform: str, dest: Path, profile: str | None, config_pat
 
     if config_path is None and (dest / forge_class(platform).config_path).is_file():
         config_path = str(dest / forge_class(platform).config_path)
-    config = _config(config_path)
+    from incidents.config import DEFAULT_CONFIG
+
+    config = _config(config_path) or DEFAULT_CONFIG
     chosen = _profile(profile, config)
     try:
         written = write_templates(platform, dest, chosen, config.components, config.labels.incident)
