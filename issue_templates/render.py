@@ -1,13 +1,11 @@
 """Render the issue templates and postmortem skeletons for a repository, and install them."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
-from jinja2 import Environment, StrictUndefined
 
 from incidents.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 
@@ -27,7 +25,15 @@ POSTMORTEM_FRONT_MATTER = {
 }
 GENERIC_GUIDANCE = "<!-- Write the {section} here. -->"
 
-_JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+# jinja2 and yaml are imported by the functions that render templates: `incident-desk check` needs only the
+# skeletons, and its start-up is part of what a person waits for (issue 15).
+
+
+@functools.cache
+def _jinja():
+    from jinja2 import Environment, StrictUndefined
+
+    return Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 def _source(relative: str) -> str:
@@ -55,18 +61,22 @@ def _get(component: Any, key: str) -> Any:
     return component.get(key) if isinstance(component, Mapping) else getattr(component, key, None)
 
 
-class _FormDumper(yaml.SafeDumper):
-    """Writes multi-line strings as `|` blocks so the form stays readable."""
+@functools.cache
+def _form_dumper():
+    """A YAML dumper that writes multi-line strings as `|` blocks so the form stays readable."""
+    import yaml
 
+    class FormDumper(yaml.SafeDumper):
+        pass
 
-_FormDumper.add_representer(
-    str,
-    lambda dumper, text: dumper.represent_scalar(
-        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None),
-)
+    FormDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+    return FormDumper
 
 
 def _github_form(components: Iterable[Any], incident_label: str) -> str:
+    import yaml
+
     form = yaml.safe_load(_source("github/ISSUE_TEMPLATE/incident.yml"))
     form["labels"] = [incident_label]
     labels = [_component_label(c) for c in components]
@@ -79,17 +89,19 @@ def _github_form(components: Iterable[Any], incident_label: str) -> str:
         body.append(element)
     form["body"] = body
     header = "# Installed by `incident-desk install-templates`; affected components come from the config.\n"
-    return header + yaml.dump(form, Dumper=_FormDumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.dump(form, Dumper=_form_dumper(), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _github_postmortem(profile: Profile, incident_label: str) -> str:
+    import yaml
+
     front = dict(POSTMORTEM_FRONT_MATTER, labels=[incident_label])
     front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
     return "---\n" + front_matter + "---\n\n" + postmortem_skeleton(profile)
 
 
 def _gitlab_incident(components: Iterable[Any], incident_label: str) -> str:
-    template = _JINJA.from_string(_source("gitlab/issue_templates/incident.md"))
+    template = _jinja().from_string(_source("gitlab/issue_templates/incident.md"))
     return template.render(
         severities=GITLAB_SEVERITIES,
         components=[{"label": _component_label(c)} for c in components],
