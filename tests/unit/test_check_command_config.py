@@ -45,7 +45,8 @@ def test_check_without_config_imports_no_config_loader(tmp_path):
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('marshmallow', 'incidents.config', 'sqlalchemy', 'jinja2', 'yaml') if m in sys.modules))\n"
+        "loaded = ('marshmallow', 'incidents.config', 'sqlalchemy', 'jinja2', 'yaml')\n"
+        "print(sorted(m for m in loaded if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(DOCUMENTS / "filled-full.md")], cwd=ROOT,
                           capture_output=True, text=True, check=True)
