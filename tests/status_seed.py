@@ -99,7 +99,9 @@ def seed_status_page(store, now: datetime | None = None) -> Seeded:
         (6, "Website unreachable for some visitors", Severity.MAJOR_OUTAGE, ("web",), 0.75),
     ]
     for number, (days, title, severity, components, hours) in enumerate(past, start=1):
-        start = now - timedelta(days=days, hours=3)
+        # 10:00 on the page's own clock, so no incident crosses a midnight there whatever the hour the suite runs
+        local = (now - timedelta(days=days)).astimezone(page.zone)
+        start = local.replace(hour=10, minute=0, second=0, microsecond=0).astimezone(UTC)
         incident = _run(store, number, title, severity, components, [
             (Status.IDENTIFIED, start, "We found the cause and are working on a fix."),
             (Status.MONITORING, start + timedelta(hours=hours * 0.7), "A fix is out; we are watching."),
