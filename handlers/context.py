@@ -6,7 +6,7 @@ never imports the worker that runs them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -80,12 +80,6 @@ class Context:
     def issue_written(self, event: Event, issue: Issue) -> None:
         """The event's issue as the bot just wrote it (Forge.update_issue), for the handlers after it."""
         self._issue = (event, issue)
-
-    def issue_changed(self, event: Event, **changes) -> None:
-        """What the bot just wrote to the event's issue (labels, body, state, assignees), so the handlers
-        after it see it without reading the issue again. A person's change meanwhile brings its own event."""
-        if self._issue is not None and self._issue[0] is event:
-            self._issue = (event, replace(self._issue[1], **changes))
 
 
 def issue_of(event: IssueEvent) -> Issue:
