@@ -151,6 +151,11 @@ class Forge(abc.ABC):
     def permission(self, repository: str, login: str) -> str:
         """The user's permission on the repository, one of PERMISSIONS."""
 
+    def members(self, repository: str) -> dict[str, str] | None:
+        """People with access to the repository and their permission (lower-case login -> one of
+        PERMISSIONS), from the first page of its member list; None when it cannot be listed."""
+        return None
+
     @abc.abstractmethod
     def get_merge_request(self, repository: str, number: int) -> MergeRequest: ...
 

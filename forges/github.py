@@ -203,6 +203,18 @@ class GitHubForge(PacedWrites, Forge):
             raise
         return _role(data)
 
+    def members(self, repository):
+        try:
+            with _api("list collaborators"):  # everyone with access: direct, by team, by org base role
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"/repos/{repository}/collaborators", parameters={"per_page": 100})
+        except ForgeError as exc:
+            if exc.status in NO_ACCESS and not isinstance(exc, TransientForgeError):
+                return None  # listing needs push access; asking per person does not
+            raise
+        return {item["login"].lower(): _role({"role_name": item.get("role_name"), "user": item})
+                for item in data or []}
+
     def get_merge_request(self, repository, number):
         with _api("read pull request"):
             return self._as_merge_request(repository, self._repo(repository).get_pull(number))

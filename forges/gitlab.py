@@ -9,7 +9,17 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
-from forges.base import NO_ACCESS, Comment, Forge, Issue, MergeRequest, added_logins, label_changes, labels_after
+from forges.base import (
+    NO_ACCESS,
+    PERMISSIONS,
+    Comment,
+    Forge,
+    Issue,
+    MergeRequest,
+    added_logins,
+    label_changes,
+    labels_after,
+)
 from forges.errors import ForgeError, TransientForgeError, translated
 from forges.schemas import ForgeDateTime
 from forges.write_budget import PacedWrites, WriteBudget, budget_key
@@ -199,6 +209,22 @@ class GitLabForge(PacedWrites, Forge):
                 return "none"
             raise
         return next((name for floor, name in ACCESS_LEVELS if level >= floor), "none")
+
+    def members(self, repository):
+        try:
+            with self._api("list members"):  # direct, inherited and invited-group members
+                members = self._project(repository).members_all.list(per_page=100, get_all=False)
+        except ForgeError as exc:
+            if exc.status in NO_ACCESS and not isinstance(exc, TransientForgeError):
+                return None
+            raise
+        levels: dict[str, str] = {}
+        for member in members:  # someone may be listed twice (project and group): the higher level counts
+            name = next((n for floor, n in ACCESS_LEVELS if member.access_level >= floor), "none")
+            login = member.username.lower()
+            if PERMISSIONS.index(name) > PERMISSIONS.index(levels.get(login, "none")):
+                levels[login] = name
+        return levels
 
     def get_merge_request(self, repository, number):
         with self._api("read merge request"):

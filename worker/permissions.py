@@ -1,6 +1,8 @@
 """Who may run which command (DESIGN "Commands" and "Settled details: Permissions")."""
 from __future__ import annotations
 
+import json
+
 from forges.base import PERMISSIONS
 from incidents.command_table import ANYONE, BLOG, COMMANDER, NEEDED, RULES, WRITE
 from worker.queue import KEY_PREFIX
@@ -19,9 +21,21 @@ class Permissions:
         cached = self.conn.get(key)
         if cached is not None:
             return cached.decode()
-        level = self.forge.permission(repository, login)
+        # Someone not on the list's first page (or added since it was read) is asked about in person.
+        level = self._members(repository).get(login.lower()) or self.forge.permission(repository, login)
         self.conn.set(key, level, ex=CACHE_SECONDS)
         return level
+
+    def _members(self, repository: str) -> dict[str, str]:
+        """The repository's member list, read once per CACHE_SECONDS for every question about it (so
+        naming a new commander costs no call); empty, and kept so, when it cannot be listed."""
+        key = f"{KEY_PREFIX}:members:{self.forge.platform}:{repository}"
+        cached = self.conn.get(key)
+        if cached is not None:
+            return json.loads(cached)
+        members = self.forge.members(repository) or {}
+        self.conn.set(key, json.dumps(members), ex=CACHE_SECONDS)
+        return members
 
     def _at_least(self, repository: str, login: str, needed: str) -> bool:
         return PERMISSIONS.index(self.level(repository, login)) >= PERMISSIONS.index(needed)

@@ -52,6 +52,7 @@ class FakeGitHub:
         self.commits: list[dict] = []
         self.next_comment = 1000
         self.unassignable: set[str] = set()  # logins GitHub refuses as assignees (left the organization, say)
+        self.unlisted: set[str] = set()  # logins with a role that the collaborator list leaves out (page 2, say)
         base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
         routes = [
             ("GET", r"/issues/(?P<n>\d+)$", self._get_issue), ("PATCH", r"/issues/(?P<n>\d+)$", self._edit_issue),
@@ -63,6 +64,7 @@ class FakeGitHub:
             ("PATCH", r"/issues/comments/(?P<id>\d+)$", self._edit_comment),
             ("POST", r"/issues/(?P<n>\d+)/assignees$", self._assign),
             ("GET", r"/collaborators/(?P<user>[^/]+)/permission$", self._permission),
+            ("GET", r"/collaborators$", self._collaborators),
             ("GET", r"/contents/(?P<path>.+)$", self._file),
             ("GET", r"/pulls/(?P<n>\d+)$", self._get_pull),
             ("POST", r"/statuses/(?P<sha>[0-9a-f]+)$", self._status),
@@ -188,6 +190,14 @@ class FakeGitHub:
         # `permissions` maps a login (any repository) or a (repository, login) pair to a GitHub role.
         level = self.permissions.get((repo, user), self.permissions.get(user, "none"))
         return (200, github_permission_json(user, level)) if level != "none" else (404, {"message": "Not Found"})
+
+    def _collaborators(self, _body, repo):
+        """Everyone the fake knows with a role here, as GitHub lists collaborators (the user objects with
+        `permissions` and `role_name`)."""
+        names = {key[-1] if isinstance(key, tuple) else key for key in self.permissions}
+        roles = {name: self.permissions.get((repo, name), self.permissions.get(name, "none")) for name in sorted(names)}
+        return 200, [{**github_permission_json(name, role)["user"], "role_name": role}
+                     for name, role in roles.items() if role != "none" and name not in self.unlisted]
 
     def _file(self, _body, repo, path):
         text = self.files.get((repo, path))

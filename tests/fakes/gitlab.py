@@ -38,6 +38,7 @@ class FakeGitLab:
             ("POST", project + r"/issues/(?P<n>\d+)/notes$", self._add_note),
             ("PUT", project + r"/issues/(?P<n>\d+)/notes/(?P<id>\d+)$", self._edit_note),
             ("GET", project + r"/members/all/(?P<uid>\d+)$", self._member),
+            ("GET", project + r"/members/all$", self._members),
             ("GET", project + r"/repository/files/(?P<path>[^/]+)/raw$", self._file),
             ("GET", base + r"/users$", self._find_user),
             ("GET", project + r"/merge_requests/(?P<n>\d+)$", self._get_mr),
@@ -149,6 +150,12 @@ class FakeGitLab:
         name = query["username"][0]
         known = name in self.users or name in {key[-1] if isinstance(key, tuple) else key for key in self.access}
         return 200, [{"id": self.user_id(name), "username": name}] if known else []
+
+    def _members(self, _body, query, project):
+        names = {key[-1] if isinstance(key, tuple) else key for key in self.access}
+        levels = {name: self.access.get((project, name), self.access.get(name)) for name in sorted(names)}
+        return 200, [{"id": self.user_id(name), "username": name, "access_level": level, "state": "active"}
+                     for name, level in levels.items() if level]
 
     def _member(self, _body, query, project, uid):
         name = next((u for u, v in self.users.items() if v == int(uid)), None)

@@ -23,7 +23,7 @@ def github(fake_api):
 
 @pytest.fixture
 def incident(client, redis_conn, github):
-    """Incident #2, declared from issue #1, with its summary comment (and bob's permission read once)."""
+    """Incident #2, declared from issue #1, with its summary comment (and the repository's members read once)."""
     post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
     run_worker(redis_conn)
     return 2
@@ -80,13 +80,30 @@ def test_severity(client, redis_conn, github, incident):
 
 
 def test_commander(client, redis_conn, github, incident):
-    """Was 10 calls: the assignment and the timeline entry are now one write, beside the reply and the summary."""
+    """Was 10 calls: the assignment and the timeline entry are now one write, beside the reply and the summary;
+    bob's permission comes from the member list read for alice's declaration."""
     assert calls_for(client, redis_conn, github, "/commander @bob") == [
-        ("GET", f"/repos/{REPO}/collaborators/bob/permission"),
         ("GET", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/comments"),
         ("PATCH", f"/repos/{REPO}/issues/comments/{summary_id(github)}")]
     [edit] = issue_edits(github)
     assert edit["assignees"] == ["alice", "bob"] and "Commander: @bob" in edit["body"]
+
+
+def test_someone_the_member_list_leaves_out_is_asked_about_in_person(client, redis_conn, github, incident):
+    """The list's first page (or a list read before they joined) does not know carol: her own permission is read."""
+    github.permissions["carol"] = "write"
+    github.unlisted.add("carol")
+    calls = calls_for(client, redis_conn, github, "/ops-lead @carol")
+    assert calls[0] == ("GET", f"/repos/{REPO}/collaborators/carol/permission")
+    assert "Operations lead: @carol" in github.issues[(REPO, 2)]["body"]
+    assert calls_for(client, redis_conn, github, "/commander @carol")[0] == ("GET", ISSUE)  # kept for 5 minutes
+
+
+def test_naming_someone_without_access_is_refused(client, redis_conn, github, incident):
+    calls = calls_for(client, redis_conn, github, "/commander @mallory")
+    assert calls == [("GET", f"/repos/{REPO}/collaborators/mallory/permission"), ("POST", f"{ISSUE}/comments")]
+    assert "@mallory is not a user with access to this repository" in github.comments[(REPO, 2)][-1]["body"]
+    assert "mallory" not in github.issues[(REPO, 2)]["body"]
 
 
 def test_five_commands_in_one_comment_cost_one_issue_write(client, redis_conn, github, incident):
@@ -181,7 +198,7 @@ def test_an_assignee_who_cannot_be_assigned_does_not_stop_the_edit(client, redis
     github.issues[(REPO, 2)]["assignees"].append("gone-user")
     github.unassignable.add("gone-user")
     calls = calls_for(client, redis_conn, github, "/commander @bob")
-    assert calls[1:5] == [("GET", ISSUE), ("PATCH", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/assignees")]
+    assert calls[:4] == [("GET", ISSUE), ("PATCH", ISSUE), ("PATCH", ISSUE), ("POST", f"{ISSUE}/assignees")]
     issue = github.issues[(REPO, 2)]
     assert "Commander: @bob" in issue["body"] and "bob" in issue["assignees"]
     assert "✅ `/commander @bob`" in github.comments[(REPO, 2)][-1]["body"]

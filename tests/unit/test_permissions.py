@@ -13,12 +13,17 @@ class Forge:
 
     platform = "github"
 
-    def __init__(self, levels, teams=None):
+    def __init__(self, levels, teams=None, listed=None):
         self.levels, self.teams, self.asked = levels, teams or {}, 0
+        self.listed, self.lists = listed, 0  # the member list's first page, or None: it cannot be listed
 
     def permission(self, repository, login):
         self.asked += 1
         return self.levels.get(login, "none")
+
+    def members(self, repository):
+        self.lists += 1
+        return None if self.listed is None else {login: self.levels[login] for login in self.listed}
 
     def is_team_member(self, team, login):
         return login in self.teams.get(team, ())
@@ -85,3 +90,14 @@ def test_another_repository_needs_its_own_access(redis_conn):
     assert rules.elsewhere("wendy", "o/r", "o/lib", "read") is None
     assert rules.elsewhere("wendy", "o/r", "o/lib", "write") == "write access to `o/lib`"
     assert rules.elsewhere("wendy", "o/r", "secret/vault", "read") == "read access to `secret/vault`"
+
+
+def test_the_member_list_answers_for_everyone_on_it_once(redis_conn):
+    """One list read serves every question about the repository; someone not on it is asked about."""
+    forge = Forge({"alice": "write", "bob": "admin", "carol": "read"}, listed=["alice", "bob"])
+    checker = Permissions(forge, redis_conn, load_config("")[0])
+    assert [checker.level("o/r", login) for login in ("alice", "Bob", "carol", "alice")] == \
+        ["write", "admin", "read", "write"]
+    assert (forge.lists, forge.asked) == (1, 1)
+    assert Permissions(forge, redis_conn, load_config("")[0]).level("o/r", "bob") == "admin"
+    assert forge.lists == 1  # kept in Redis for the next delivery too
