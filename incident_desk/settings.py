@@ -47,6 +47,17 @@ class Settings:
     subscribe_limit_per_client: int = 10
     subscribe_limit_total: int = 500
     status_hosts: tuple[tuple[str, str], ...] = ()  # (host name, slug): that page served at the host's root
+    # Slack (issue 16): the app's signing secret and bot token, the workspace it belongs to (others are
+    # refused), the repository a `/incident` typed in Slack opens its issue in, e.g. github:acme/incidents.
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_team_id: str | None = None
+    slack_repository: str | None = None  # "<platform>:<repository>"
+    slack_api_url: str = "https://slack.com/api/"
+    # Apprise targets by name (their URLs hold secrets, so never a repository's config): name -> URL, and
+    # the names allowed to hear about private incidents.
+    chat_targets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    private_chat_targets: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -78,6 +89,14 @@ class Settings:
                                               cls.subscribe_limit_per_client),
             subscribe_limit_total=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_TOTAL", cls.subscribe_limit_total),
             status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_team_id=env.get("SLACK_TEAM_ID") or None,
+            slack_repository=_slack_repository(env.get("INCIDENT_DESK_SLACK_REPOSITORY", "")),
+            slack_api_url=env.get("SLACK_API_URL", cls.slack_api_url).rstrip("/") + "/",
+            chat_targets=_chat_targets(env.get("INCIDENT_DESK_CHAT_TARGETS", "")),
+            private_chat_targets=frozenset(filter(None, (
+                name.strip() for name in env.get("INCIDENT_DESK_PRIVATE_CHAT_TARGETS", "").split(",")))),
         )
 
 
@@ -99,4 +118,28 @@ def _status_hosts(value: str) -> tuple[tuple[str, str], ...]:
         if not host or not slug or ":" in host or "/" in host:
             raise ValueError(f"INCIDENT_DESK_STATUS_HOSTS wants host=slug pairs separated by commas, not {item!r}")
         pairs.append((host.lower().rstrip("."), slug))
+    return tuple(pairs)
+
+
+def _slack_repository(value: str) -> str | None:
+    """`github:acme/incidents` (or gitlab:group/project); ValueError naming the variable otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    platform, _, repository = value.partition(":")
+    if platform not in ("github", "gitlab") or "/" not in repository.strip("/"):
+        raise ValueError(f"INCIDENT_DESK_SLACK_REPOSITORY wants github:owner/repo or gitlab:group/project, "
+                         f"not {value!r}")
+    return f"{platform}:{repository.strip('/')}"
+
+
+def _chat_targets(value: str) -> tuple[tuple[str, str], ...]:
+    """`teams=msteams://... ops=discord://...` (separated by spaces or new lines) → ((name, url), ...)."""
+    pairs = []
+    for item in value.split():
+        name, _, url = item.partition("=")
+        if not name or "://" not in url:
+            raise ValueError(f"INCIDENT_DESK_CHAT_TARGETS wants name=apprise-url entries, not one starting "
+                             f"{item[:12]!r}")  # never the whole entry: the URL holds a secret
+        pairs.append((name, url))
     return tuple(pairs)

@@ -78,6 +78,28 @@ class StatusPageConfig:
     pages: tuple[str, ...] = ()  # other repositories' pages this repository agrees to appear on
 
 
+# What a chat announcement can be about (issue 16): `notifications[].events` names some of these.
+ANNOUNCED = ("declared", "status", "severity", "resolved", "closed", "published")
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The repository's incidents in Slack: who is who, where incidents are announced, archiving."""
+
+    users: Mapping[str, str] = field(default_factory=dict, hash=False)  # Slack user id or e-mail -> forge login
+    announce_channel: str | None = None  # a channel id (C…) or #name
+    archive_after: timedelta | None = None  # after close; None: never
+
+
+@dataclass(frozen=True)
+class NotificationRule:
+    """Which events of this repository's incidents one server-defined Apprise target hears about."""
+
+    target: str
+    events: tuple[str, ...] = ANNOUNCED
+    min_severity: str | None = None  # a Severity value: only incidents this severe or worse
+
+
 @dataclass(frozen=True)
 class RepoConfig:
     """A repository's validated Incident Desk settings."""
@@ -94,6 +116,8 @@ class RepoConfig:
     blog: BlogConfig
     commands: Mapping[str, Allowed] = field(hash=False)
     status_page: StatusPageConfig
+    slack: SlackConfig = SlackConfig()
+    notifications: tuple[NotificationRule, ...] = ()
 
     def get_profile(self) -> Profile:
         """The repository's profile, custom or built in."""

@@ -99,3 +99,14 @@ class BlogDraft:
     branch: str
     merge_request: int | None = None
     url: str = ""
+
+
+@dataclass(frozen=True)
+class IncidentChat:
+    """An incident's place in chat: its Slack channel and pinned summary, and what chat was last told."""
+
+    channel_id: str | None = None
+    channel_name: str | None = None
+    pinned_ts: str | None = None
+    view: str | None = None  # the last view told to chat (incidents.chat_view.ChatView as JSON)
+    archived_at: datetime | None = None

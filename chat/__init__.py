@@ -1,0 +1,1 @@
+"""Chat: the incident's channel (Slack, two-way) and announcements elsewhere (Apprise), behind small interfaces."""
