@@ -1,0 +1,1 @@
+"""Announcements to Teams, Discord, Matrix, Mattermost and the rest, through Apprise (issue 16)."""
