@@ -98,9 +98,9 @@ def _flatten(messages: Any, data: Any, path: list) -> Any:
     for key, sub in messages.items():
         if key == "_schema":
             yield from _flatten(sub, data, path)
-        elif key == "value" and isinstance(data, dict) and "value" not in data:
+        elif key == "value" and not (isinstance(data, dict) and "value" in data):
             yield from _flatten(sub, data, path)  # a Dict field's value: same place
-        elif key == "key" and isinstance(data, dict) and "key" not in data:
+        elif key == "key" and not (isinstance(data, dict) and "key" in data):  # a Dict field's key
             for message in sub if isinstance(sub, list) else [sub]:
                 yield path, path[-1] if path else None, str(message)
         elif isinstance(data, dict) and key in data or \

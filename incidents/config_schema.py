@@ -15,15 +15,19 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from incidents.command_table import COMMANDS
 from incidents.config_model import (
+    ANNOUNCED,
     ActionsConfig,
     Allowed,
     BlogConfig,
     Component,
     LabelsConfig,
+    NotificationRule,
     RemindersConfig,
     RepoConfig,
+    SlackConfig,
     StatusPageConfig,
 )
+from incidents.model import Severity, parse_severity
 from incidents.profiles import DEFAULT_PROFILE, PROFILES
 from incidents.taxonomy import normalize_term
 from incidents.timezones import is_zone
@@ -31,6 +35,13 @@ from incidents.timezones import is_zone
 NOT_A_TIMEZONE = "Not an IANA timezone name such as America/Bogota or UTC."
 NOT_A_DURATION = "Not a duration: write seconds (3600) or units such as 1h, 30m, 1h30m."
 DURATION_RANGE = "Must be between 1 minute and 7 days."
+ARCHIVE_RANGE = "Must be `never` or between 1 minute and 365 days."
+NOT_A_SLACK_USER = "Not a Slack user id (U… or W…, as in the member's profile) or an e-mail address."
+NOT_A_LOGIN = "Not a forge login: write the GitHub login or GitLab username, such as alice."
+NOT_A_CHANNEL = "Not a Slack channel: write its id (C…, from the channel's details) or #name."
+NOT_A_TARGET = "Not a target name: letters, digits, `.`, `_` and `-`, as in INCIDENT_DESK_CHAT_TARGETS."
+UNKNOWN_EVENT = "Unknown event {input!r}; events are: " + ", ".join(ANNOUNCED) + "."
+NOT_A_SEVERITY = "Not a severity; use one of " + ", ".join(s.value for s in Severity) + "."
 UNKNOWN_PROFILE = "Unknown profile {name!r}; use one of {known} or define it under `profiles`."
 BUILTIN_PROFILE = "{name!r} is a built-in profile and cannot be redefined; pick another name."
 DUPLICATE_COMPONENT = "Component id {id!r} is used more than once."
@@ -72,17 +83,41 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit[0].lower()] for n, unit in parts))
 
 
+def _duration(value: Any, longest: timedelta, too_long: str) -> timedelta:
+    try:
+        duration = parse_duration(value)
+    except (ValueError, OverflowError):
+        raise ValidationError(NOT_A_DURATION) from None
+    if not timedelta(minutes=1) <= duration <= longest:
+        raise ValidationError(too_long)
+    return duration
+
+
 class Duration(fields.Field):
-    """A duration written as seconds or with units; loads as a timedelta."""
+    """A duration written as seconds or with units, 1 minute to 7 days; loads as a timedelta."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> timedelta:
-        try:
-            duration = parse_duration(value)
-        except (ValueError, OverflowError):
-            raise ValidationError(NOT_A_DURATION) from None
-        if not timedelta(minutes=1) <= duration <= timedelta(days=7):
-            raise ValidationError(DURATION_RANGE)
-        return duration
+        return _duration(value, timedelta(days=7), DURATION_RANGE)
+
+
+class DurationOrNever(fields.Field):
+    """A duration as Duration takes it but up to a year, or `never` (loaded as None)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
+                     **kwargs: Any) -> timedelta | None:
+        if isinstance(value, str) and value.strip().lower() == "never":
+            return None
+        return _duration(value, timedelta(days=365), ARCHIVE_RANGE)
+
+
+class SeverityName(fields.String):
+    """A severity as `/severity` takes it (`major outage`, `major-outage`), loaded as its value."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        severity = parse_severity(super()._deserialize(value, attr, data, **kwargs))
+        if severity is None:
+            raise ValidationError(NOT_A_SEVERITY)
+        return severity.value
 
 
 class TaxonomyTerm(fields.String):
@@ -213,6 +248,60 @@ class StatusPageSchema(ModelSchema):
                                     "(the pages must list this repository in their `repositories`)."))
 
 
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LOGIN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class SlackUser(fields.String):
+    """A Slack user id as written, or an e-mail address in lower case (Slack's profile may differ in case)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not _SLACK_USER.match(text):
+            raise ValidationError(NOT_A_SLACK_USER)
+        return text.lower() if "@" in text else text
+
+
+class ForgeLogin(fields.String):
+    """A GitHub login or GitLab username, with or without its `@`; loaded without it."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not _LOGIN.match(text):
+            raise ValidationError(NOT_A_LOGIN)
+        return text.removeprefix("@")
+
+
+class SlackSchema(ModelSchema):
+    model = SlackConfig
+    users = fields.Dict(keys=SlackUser(), values=ForgeLogin(), load_default=dict,
+                        metadata=_d("Slack user id (U… or W…) or e-mail address -> the forge login that person "
+                                    "acts as; unmapped people may declare incidents but run no other command."))
+    announce_channel = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Regexp(r"^C[A-Z0-9]{2,}$|^#[a-z0-9][a-z0-9_-]{0,79}$",
+                                                              error=NOT_A_CHANNEL),
+                                     metadata=_d("Channel where new incidents are announced: its id (C…) or "
+                                                 "#name; none: no announcement in Slack."))
+    archive_after = DurationOrNever(load_default=None, allow_none=True,
+                                    metadata=_d("Archive an incident's channel this long after the issue is closed "
+                                                "(1m to 365d, as `reminders.interval` takes it), or `never` "
+                                                "(the default)."))
+
+
+class NotificationSchema(ModelSchema):
+    model = NotificationRule
+    target = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                                                                   error=NOT_A_TARGET),
+                           metadata=_d("A target the server defines in INCIDENT_DESK_CHAT_TARGETS (its URL holds "
+                                       "a secret, so it never appears here)."))
+    events = fields.List(fields.String(validate=validate.OneOf(ANNOUNCED, error=UNKNOWN_EVENT)),
+                         load_default=lambda: list(ANNOUNCED),
+                         metadata=_d("What the target hears about, of " + ", ".join(ANNOUNCED) + "; default: all."))
+    min_severity = SeverityName(load_default=None, allow_none=True,
+                                metadata=_d("Only incidents this severe or worse (major-outage is the worst); "
+                                            "an incident without a severity does not pass. None: every incident."))
+
+
 class ProfileSchema(ModelSchema):
     """A custom profile stays a mapping; incidents.profiles.make_profile reads it."""
 
@@ -255,6 +344,10 @@ class RepoConfigSchema(ModelSchema):
     commands = fields.Dict(keys=fields.String(), values=fields.Nested(AllowedSchema), load_default=dict,
                            metadata=_d("Per command, who besides the default roles may run it."))
     status_page = _nested(StatusPageSchema, "The public status page.")
+    slack = _nested(SlackSchema, "The repository's incidents in Slack: who is who, announcements, archiving.")
+    notifications = fields.List(fields.Nested(NotificationSchema), load_default=list,
+                                metadata=_d("Which announcement targets (Teams, Discord, Matrix… through Apprise) "
+                                            "hear about which events of this repository's incidents."))
 
     @validates("commands")
     def _known_commands(self, value: Mapping[str, Any], **kwargs: Any) -> None:

@@ -238,3 +238,17 @@ class CommandRunRow(Base):
     changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     setting: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
+
+
+class IncidentChatRow(Base):
+    """An incident's Slack channel, its pinned summary message, and the view chat was last told (JSON)."""
+
+    __tablename__ = "incident_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    pinned_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    view: Mapped[str | None] = mapped_column(Text, nullable=True)  # incidents.chat_view.to_json
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
