@@ -241,7 +241,7 @@ def announcement(view: ChatView, change: Change) -> tuple[str, str]:
     """An announcement for other chats (Apprise): its title, and a Markdown body with the title, status,
     severity, commander, the assigned developer, the issue's URL and the status page's."""
     if change.kind == "status":
-        heading = f"Incident {view.status}"
+        heading = f"Incident {escape(view.status, 40)}"
     elif change.kind == "severity":
         heading = f"Incident severity {_severity(view).lower()}"
     else:
