@@ -40,11 +40,9 @@ def _slack_url(url: str) -> str:
 
 
 def _literal(match: re.Match) -> str:
-    """A token's text with its formatting dropped (a link's label is shown as it reads)."""
+    """A token's text with its formatting dropped (labels hold no links: `]` ends one)."""
     if match.group("code") is not None:
         return match.group("code_text")
-    if match.group("url") is not None:
-        return _TOKEN.sub(_literal, match.group("label"))
     for kind in ("escaped", "bold", "italic"):
         if match.group(kind) is not None:
             return match.group(kind) if kind == "escaped" else _TOKEN.sub(_literal, match.group(kind))

@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from chat import build_chat
 from chat.announce import AppriseAnnouncer
 from chat.base import ChatError, TransientChatError
-from chat.slack import SlackChat
+from chat.slack import SlackChat, retry_after
 from incident_desk.settings import Settings
 from incidents.text import escape
 from tests.fakes.slack import BOT_USER, RESPONSE_URL, SLACK_API, SLACK_TEAM, FakeSlack, slack_params
@@ -211,6 +211,38 @@ def test_refusals_are_chat_errors_with_slacks_code(chat, slack, error):
     with pytest.raises(ChatError) as refused:
         chat.update("C0000001", "1.000001", "x")
     assert (type(refused.value), refused.value.code, refused.value.status) == (ChatError, error, 200)
+
+
+def test_other_refusals_are_raised_not_ignored(chat, slack):
+    with pytest.raises(ChatError) as unknown:
+        chat.invite(chat.create_channel("incident-r").id, ["U0NOBODY"])
+    assert unknown.value.code == "user_not_found"
+    with pytest.raises(ChatError) as missing:
+        chat.archive("C0GONE")
+    assert missing.value.code == "channel_not_found"
+    slack.fail("conversations.create", error="name_taken", times=50)
+    with pytest.raises(ChatError) as taken:
+        chat.create_channel("incident-busy")
+    assert taken.value.code == "name_taken" and len(slack.sent("conversations.create")) == 51
+    with pytest.raises(ChatError):
+        SlackChat(Settings.from_env({}))
+
+
+def test_a_thread_read_that_slack_refuses_is_raised(chat, slack):
+    channel = chat.create_channel("incident-s")
+    slack.fail("conversations.replies", error="missing_scope")
+    with pytest.raises(ChatError) as refused:
+        chat.message(channel.id, "1.000001")
+    assert refused.value.code == "missing_scope"
+    parent = slack.add_message(channel.id, "parent", "U0ANA")
+    slack.add_message(channel.id, "a reply", "U0BEN", thread_ts=parent)
+    assert chat.message(channel.id, "2.000001") is None  # not in the channel, not in a thread
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "12"}, 12.0), ({"retry-after": ["3"]}, 3.0), ({"Retry-After": "soon"}, None), ({}, None)])
+def test_retry_after_from_slacks_header(headers, seconds):
+    assert retry_after(headers) == seconds
 
 
 def test_no_secret_is_in_a_slack_error(chat, slack):

@@ -77,3 +77,7 @@ def test_announcement_markdown_keeps_markdown_and_is_idempotent():
 ])
 def test_slack_text_in_plain_words(slack_text, plain):
     assert from_mrkdwn(slack_text) == plain
+
+
+def test_a_label_is_literal_whatever_it_holds():
+    assert to_mrkdwn("[`code` & *it* <x>](https://o.example)") == "<https://o.example|code &amp; it &lt;x&gt;>"
