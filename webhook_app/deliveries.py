@@ -77,8 +77,8 @@ class _JobWriter:
         text) where args holds PAYLOAD. The script's constant fields name no function (RQ keeps the
         function's name in the data), so one script queues every kind of job."""
         dumps = orjson.dumps
-        return b"[%b,null,[%b],{}]" % (dumps(function), b",".join(body if arg is PAYLOAD else dumps(arg)
-                                                                 for arg in args))
+        return b"[%b,null,[%b],{}]" % (dumps(function), b",".join([body if arg is PAYLOAD else dumps(arg)
+                                                                  for arg in args]))
 
     def job_fields(self, data: bytes, description: str) -> list:
         if self.backlog >= BACKLOG_TO_COMPRESS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import io
 import json
 import time
 import zlib
@@ -286,3 +287,15 @@ def test_slacks_job_is_the_one_rq_writes(app, client, redis_conn):
 
     assert ours.func is process_slack  # the name resolves in the worker
     assert ours.description == "slack command t-1"
+
+
+def test_a_chunked_body_over_25_mb_is_413_and_nothing_is_queued(client, redis_conn):
+    """As gunicorn hands over a `Transfer-Encoding: chunked` body: Werkzeug would cut it at the limit silently."""
+    body = b'{"pad": "' + b"x" * (25 * 1024 * 1024) + b'"}'
+    timestamp = str(int(time.time()))
+    headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": slack_signature(SECRET, timestamp, body),
+               "Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    response = client.post(EVENTS, input_stream=io.BytesIO(body), headers=headers,
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert queued(redis_conn) == []
