@@ -8,9 +8,14 @@ SQLite database, and drives each with real signed GitHub payloads:
   (b) fixed rate: --rate deliveries/s, open loop, for --duration seconds; latency is measured
       from each request's scheduled send time, so a server that falls behind shows it.
 
-Targets (issue 3, item 12): ack throughput >= 0.5 x bare throughput, p99 < 50 ms at 200/s.
+  (c) Slack slash commands (issue 16): after (a) and (b), on the same app, --slack-rate signed
+      `/incident db is down` commands/s, open loop, for --duration seconds, each with its own
+      trigger_id; Slack wants each answered within 3 seconds.
+
+Targets (issue 3, item 12): ack throughput >= 0.5 x bare throughput, p99 < 50 ms at 200/s; and the
+slash command's p99 < 3 s, every answer 200 with the ephemeral "Declaring the incident…" (issue 16).
 It also checks that every ack answer was 202 "queued" and that the RQ queue holds one job per
-delivery sent (no worker runs, so nothing leaves the queue). With no worker, the queue passes
+delivery and slash command sent (no worker runs, so nothing leaves the queue). With no worker, the queue passes
 webhook_app.deliveries.BACKLOG_TO_COMPRESS during the warm-up, so the measured runs take the path
 the receiver takes when workers fall behind: each job's data zlib-compressed.
 
@@ -25,6 +30,8 @@ Exit status 0 when the targets are met and the checks pass, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import itertools
 import json
 import multiprocessing
@@ -39,6 +46,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so `python bench/ack.py` works from any directory
@@ -54,6 +62,9 @@ SECRET = "bench-secret"
 FIXTURES = ROOT / "tests" / "fixtures" / "github"
 # (X-GitHub-Event, fixture file): both are events the app handles, so each delivery is queued.
 PAYLOADS = [("issues", "issues__opened.json"), ("issue_comment", "issue_comment__created.json")]
+SLACK_SECRET = "bench-slack-signing-secret"
+SLASH_COMMAND = ROOT / "tests" / "fixtures" / "slack" / "slash_command.json"  # Slack's documented example
+SLACK_ACK_SECONDS = 3.0  # Slack shows the user an error when a slash command is not answered by then
 WARMUP_SECONDS = 1.0
 TIMEOUT = 10.0  # a webhook must be answered within 10 s (DESIGN "Rules that always hold")
 
@@ -85,9 +96,32 @@ def request_templates(port: int) -> list[tuple[bytes, bytes]]:
     return templates
 
 
+class SlashCommand:
+    """`/incident db is down` as Slack posts it: form-encoded, signed over `v0:<timestamp>:<body>`; each call
+    makes a new request (its own trigger_id, the time now), so each is queued, not deduplicated."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.fields = {**json.loads(SLASH_COMMAND.read_text()), "command": "/incident", "text": "db is down"}
+
+    def __call__(self) -> bytes:
+        body = urlencode({**self.fields, "trigger_id": uuid.uuid4().hex}).encode()
+        timestamp = str(int(time.time())).encode()
+        signature = hmac.new(SLACK_SECRET.encode(), b"v0:" + timestamp + b":" + body, hashlib.sha256).hexdigest()
+        return (f"POST /webhooks/slack/commands HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {timestamp.decode()}\r\n"
+                f"X-Slack-Signature: v0={signature}\r\nConnection: close\r\n\r\n").encode() + body
+
+
 def post(port: int, head: bytes, body: bytes) -> tuple[int, str]:
     """Send one delivery with a fresh delivery id; return (status, outcome from the JSON answer)."""
-    request = head % str(uuid.uuid4()).encode() + body
+    return send(port, head % str(uuid.uuid4()).encode() + body)
+
+
+def send(port: int, request: bytes) -> tuple[int, str]:
+    """Send one request; (status, the answer's `outcome`, or a Slack answer's `response_type`)."""
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
         sock.sendall(request)
         chunks = []
@@ -96,15 +130,17 @@ def post(port: int, head: bytes, body: bytes) -> tuple[int, str]:
     head_bytes, _, payload = b"".join(chunks).partition(b"\r\n\r\n")
     status = int(head_bytes.split(b" ", 2)[1])
     try:
-        outcome = json.loads(payload).get("outcome", "?")
+        answer = json.loads(payload)
+        outcome = answer.get("outcome") or answer.get("response_type") or "?"
     except ValueError:
         outcome = "not-json"
     return status, outcome
 
 
-def _call(port: int, template: tuple[bytes, bytes]) -> tuple[int, str]:
+def _call(port: int, template) -> tuple[int, str]:
+    """One request from a (head, body) template or a callable that makes the request (SlashCommand)."""
     try:
-        return post(port, *template)
+        return send(port, template()) if callable(template) else post(port, *template)
     except (OSError, IndexError, ValueError) as exc:  # refused, reset, timed out, garbled
         return 0, exc.__class__.__name__
 
@@ -333,6 +369,13 @@ def measure(name: str, server: Gunicorn, args, redis_pid: int | None) -> dict:
     }
 
 
+def measure_slash_commands(server: Gunicorn, args) -> dict:
+    """(c): signed slash commands at --slack-rate for --duration seconds, on the app already measured."""
+    print(f"[slack] {args.duration:.0f}s of slash commands at {args.slack_rate:.0f}/s", flush=True)
+    paced, seconds = fixed_rate(server.port, [SlashCommand(server.port)], args.slack_rate, args.duration)
+    return {"paced": paced, "seconds": seconds}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
@@ -341,13 +384,16 @@ def main(argv=None) -> int:
                         help="client processes in the max-throughput run (default 2 x --workers: enough "
                              "to keep every worker busy without the clients crowding a 2-core machine)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per target (default 2)")
+    parser.add_argument("--slack-rate", type=float, default=50.0,
+                        help="slash commands/s for the Slack run (default 50)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure bare then ack this many times; judge the medians (default 1)")
     args = parser.parse_args(argv)
     if args.concurrency is None:
         args.concurrency = 2 * args.workers
-    if args.duration <= 0 or args.rate <= 0 or min(args.concurrency, args.workers, args.rounds) < 1:
-        parser.error("--duration and --rate must be positive, --concurrency, --workers and --rounds at least 1")
+    if min(args.duration, args.rate, args.slack_rate) <= 0 or min(args.concurrency, args.workers, args.rounds) < 1:
+        parser.error("--duration, --rate and --slack-rate must be positive, --concurrency, --workers and --rounds "
+                     "at least 1")
 
     # SIGTERM (e.g. from a CI timeout) unwinds through the finally below like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -360,7 +406,7 @@ def main(argv=None) -> int:
             database_url = f"sqlite:///{tmp / 'bench.db'}"
             migrate(database_url)
             env = dict(os.environ, REDIS_URL=embedded.url, DATABASE_URL=database_url,
-                       GITHUB_WEBHOOK_SECRET=SECRET, PYTHONUNBUFFERED="1")
+                       GITHUB_WEBHOOK_SECRET=SECRET, SLACK_SIGNING_SECRET=SLACK_SECRET, PYTHONUNBUFFERED="1")
             conn = redis.Redis.from_url(embedded.url)
             conn.flushdb()
             queue = deliveries_queue(conn)
@@ -382,6 +428,7 @@ def main(argv=None) -> int:
                 ack_result = measure("ack", ack, args, embedded.process.pid)
                 ack_result["redis_per_delivery"] = (redis_calls(conn) - calls_before - 1) / max(
                     sum(ack_result[k].sent for k in ("warmup", "peak", "paced")), 1)
+                ack_result["slack"] = measure_slash_commands(ack, args)
                 ack.stop()
                 rounds.append((bare_result, ack_result))
             queued = queue.count
@@ -423,13 +470,32 @@ def report(args, rounds: list[tuple[dict, dict]], queued: int) -> int:
                 answers[key] = answers.get(key, 0) + n
     sent = sum(answers.values())
     all_queued = set(answers) == {(202, "queued")}
-    queue_ok = queued == sent
     print("ack answers: " + ", ".join(f"{n} x {status} {outcome}" for (status, outcome), n in sorted(answers.items()))
           + f"  ({'all 202 queued' if all_queued else 'NOT all 202 queued'})")
-    print(f"RQ queue length {queued}, deliveries sent {sent}: {'equal' if queue_ok else 'MISMATCH'}")
+    slack_ok, commands_sent = report_slash_commands(args, [ack["slack"] for _bare, ack in rounds])
+    queue_ok = queued == sent + commands_sent
+    print(f"RQ queue length {queued}, deliveries and slash commands sent {sent + commands_sent}: "
+          f"{'equal' if queue_ok else 'MISMATCH'}")
     if args.rate * args.duration and any(ack["paced"].sent < int(args.rate * args.duration) for _b, ack in rounds):
         print("note: a fixed-rate run did not complete every scheduled request")
-    return 0 if (ratio_ok and p99_ok and all_queued and queue_ok) else 1
+    return 0 if (ratio_ok and p99_ok and all_queued and queue_ok and slack_ok) else 1
+
+
+def report_slash_commands(args, runs: list[dict]) -> tuple[bool, int]:
+    """Print the slash commands' ack times (every round's together); (target met, commands sent)."""
+    tally = Tally()
+    for run in runs:
+        tally.merge(run["paced"])
+    p50, p99, worst = (percentile(tally.latencies, q) for q in (0.50, 0.99, 1.0))
+    all_ephemeral = set(tally.answers) == {(200, "ephemeral")}
+    ok = p99 < SLACK_ACK_SECONDS and all_ephemeral
+    print(f"slash command ack at {args.slack_rate:.0f}/s: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, "
+          f"max {worst * 1000:.2f} ms over {tally.sent}  (target p99 < {SLACK_ACK_SECONDS:.0f} s: "
+          f"{'met' if p99 < SLACK_ACK_SECONDS else 'NOT met'})")
+    print("slash command answers: " + ", ".join(f"{n} x {status} {outcome}" for (status, outcome), n in
+                                                sorted(tally.answers.items()))
+          + f"  ({'all 200 ephemeral' if all_ephemeral else 'NOT all 200 ephemeral'})")
+    return ok, tally.sent
 
 
 def report_round(args, bare: dict, ack: dict) -> tuple[float, float]:

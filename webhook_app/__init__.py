@@ -27,10 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     from webhook_app.routes import bp
+    from webhook_app.slack import bp as slack
     from webhook_app.status_page import StatusHosts
     from webhook_app.status_page import bp as status_page
 
     app.register_blueprint(bp)
+    app.register_blueprint(slack)
     app.register_blueprint(status_page)
     if settings.status_hosts:
         app.wsgi_app = StatusHosts(app, settings.status_hosts)

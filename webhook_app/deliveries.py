@@ -20,6 +20,7 @@ from worker.queue import KEY_PREFIX, deliveries_queue, job_id
 QUEUED, DUPLICATE = "queued", "duplicate"
 # By name: the web process never imports the handlers the job runs (the worker imports them).
 PROCESS_DELIVERY = "worker.jobs.process_delivery"
+PAYLOAD = object()  # in a job's arguments, where the request's JSON goes (see accept)
 BACKLOG_TO_COMPRESS = 1000  # jobs waiting (about 15 MB uncompressed) before new jobs' data is compressed
 FAILURE_TTL_SECONDS = 30 * 24 * 3600  # a failed delivery stays in RQ's failed registry for 30 days
 # Per delivery; everything else in the job hash is the same for every delivery and is written into
@@ -66,18 +67,18 @@ class _JobWriter:
         constant = [_lua_string(encode(item)) for field, value in model.to_dict().items()
                     if field not in _PER_JOB_FIELDS for item in (field, value)]
         self.script = queue.connection.register_script(ACCEPT_SCRIPT % {"constant_fields": ", ".join(constant)})
-        self.func_name = model.func_name
         self.job_key_for = queue.job_class.key_for
         self.queue_key, self.queues_key = queue.key, queue.redis_queues_keys
         self.backlog = 0  # jobs waiting after this process's last delivery
 
-    def job_data(self, platform: str, delivery_id: str, event_name: str, body: bytes,
-                 installation_id: int | None) -> bytes:
-        """RQ's JSON job tuple [function, instance, args, kwargs] for process_delivery(platform,
-        delivery_id, event_name, payload, installation_id), with `body` (a JSON text) as the payload."""
+    @staticmethod
+    def job_data(function: str, args: tuple, body: bytes) -> bytes:
+        """RQ's JSON job tuple [function, instance, args, kwargs] for function(*args), with `body` (a JSON
+        text) where args holds PAYLOAD. The script's constant fields name no function (RQ keeps the
+        function's name in the data), so one script queues every kind of job."""
         dumps = orjson.dumps
-        return b"[%b,null,[%b,%b,%b,%b,%b],{}]" % (dumps(self.func_name), dumps(platform), dumps(delivery_id),
-                                                   dumps(event_name), body, dumps(installation_id))
+        return b"[%b,null,[%b],{}]" % (dumps(function), b",".join([body if arg is PAYLOAD else dumps(arg)
+                                                                  for arg in args]))
 
     def job_fields(self, data: bytes, description: str) -> list:
         if self.backlog >= BACKLOG_TO_COMPRESS:
@@ -99,14 +100,19 @@ def _writer(queue) -> _JobWriter:
 
 
 def accept(conn, platform: str, scope: str, delivery_id: str, event_name: str, body: bytes,
-           installation_id: int | None, queue=None) -> str:
+           installation_id: int | None, queue=None, *, function: str = PROCESS_DELIVERY,
+           args: tuple | None = None) -> str:
     """Queue the delivery unless its id was seen in the last 72 hours; count it either way.
 
-    `body` is the request body, already parsed as a JSON object by the caller."""
+    `body` is the request's JSON object (its text, already parsed by the caller). The job is `function`
+    (a dotted path) called with `args`, PAYLOAD among them standing for `body`; by default
+    process_delivery(platform, delivery_id, event_name, payload, installation_id). Slack's requests
+    name worker.chat_jobs.process_slack(kind, delivery_id, payload)."""
     writer = _writer(queue or deliveries_queue(conn))
     job = job_id(platform, scope, delivery_id)
-    fields = writer.job_fields(writer.job_data(platform, delivery_id, event_name, body, installation_id),
-                               f"{platform} {event_name} {delivery_id}")
+    if args is None:
+        args = (platform, delivery_id, event_name, PAYLOAD, installation_id)
+    fields = writer.job_fields(writer.job_data(function, args, body), f"{platform} {event_name} {delivery_id}")
     keys = [delivery_key(platform, scope, delivery_id), writer.job_key_for(job), writer.queue_key,
             writer.queues_key, DELIVERIES_KEY]
     args = [job, DELIVERY_TTL_SECONDS, delivery_field(platform, event_name, QUEUED),
