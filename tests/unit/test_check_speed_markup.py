@@ -108,3 +108,22 @@ def test_past_the_end_every_rule_is_tried():
     state.tShift.append(0)
     assert by_first_character([heading, paragraph], {heading: "#"})(state, 1, 2, True) is False
     assert tried == ["heading", "paragraph"]
+
+
+@pytest.mark.parametrize("text", [
+    "Title\n=====\n\ntext\n",  # a setext heading: lheading's own
+    "- item\n  Title\n  ---\n- next\n",  # one inside a list item
+    "> quoted\n> Title\n> ===\nlazy\n",  # in a blockquote, where the scan ends short of the text's end
+    "para one\nstill one\n    indented continuation\n# heading ends it\n",
+    "para\n- list ends it\n\n1. item\n2) other\n",
+    "   para\n\t--- \nafter\n",
+    "para\n ===  x\n",  # not an underline
+])
+def test_paragraphs_and_setext_headings_read_as_markdown_it_reads_them(text):
+    assert _ours(text) == _dump(PLAIN, text)
+
+
+def test_a_paragraph_leaves_the_parent_type_as_markdown_it_leaves_it():
+    """lheading, failing, leaves parentType "paragraph"; a list after a paragraph then reads as markdown-it has it."""
+    text = "text\n\n2. not one\n\npara\n  1. nested?\n"
+    assert _ours(text) == _dump(PLAIN, text)
