@@ -78,10 +78,10 @@ def _due(text: str) -> date | None:
     start = 0
     if text.isascii():  # then IGNORECASE is lower-casing, and the word is where the lower case has it
         lower = text.lower()
-        found = [at for at in (lower.find("due"), lower.find("deadline")) if at >= 0]
-        if not found:
+        due, deadline = lower.find("due"), lower.find("deadline")
+        if due < 0 and deadline < 0:
             return None
-        start = min(found)
+        start = deadline if due < 0 else due if deadline < 0 else min(due, deadline)
     match = DUE.search(text, start)
     if not match:
         return None

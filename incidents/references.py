@@ -36,9 +36,10 @@ _COMMIT_REF = re.compile(rf"(?P<url>{URL}/(?:-/)?commits?/[0-9a-f]{{7,40}})\b", 
 _CAUSE_WORDS = re.compile(r"\b(?:caus(?:ed|e|ing)|introduc(?:ed|ing)|broke|regress(?:ion|ed))\b", re.I)
 _FIX_WORDS = re.compile(r"\b(?:fix(?:ed|es)?|resolv(?:ed|es)|revert(?:ed|s)?|mitigat(?:ed|es))\b", re.I)
 # The literal starts of _PR_WORD, _FIX_WORDS and _CAUSE_WORDS, to skip those searches on most lines.
-_PR_WORDS = ("pr", "pull request", "merge request", "mr")
-_FIX_STEMS = ("fix", "resolv", "revert", "mitigat")
-_CAUSE_STEMS = ("caus", "introduc", "broke", "regress")
+# Each is a plain alternation, searched in a lowered line (one regex search, not one `in` per stem).
+_PR_WORDS = re.compile("pr|pull request|merge request|mr")
+_FIX_STEMS = re.compile("fix|resolv|revert|mitigat")
+_CAUSE_STEMS = re.compile("caus|introduc|broke|regress")
 _TAG_ROLES = {"impact-start": "cause", "mitigated": "fix", "resolved": "fix"}
 
 
@@ -49,29 +50,30 @@ def read_references(
     starts = [(span.section.line, span.section.name) for span in spans]
     tag_roles = {entry.line: _TAG_ROLES[entry.tag] for entry in timeline if entry.tag in _TAG_ROLES}
     references: list[Reference] = []
-    for inline in tokens:
-        if inline.type != "inline" or inline.map is None:
-            continue
-        for offset, raw in enumerate(inline.content.split("\n")):
-            found = _cited(raw)
+    for first, content in [(token.map[0], token.content) for token in tokens
+                           if token.type == "inline" and token.map is not None]:
+        for offset, raw in enumerate(content.split("\n")):
+            lower = raw.lower() if raw.isascii() else None
+            found = _cited(raw, lower)
             if not found:
                 continue
-            line = inline.map[0] + offset + 1
+            line = first + offset + 1
             section = _section_at(starts, line)
-            role = tag_roles.get(line) or _role(raw, section)
+            role = tag_roles.get(line) or _role(raw, section, lower)
             references.extend(Reference(kind, ref, line, section, role) for kind, ref in found)
     return tuple(references)
 
 
-def _cited(raw: str) -> list[tuple[str, str]]:
-    """(kind, ref) of the merge requests, then the commits, one line cites.
+def _cited(raw: str, lower: str | None = None) -> list[tuple[str, str]]:
+    """(kind, ref) of the merge requests, then the commits, one line cites (`lower`: see _lowered).
 
     Each pattern runs only where its literal part is (`!`, `://` or a PR word): on a long body,
     running them over every line was most of the time spent outside the parser.
     """
+    lower = _lowered(raw, lower)
     found: list[tuple[str, str]] = []
     has_url = "://" in raw
-    has_pr_word = _may_hold(raw, _PR_WORDS) and _PR_WORD.search(raw) is not None
+    has_pr_word = _may_hold(lower, _PR_WORDS) and _PR_WORD.search(raw) is not None
     # Without a URL or a PR word only `path!12` can match, and not before the path ahead of the first `!`.
     start = 0 if has_url or has_pr_word else path_start(raw, "!")
     if start >= 0:
@@ -88,20 +90,27 @@ def _section_at(starts: Sequence[tuple[int, str]], line: int) -> str | None:
     return starts[position - 1][1] if position else None
 
 
-def _may_hold(raw: str, stems: tuple[str, ...]) -> bool:
-    """Whether an IGNORECASE pattern starting with one of `stems` can match: on ASCII text, only if the
-    lower case holds one (non-ASCII text may fold otherwise, so it always may)."""
-    if not raw.isascii():
-        return True
-    lower = raw.lower()
-    return any(stem in lower for stem in stems)
+def _lowered(raw: str, lower: str | None) -> str | None:
+    """A line's lower case if it is ASCII (None if not); `lower` when the caller has it already.
+
+    Lowered once per line for the three patterns' `_may_hold`, not once per pattern.
+    """
+    return lower if lower is not None or not raw.isascii() else raw.lower()
 
 
-def _role(raw: str, section: str | None) -> str | None:
+def _may_hold(lower: str | None, stems: re.Pattern[str]) -> bool:
+    """Whether an IGNORECASE pattern starting with one of `stems` can match a line whose lower case is `lower`:
+    on ASCII text, only if the lower case holds one (None, text that is not ASCII, may fold otherwise, so
+    it always may)."""
+    return lower is None or stems.search(lower) is not None
+
+
+def _role(raw: str, section: str | None, lower: str | None = None) -> str | None:
     """Whether a line cites the cause or the fix: its own words first, then its section."""
-    if _may_hold(raw, _FIX_STEMS) and _FIX_WORDS.search(raw):
+    lower = _lowered(raw, lower)
+    if _may_hold(lower, _FIX_STEMS) and _FIX_WORDS.search(raw):
         return "fix"
-    if _may_hold(raw, _CAUSE_STEMS) and _CAUSE_WORDS.search(raw):
+    if _may_hold(lower, _CAUSE_STEMS) and _CAUSE_WORDS.search(raw):
         return "cause"
     if section in CAUSE_SECTIONS:
         return "cause"

@@ -175,7 +175,7 @@ def _checked(found: Sequence[Found]) -> tuple[str, ...]:
     """The labels of the ticked checkboxes among the section's list items."""
     labels = []
     for inline, _parent, item in found:
-        if item is not None:
+        if item is not None and inline.content.startswith("["):  # where CHECKBOX can match, and no regex call elsewhere
             match = CHECKBOX.match(inline.content)
             if match and match.group("mark") in "xX":
                 labels.append(HTML_COMMENT.sub("", inline.content[match.end():]).split("\n")[0].strip())

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from operator import itemgetter
 
 from markdown_it.token import Token
 
@@ -112,21 +113,20 @@ def _entry(raw: str, line: int, day: date | None, zone: tzinfo) -> TimelineEntry
     match = _ENTRY.match(raw)
     if not match:
         return UnparsedLine(line, raw) if _ENTRY_LIKE.match(raw) else None
-    offset = _offset(match.group("offset"))
-    if match.group("offset") and offset is None:
+    written_date, hour, minute, second, written_offset, text = match.group(
+        "date", "hour", "minute", "second", "offset", "text")
+    offset = _offset(written_offset)
+    if written_offset and offset is None:
         return UnparsedLine(line, raw)
     try:
-        if match.group("date"):
-            day = date.fromisoformat("{:04d}-{:02d}-{:02d}".format(*(int(p) for p in match.group("date").split("-"))))
+        if written_date:
+            day = date.fromisoformat("{:04d}-{:02d}-{:02d}".format(*(int(p) for p in written_date.split("-"))))
         if day is None:
             return UnparsedLine(line, raw)
-        at = datetime(
-            day.year, day.month, day.day, int(match.group("hour")), int(match.group("minute")),
-            int(match.group("second") or 0), tzinfo=offset or zone,
-        )
+        at = datetime(day.year, day.month, day.day, int(hour), int(minute), int(second or 0), tzinfo=offset or zone)
     except ValueError:
         return UnparsedLine(line, raw)
-    text, tag = match.group("text").strip(), None
+    text, tag = text.strip(), None
     tagged = _TAG.match(text)
     if tagged:
         tag = "-".join(tagged.group("tag").lower().replace("_", " ").split())
@@ -142,7 +142,11 @@ def _timeline_lines(
         if inline.map is None:
             continue
         is_heading = parent is not None and parent.type == "heading_open"
-        for offset, raw in enumerate(without_comments(inline.content).split("\n")):
+        content = without_comments(inline.content)
+        if "\n" not in content:  # most entries: a line of their own
+            yield inline.map[0] + 1, content.strip(), item is not None and not is_heading, False
+            continue
+        for offset, raw in enumerate(content.split("\n")):
             starts_item = item is not None and offset == 0 and not is_heading
             yield inline.map[0] + offset + 1, raw.strip(), starts_item, offset > 0
     for token in tokens:
@@ -167,7 +171,7 @@ def read_timeline(
     day: date | None = None
     previous: TimelineEntry | None = None
     lines = _timeline_lines(tokens, inlines(tokens) if found_inlines is None else found_inlines)
-    for line, raw, is_item, continues in sorted(lines, key=lambda x: x[0]):
+    for line, raw, is_item, continues in sorted(lines, key=itemgetter(0)):
         if not raw:
             previous = None
             continue
