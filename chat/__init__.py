@@ -1,7 +1,7 @@
 """Chat: the incident's channel (Slack, two-way) and announcements elsewhere (Apprise), behind small interfaces."""
 from __future__ import annotations
 
-from chat.base import Chat
+from chat.base import Announcer, Chat
 
 
 def build_chat(settings) -> Chat | None:
@@ -12,3 +12,10 @@ def build_chat(settings) -> Chat | None:
     from chat.slack import SlackChat
 
     return SlackChat(settings)
+
+
+def build_announcer() -> Announcer:
+    """The announcer for the operator's named targets (Apprise, imported only when announcing)."""
+    from chat.announce import AppriseAnnouncer
+
+    return AppriseAnnouncer()

@@ -84,6 +84,10 @@ class Chat(abc.ABC):
     def user_email(self, user_id: str) -> str | None:
         """The person's e-mail address, when the workspace shows it."""
 
+    @abc.abstractmethod
+    def user_name(self, user_id: str) -> str | None:
+        """The person's name as the workspace shows it (display name, else real name)."""
+
 
 class Announcer(abc.ABC):
     """One-way announcements to named targets (Teams, Discord, Matrix, Mattermost, ...)."""

@@ -76,6 +76,7 @@ class SlackChat(Chat):
         self.team_id = settings.slack_team_id
         self.client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                           timeout=15, retry_handlers=[])
+        self._users: dict[str, dict] = {}
 
     def channel_url(self, channel_id: str) -> str:
         """Slack's documented deep link that opens a channel in the app (or the browser)."""
@@ -170,12 +171,23 @@ class SlackChat(Chat):
                            author=message.get("user") or message.get("bot_id") or "", at=_message_time(ts))
 
     def user_email(self, user_id: str) -> str | None:
-        try:
-            with slack_call("read user"):
-                user = self.client.users_info(user=user_id)["user"]
-        except ChatError as exc:
-            if exc.code == "user_not_found":
-                return None
-            raise
-        email = (user.get("profile") or {}).get("email")
+        email = (self._user(user_id).get("profile") or {}).get("email")
         return str(email) if email else None
+
+    def user_name(self, user_id: str) -> str | None:
+        user = self._user(user_id)
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+        return str(name) if name else None
+
+    def _user(self, user_id: str) -> dict:
+        """users.info's user, asked once per user per process (a name and address change rarely)."""
+        if user_id not in self._users:
+            try:
+                with slack_call("read user"):
+                    self._users[user_id] = dict(self.client.users_info(user=user_id)["user"])
+            except ChatError as exc:
+                if exc.code != "user_not_found":
+                    raise
+                self._users[user_id] = {}
+        return self._users[user_id]

@@ -21,3 +21,9 @@ def forge_class(platform: str) -> type[Forge]:
 def build_forge(platform: str, settings, installation_id: int | None = None) -> Forge:
     """The adapter for a platform, authenticated from the deployment settings."""
     return forge_class(platform).connect(settings, installation_id)
+
+
+def forge_for_repository(platform: str, settings, repository: str) -> Forge:
+    """The adapter for work on `repository` when no webhook said which App installation it belongs to
+    (a declaration typed in chat): GitHub finds the installation, GitLab needs nothing more."""
+    return forge_class(platform).connect_for_repository(settings, repository)

@@ -86,6 +86,11 @@ class Forge(abc.ABC):
         """The adapter, authenticated from the deployment settings."""
         raise NotImplementedError
 
+    @classmethod
+    def connect_for_repository(cls, settings, repository: str) -> Forge:
+        """The adapter for work on a repository no webhook has named an installation for."""
+        return cls.connect(settings)
+
     @staticmethod
     def delivery_headers(settings, event_name: str, delivery_id: str, body: bytes) -> dict[str, str]:
         """The headers this forge sends with a webhook delivery, authenticated with the deployment's secret

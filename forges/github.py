@@ -5,7 +5,7 @@ import functools
 from collections.abc import Iterable
 from urllib.parse import quote, urlparse
 
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, GithubIntegration
 
 from forges.base import NO_ACCESS, PERMISSIONS, Comment, Forge, Issue, MergeRequest, added_logins, label_changes
 from forges.errors import ForgeError, TransientForgeError, translated
@@ -66,6 +66,16 @@ class GitHubForge(PacedWrites, Forge):
     @classmethod
     def connect(cls, settings, installation_id: int | None = None) -> GitHubForge:
         return cls(settings, installation_id)
+
+    @classmethod
+    def connect_for_repository(cls, settings, repository: str) -> GitHubForge:
+        if not (settings.github_app_id and settings.github_private_key):
+            return cls(settings)  # a token reaches every repository it may
+        integration = GithubIntegration(auth=Auth.AppAuth(settings.github_app_id, settings.github_private_key),
+                                        base_url=settings.github_api_url)
+        owner, _, name = repository.partition("/")
+        with _api("find the App's installation"):
+            return cls(settings, integration.get_repo_installation(owner, name).id)
 
     @staticmethod
     def delivery_headers(settings, event_name: str, delivery_id: str, body: bytes) -> dict[str, str]:

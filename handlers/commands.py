@@ -25,7 +25,7 @@ from incidents.commands import Command, CommandError, parse_commands
 from incidents.entry_time import FutureEntry, entry_time
 from incidents.metrics import impact_lines, incident_metrics
 from incidents.model import Link, Status
-from incidents.summary import BOT_MARKER, postmortem_template_header
+from incidents.summary import BOT_MARKER, declared_header
 from incidents.text import escape
 from incidents.timezones import zone
 from issue_templates.render import postmortem_skeleton
@@ -52,6 +52,12 @@ def effect(name):
 @router.register(COMMENT, "created")
 def run_commands(event: CommentEvent, ctx: Context) -> None:
     """Commands in a new comment run in order, each once across retries; the author gets one reply."""
+    answer_commands(event, ctx, lambda text: str(ctx.forge.comment(
+        event.repository, event.number, text, merge_request=event.on_merge_request).id))
+
+
+def answer_commands(event: CommentEvent, ctx: Context, reply: Callable[[str], str]) -> None:
+    """Run the comment's commands; `reply` posts the one answer (on the issue, or in chat) and gives its id."""
     forge, store, config = ctx.forge, ctx.store, ctx.config
     today = datetime.now(zone(config.file.timezone)).date()
     parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.file.taxonomy)
@@ -70,10 +76,8 @@ def run_commands(event: CommentEvent, ctx: Context) -> None:
     outcomes = run.outcomes
     if REPLY_LINE not in run.recorded:  # the answer first, as soon as every outcome is known
         limit = forge.body_limit - len(BOT_MARKER) - 1
-        reply = forge.comment(event.repository, event.number,
-                              render_reply([(_code(i.raw), outcomes[i.line]) for i in parsed], limit),
-                              merge_request=event.on_merge_request)
-        store.record_outcomes(run.comment, {REPLY_LINE: Outcome("💬", str(reply.id))})
+        said = reply(render_reply([(_code(i.raw), outcomes[i.line]) for i in parsed], limit))
+        store.record_outcomes(run.comment, {REPLY_LINE: Outcome("💬", said)})
     _shape_declared(run, parsed)
     changed = any(outcome.changed for outcome in outcomes.values())
     if changed and run.incident is not None and run.incident.tracking:
@@ -135,17 +139,23 @@ def show_help(command: Command, run: Run) -> str:
 @effect("incident")
 def declare_incident(command: Command, run: Run) -> str:
     """A new incident issue, with the requester as commander and operations lead, linked both ways."""
-    event, forge = run.event, run.forge
-    what = command.args["text"]
+    event = run.event
     origin = f"{event.repository}#{event.number}" if not event.on_merge_request else event.url
-    body = postmortem_template_header(event.actor.login, origin, what) + postmortem_skeleton(run.profile)
-    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(UTC),
-                                      f"Declared an incident by @{event.actor.login}", None, run.timezone)
-    labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
-    issue = run.opened_issue(command, event.repository, lambda: forge.create_issue(
-        event.repository, what[:200], body, labels=labels, assignees=[event.actor.login]))
+    issue = open_incident_issue(run, command, f"@{event.actor.login}", origin, [event.actor.login])
     run.declared[command.line] = issue  # put in shape once the reply is out (_shape_declared)
     return f"declared incident #{issue.number}: {issue.url}"
+
+
+def open_incident_issue(run: Run, command: Command, reporter: str, origin: str, assignees: list[str]):
+    """The incident issue this `/incident` line opens in the event's repository (once across retries): the
+    template's header and skeleton, the declaration in the timeline, the incident and status labels."""
+    what = command.args["text"]
+    body = declared_header(reporter, origin, what) + postmortem_skeleton(run.profile)
+    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(UTC),
+                                             f"Declared an incident by {reporter}", None, run.timezone)
+    labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
+    return run.opened_issue(command, run.event.repository, lambda: run.forge.create_issue(
+        run.event.repository, what[:200], body, labels=labels, assignees=assignees))
 
 
 @effect("status")

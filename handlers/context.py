@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from chat.base import Chat
 from forges.base import Forge, Issue
 from forges.events import Event, IssueEvent
 from incidents.labels import LabelScheme
@@ -26,6 +27,12 @@ class Jobs(Protocol):
     def request_blog_draft(self, incident: Incident) -> str: ...
 
     def announce(self, update_id: int) -> None: ...
+
+    def follow_in_chat(self, incident: Incident, view: str) -> None: ...
+
+    def announce_in_chat(self, target: str, title: str, body: str, key: str) -> None: ...
+
+    def archive_chat_channel(self, channel: str, delay: timedelta) -> None: ...
 
 
 class Permissions(Protocol):
@@ -49,6 +56,11 @@ class Context:
     permissions: Permissions
     jobs: Jobs
     load_config: Callable[[str], RepositoryConfig]
+    chat: Chat | None = None  # the Slack workspace, when the deployment has one
+    chat_targets: frozenset[str] = frozenset()  # the Apprise targets the operator named
+    private_chat_targets: frozenset[str] = frozenset()  # those that may hear of private incidents
+    told_in_chat: bool = False  # this job tells the incident's channel itself (a command typed there)
+    public_url: str = ""  # the deployment's own address: status page links
     _configs: dict[str, RepositoryConfig] = field(default_factory=dict, repr=False)
     _issue: tuple[Event, Issue] | None = field(default=None, repr=False)
 

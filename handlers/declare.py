@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from checks import review
 from forges.base import BodyTooLong, Issue
 from forges.events import ISSUE, IssueEvent
+from handlers.chat_follow import queue_follow
 from handlers.context import Context
 from handlers.publication import status_changed
 from handlers.router import Router
@@ -28,7 +29,8 @@ router = Router()
 
 
 def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform: str, declared_by: str,
-              installation_id: int | None = None, labels_added=(), remind: bool = False) -> Incident:
+              installation_id: int | None = None, labels_added=(), remind: bool = False,
+              chat_channel: tuple[str, str] | None = None) -> Incident:
     """Bring store, labels, follow-up links and the summary comment in line with the issue. Returns the incident.
 
     `config` is the issue's repository's (its label names), which for cross-repository work is not the event's.
@@ -36,11 +38,14 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
     document, findings = review(issue.body, config.file)
     known = ctx.store.get_incident(platform, issue.repository, issue.number)
     links = ctx.store.links(known) if known is not None else []
-    plan = plan_incident(Seen(issue, document, findings, known, links),
+    told = ctx.store.incident_chat(known) if known is not None and chat_channel is None else None
+    channel = (told.channel_name or "", told.channel_url or "") if told and told.channel_id else chat_channel
+    plan = plan_incident(Seen(issue, document, findings, known, links, channel),
                          Declaration(platform, declared_by, installation_id, tuple(labels_added)),
                          config=config.file, scheme=config.labels, facts=ctx.forge.facts,
                          now=datetime.now(UTC))
     apply_incident_plan(ctx, config, issue, plan)
+    queue_follow(ctx, plan.incident, issue, document)
     if plan.reminder_after is not None and remind:
         ctx.jobs.schedule_reminder(plan.incident, plan.reminder_after)
     return plan.incident

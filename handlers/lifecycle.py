@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from checks import review
 from forges.errors import ForgeError
 from forges.events import ISSUE, IssueEvent
+from handlers.chat_follow import queue_follow
 from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.publication import closed_without_resolving
@@ -53,7 +54,9 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
         return
     now = datetime.now(UTC)
     if incident.forced_close:
-        store.save_incident(incident.with_changes(closed_at=incident.closed_at or now))
+        closed = incident.with_changes(closed_at=incident.closed_at or now)
+        store.save_incident(closed)
+        queue_follow(ctx, closed, ctx.issue(event))
         return
     document, _ = review(ctx.issue(event).body, ctx.config.file)
     remaining = open_actions(forge, document, event.repository)
@@ -68,9 +71,11 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     changes = {"closed_at": now}
     if incident.resolved_at is None:
         changes["resolved_at"] = now
-    store.save_incident(incident.with_changes(**changes))
+    closed = incident.with_changes(**changes)
+    store.save_incident(closed)
     if incident.status is not Status.RESOLVED:  # the public page must not show it ongoing forever
         closed_without_resolving(store, incident, f"delivery-{event.delivery_id}:closed", ctx.jobs.announce, now)
+    queue_follow(ctx, closed, ctx.issue(event), document)
 
 
 @router.register(ISSUE, "closed")

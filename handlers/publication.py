@@ -154,12 +154,24 @@ PUBLIC_DUE = ("The public status page is due an update too (last one {ago}): {ur
 
 def public_reminder(store, incident: Incident, public_base: str, prefix: str, now: datetime) -> str | None:
     """While a published incident lasts, the reminder also asks for a public update (reference/000-001)."""
+    shown = _public(store, incident)
+    if shown is None:
+        return None
+    url = f"{public_base.rstrip('/')}/status/{shown[0].slug}/incidents/{shown[1].id}.html"
+    return PUBLIC_DUE.format(ago=minutes_ago(shown[1].updated_at, now), url=url, prefix=prefix)
+
+
+def public_page_url(store, incident: Incident, public_base: str) -> str | None:
+    """The incident's page on the status page, while it is published there."""
+    shown = _public(store, incident)
+    return f"{public_base.rstrip('/')}/status/{shown[0].slug}/incidents/{shown[1].id}.html" if shown else None
+
+
+def _public(store, incident: Incident):
+    """(page, public incident) for a published incident, else None."""
     publication = store.publication(incident)
     pages = store.pages_showing(incident.platform, incident.repository)
     if incident.private or publication is None or not publication.published or not pages:
         return None
     [public] = store.public_incidents(pages[0], public_id=publication.public_id) or [None]
-    if public is None:
-        return None
-    url = f"{public_base.rstrip('/')}/status/{pages[0].slug}/incidents/{public.id}.html"
-    return PUBLIC_DUE.format(ago=minutes_ago(public.updated_at, now), url=url, prefix=prefix)
+    return (pages[0], public) if public is not None else None

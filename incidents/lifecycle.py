@@ -69,7 +69,8 @@ def track(existing: Incident | None, *, platform: str, repository: str, number: 
     labels, labels_added = tuple(labels), tuple(labels_added)
     if existing is None or not existing.tracking:
         existing = Incident(platform=platform, repository=repository, number=number, title=title,
-                            commander=declared_by, operations_lead=declared_by, reported_at=reported_at)
+                            commander=declared_by or None, operations_lead=declared_by or None,
+                            reported_at=reported_at)  # no declarer: declared from chat by someone unmapped
     return existing.with_changes(
         title=title,
         url=url or existing.url,

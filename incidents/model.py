@@ -110,3 +110,4 @@ class IncidentChat:
     pinned_ts: str | None = None
     view: str | None = None  # the last view told to chat (incidents.chat_view.ChatView as JSON)
     archived_at: datetime | None = None
+    channel_url: str | None = None  # a link that opens the channel

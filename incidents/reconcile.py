@@ -58,6 +58,7 @@ class Seen:
     findings: Sequence = ()
     known: Incident | None = None
     links: Sequence[Link] = ()
+    chat_channel: tuple[str, str] | None = None  # the incident's chat channel: (name, link)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def plan_incident(seen: Seen, declaration: Declaration, *, config, scheme: Label
         incident, seen.findings, facts.command_prefix,
         links=[(facts.merge_request.ref(k.repository, k.number, issue.repository), k) for k in seen.links],
         metrics_lines=render_metrics(metrics, config.timezone),
-        open_actions=[a for a in seen.document.actions if not a.done], body_limit=facts.body_limit)
+        open_actions=[a for a in seen.document.actions if not a.done], body_limit=facts.body_limit,
+        chat_channel=seen.chat_channel)
     return IncidentPlan(
         incident=incident, add_labels=tuple(add), remove_labels=tuple(remove), save=incident != known,
         follow_ups=tuple(follow_up_issues(seen.document, issue.repository)), summary=summary,

@@ -33,10 +33,11 @@ UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` 
 
 def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
                    links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = (),
-                   body_limit: int | None = None) -> str:
+                   body_limit: int | None = None, chat_channel: tuple[str, str] | None = None) -> str:
     """The summary comment's Markdown for this incident's state, cut to the forge's `body_limit`.
 
-    `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics.
+    `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics;
+    `chat_channel` is the incident's channel as (name, link).
     """
     severity = incident.severity.title if incident.severity else "unknown"
     components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
@@ -48,6 +49,8 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
         "",
         " · ".join(f"**{role}:** {_person(getattr(incident, field))}" for role, field in ROLES),
     ]
+    if chat_channel:
+        lines += ["", f"**Chat:** [#{escape(chat_channel[0], 80)}]({chat_channel[1]})"]
     if links:
         lines += ["", LINKS_HEADING, *truncate_lines([_link_line(ref, link) for ref, link in links], 30)]
     if metrics_lines:
@@ -146,9 +149,14 @@ def _config_error(error) -> str:
 
 # A paragraph, not a heading: a profile may have its own "What went wrong" section (CDS's
 # blameless questions), and a heading here would be read as that section already answered.
-DECLARED_HEADER = "Declared by @{login} from {origin}.\n\n" + DECLARED_LABEL + "{what}\n\n"
+DECLARED_HEADER = "Declared by {reporter} from {origin}.\n\n" + DECLARED_LABEL + "{what}\n\n"
 
 
 def postmortem_template_header(login: str, origin: str, what: str) -> str:
     """The top of an incident opened with `/incident`: who declared it, from where, and what went wrong."""
-    return DECLARED_HEADER.format(login=login, origin=origin, what=escape(what, 2000))
+    return declared_header(f"@{login}", origin, what)
+
+
+def declared_header(reporter: str, origin: str, what: str) -> str:
+    """The same, with the declarer as written (`@login`, or a chat name already escaped)."""
+    return DECLARED_HEADER.format(reporter=reporter, origin=origin, what=escape(what, 2000))

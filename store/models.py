@@ -249,6 +249,7 @@ class IncidentChatRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    channel_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     pinned_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     view: Mapped[str | None] = mapped_column(Text, nullable=True)  # incidents.chat_view.to_json
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -6,6 +6,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from chat import build_chat
+from chat.base import Chat
 from forges import build_forge
 from forges.base import Forge
 from handlers.context import Context
@@ -58,6 +60,15 @@ def open_context(rt: Runtime, forge: Forge, repository: str,
     if problem is not None and page_problem is not None:
         page_problem(problem)
         config = replace(config, errors=(*config.errors, problem))
+    settings = rt.settings
     return Context(forge=forge, store=rt.store, repository=repository, config=config,
                    permissions=Permissions(forge, rt.conn, config.file), jobs=QueueJobs(rt.conn),
-                   load_config=lambda other: load_repository_config(forge, other, rt.conn))
+                   load_config=lambda other: load_repository_config(forge, other, rt.conn),
+                   chat=chat_for(settings), chat_targets=frozenset(name for name, _ in settings.chat_targets),
+                   private_chat_targets=settings.private_chat_targets, public_url=settings.public_url)
+
+
+@functools.lru_cache(maxsize=4)
+def chat_for(settings: Settings) -> Chat | None:
+    """The Slack workspace the deployment is connected to, if any (one client per process)."""
+    return build_chat(settings) if settings.slack_bot_token else None

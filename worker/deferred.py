@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from worker.queue import deliveries_queue
 
 REMINDER_JOB = "worker.reminders.send_reminder"
 BLOG_JOB = "worker.blog.draft_blog_post"
 ANNOUNCE_JOB = "worker.notify.notify_subscribers"
+FOLLOW_JOB = "worker.chat_jobs.follow_in_chat"
+CHAT_ANNOUNCE_JOB = "worker.chat_jobs.send_announcement"
+ARCHIVE_JOB = "worker.chat_jobs.archive_channel"
 
 
 def reminder_job_id(platform: str, repository: str, number: int) -> str:
@@ -45,6 +48,24 @@ def announce(conn, update_id: int) -> None:
     deliveries_queue(conn).enqueue(ANNOUNCE_JOB, update_id, job_id=f"announce-{update_id}")
 
 
+def follow_in_chat(conn, incident, view: str) -> None:
+    """Queue telling chat about the incident as `view` shows it (now: the time orders views that race)."""
+    deliveries_queue(conn).enqueue(FOLLOW_JOB, incident.platform, incident.repository, incident.number,
+                                   incident.installation_id, view, datetime.now(UTC).isoformat())
+
+
+def announce_in_chat(conn, target: str, title: str, body: str, key: str) -> None:
+    """Queue one announcement to a named Apprise target, once per `key` (whatever re-runs the change)."""
+    digest = hashlib.sha1(f"{target}|{key}".encode()).hexdigest()[:20]
+    deliveries_queue(conn).enqueue(CHAT_ANNOUNCE_JOB, target, title, body, digest, job_id=f"chat-announce-{digest}",
+                                   failure_ttl=30 * 24 * 3600)
+
+
+def archive_chat_channel(conn, channel: str, delay: timedelta) -> None:
+    """Archive the closed incident's channel `delay` from now."""
+    deliveries_queue(conn).enqueue_in(delay, ARCHIVE_JOB, channel, job_id=f"chat-archive-{channel}")
+
+
 class QueueJobs:
     """The `Jobs` a handler context carries: each queues an RQ job on `conn`."""
 
@@ -59,3 +80,12 @@ class QueueJobs:
 
     def announce(self, update_id: int) -> None:
         announce(self.conn, update_id)
+
+    def follow_in_chat(self, incident, view: str) -> None:
+        follow_in_chat(self.conn, incident, view)
+
+    def announce_in_chat(self, target: str, title: str, body: str, key: str) -> None:
+        announce_in_chat(self.conn, target, title, body, key)
+
+    def archive_chat_channel(self, channel: str, delay: timedelta) -> None:
+        archive_chat_channel(self.conn, channel, delay)

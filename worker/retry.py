@@ -11,15 +11,16 @@ from datetime import timedelta
 
 from rq import get_current_job
 
+from chat.base import TransientChatError
 from forges.errors import TransientForgeError
 from store import is_transient as database_trouble
 from worker.queue import backoff, deliveries_queue, retry_job_id
 
 
 def is_transient(error: BaseException) -> bool:
-    """Worth another try later: a forge's 5xx, rate limit or dropped connection, or a locked or
+    """Worth another try later: a forge's or chat's 5xx, rate limit or dropped connection, or a locked or
     unreachable database."""
-    return isinstance(error, TransientForgeError) or database_trouble(error)
+    return isinstance(error, TransientForgeError | TransientChatError) or database_trouble(error)
 
 
 def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:

@@ -92,7 +92,7 @@ def web(host, port, workers):
                                  "timeout": 30, "graceful_timeout": 10}).run()
 
 
-JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify")
+JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs")
 
 
 @click.command()

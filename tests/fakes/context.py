@@ -56,6 +56,15 @@ class RecordedJobs:
     def announce(self, update_id):
         self.asked.append(("announce", update_id))
 
+    def follow_in_chat(self, incident, view):
+        self.asked.append(("follow in chat", incident.number))
+
+    def announce_in_chat(self, target, title, body, key):
+        self.asked.append(("announce in chat", target, key))
+
+    def archive_chat_channel(self, channel, delay):
+        self.asked.append(("archive", channel, delay))
+
 
 class TablePermissions:
     """`refusal` answers from a table of (command, login) -> what they would need."""

@@ -52,6 +52,7 @@ class FakeGitHub:
         self.commits: list[dict] = []
         self.next_comment = 1000
         self.unassignable: set[str] = set()  # logins GitHub refuses as assignees (left the organization, say)
+        self.missing: set[str] = set()  # repositories that are not there (or the bot cannot see)
         self.unlisted: set[str] = set()  # logins with a role that the collaborator list leaves out (page 2, say)
         base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
         routes = [
@@ -136,6 +137,8 @@ class FakeGitHub:
         return 200, self.issue_json(repo, int(n))
 
     def _create_issue(self, body, repo):
+        if repo in self.missing:
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/issues"}
         number = 1 + max([n for (r, n) in self.issues if r == repo], default=0)
         self.add_issue(repo, number, body["title"], body.get("body", ""), body.get("labels", []), BOT_LOGIN)
         self.issues[(repo, number)]["assignees"] = list(body.get("assignees", []))

@@ -9,7 +9,8 @@ from pathlib import Path
 from rq.utils import import_attribute
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-NEVER_IN_THE_WEB_PROCESS = ("handlers", "worker.jobs", "worker.notify", "github", "gitlab")
+NEVER_IN_THE_WEB_PROCESS = ("handlers", "worker.jobs", "worker.notify", "worker.chat_jobs", "github", "gitlab",
+                            "chat.slack", "chat.announce", "apprise")
 
 CREATE_APP = """
 import sys
@@ -40,15 +41,21 @@ def test_the_jobs_named_by_the_web_process_exist():
 
     assert import_attribute(PROCESS_DELIVERY) is process_delivery
     assert import_attribute(SEND_CONFIRMATION) is send_confirmation
+    from webhook_app.slack import PROCESS_SLACK
+    from worker.chat_jobs import process_slack
+
+    assert import_attribute(PROCESS_SLACK) is process_slack
 
 
 def test_the_worker_imports_every_job_module_before_it_forks_its_work_horses():
     """A job named by the receiver or a handler runs in a forked horse: its module is loaded once, in the parent."""
     from incident_desk.cli.run import JOB_MODULES
     from webhook_app.deliveries import PROCESS_DELIVERY
+    from webhook_app.slack import PROCESS_SLACK
     from webhook_app.status_page import SEND_CONFIRMATION
-    from worker.deferred import ANNOUNCE_JOB, BLOG_JOB, REMINDER_JOB
+    from worker.deferred import ANNOUNCE_JOB, ARCHIVE_JOB, BLOG_JOB, CHAT_ANNOUNCE_JOB, FOLLOW_JOB, REMINDER_JOB
 
     named = {job.rsplit(".", 1)[0] for job in (PROCESS_DELIVERY, SEND_CONFIRMATION, ANNOUNCE_JOB, BLOG_JOB,
-                                               REMINDER_JOB)}
+                                               REMINDER_JOB, PROCESS_SLACK, FOLLOW_JOB, CHAT_ANNOUNCE_JOB,
+                                               ARCHIVE_JOB)}
     assert named <= set(JOB_MODULES)

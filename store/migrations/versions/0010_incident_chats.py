@@ -21,6 +21,7 @@ def upgrade() -> None:
                   unique=True),
         sa.Column("channel_id", sa.String(32), unique=True),
         sa.Column("channel_name", sa.String(80)),
+        sa.Column("channel_url", sa.String(500)),
         sa.Column("pinned_ts", sa.String(32)),
         sa.Column("view", sa.Text),
         sa.Column("archived_at", sa.DateTime),
