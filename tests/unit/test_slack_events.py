@@ -17,19 +17,12 @@ from chat.slack_events import (
     usage,
     wants_help,
 )
+from tests.slack_support import pushpin, shortcut
 from tests.support import load_fixture
 
 AT = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)
 
 
-def pushpin() -> dict:
-    payload = load_fixture("slack", "reaction_added")
-    payload["event"]["reaction"] = "pushpin"
-    return payload
-
-
-def shortcut() -> dict:
-    return {**load_fixture("slack", "message_shortcut"), "callback_id": "add_to_timeline"}
 
 
 def test_a_slash_command_is_a_chat_command():
