@@ -58,6 +58,12 @@ class Settings:
     # the names allowed to hear about private incidents.
     chat_targets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     private_chat_targets: frozenset[str] = frozenset()
+    # Alerts (issue 17): each alert source by name with the bearer token it sends, PagerDuty's webhook
+    # secrets (several during a rotation), and the routes from alert labels to repositories (the text of
+    # INCIDENT_DESK_ALERT_ROUTES, parsed by incidents.alert_routes).
+    alert_sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    pagerduty_secrets: tuple[str, ...] = field(default=(), repr=False)
+    alert_routes: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -97,6 +103,10 @@ class Settings:
             chat_targets=_chat_targets(env.get("INCIDENT_DESK_CHAT_TARGETS", "")),
             private_chat_targets=frozenset(filter(None, (
                 name.strip() for name in env.get("INCIDENT_DESK_PRIVATE_CHAT_TARGETS", "").split(",")))),
+            alert_sources=_alert_sources(env.get("INCIDENT_DESK_ALERT_SOURCES", "")),
+            pagerduty_secrets=tuple(filter(None, (secret.strip() for secret in
+                                                  env.get("PAGERDUTY_WEBHOOK_SECRETS", "").split(",")))),
+            alert_routes=env.get("INCIDENT_DESK_ALERT_ROUTES", "").strip(),
         )
 
 
@@ -142,4 +152,15 @@ def _chat_targets(value: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"INCIDENT_DESK_CHAT_TARGETS wants name=apprise-url entries, not one starting "
                              f"{item[:12]!r}")  # never the whole entry: the URL holds a secret
         pairs.append((name, url))
+    return tuple(pairs)
+
+
+def _alert_sources(value: str) -> tuple[tuple[str, str], ...]:
+    """`prometheus=token grafana=token2` (spaces or new lines between) → ((name, token), ...)."""
+    pairs = []
+    for item in value.split():
+        name, _, token = item.partition("=")
+        if not name or not token or "/" in name:
+            raise ValueError(f"INCIDENT_DESK_ALERT_SOURCES wants name=token entries, not one starting {item[:6]!r}")
+        pairs.append((name, token))
     return tuple(pairs)

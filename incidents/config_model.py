@@ -101,6 +101,20 @@ class NotificationRule:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """How alerts become this repository's incidents (issue 17)."""
+
+    on_resolved: str = "comment"  # comment | monitoring | resolved
+    reopen_within: timedelta = timedelta(hours=1)  # an alert firing again this soon reopens the incident
+    severity_label: str = "severity"  # the alert label whose value says how bad
+    severity_map: Mapping[str, str] = field(default_factory=lambda: {
+        "critical": "major-outage", "error": "partial-outage", "warning": "degraded-performance"}, hash=False)
+    urgency_map: Mapping[str, str] = field(default_factory=lambda: {
+        "high": "major-outage", "low": "degraded-performance"}, hash=False)  # PagerDuty urgency -> severity
+    component_label: str = "service"  # the alert label whose value is the component
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """A repository's validated Incident Desk settings."""
 
@@ -118,6 +132,7 @@ class RepoConfig:
     status_page: StatusPageConfig
     slack: SlackConfig = SlackConfig()
     notifications: tuple[NotificationRule, ...] = ()
+    alerts: AlertsConfig = AlertsConfig()
 
     def get_profile(self) -> Profile:
         """The repository's profile, custom or built in."""

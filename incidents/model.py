@@ -111,3 +111,14 @@ class IncidentChat:
     view: str | None = None  # the last view told to chat (incidents.chat_view.ChatView as JSON)
     archived_at: datetime | None = None
     channel_url: str | None = None  # a link that opens the channel
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The alert group (or PagerDuty incident) that opened an incident, as last seen."""
+
+    source: str
+    group: str
+    status: str = "firing"  # firing | resolved
+    fingerprints: tuple[str, ...] = ()  # of the alerts firing when last seen
+    resolved_at: datetime | None = None

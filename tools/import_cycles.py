@@ -9,7 +9,7 @@ import sys
 import grimp
 
 PACKAGES = ("incident_desk", "webhook_app", "handlers", "checks", "issue_templates", "worker", "incidents",
-            "forges", "chat", "store")
+            "forges", "chat", "alerts", "store")
 
 
 def imports_of(graph, module: str) -> set[str]:
