@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["store"] = Store(settings.database_url)
     configure_logging()
 
+    from webhook_app.alerts import bp as alerts
     from webhook_app.routes import bp
     from webhook_app.slack import bp as slack
     from webhook_app.status_page import StatusHosts
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(bp)
     app.register_blueprint(slack)
+    app.register_blueprint(alerts)
     app.register_blueprint(status_page)
     if settings.status_hosts:
         app.wsgi_app = StatusHosts(app, settings.status_hosts)
