@@ -205,6 +205,12 @@ class Forge(abc.ABC):
     def is_team_member(self, team: str, login: str) -> bool:
         """Membership of `org/team-slug` (GitHub) or a group path (GitLab)."""
 
+    def alert_started_at(self, repository: str, number: int) -> datetime | None:
+        """When the alert behind an incident issue started, where the forge opens incident issues from alerts of
+        its own (GitLab's alert management): the `[detected]` time. None when the issue has no such alert, and on
+        forges without alerts."""
+        return None
+
     settings: Any  # the deployment's settings the adapter was connected with
     identity_cache: Any = None  # a Redis connection (the worker's): the bot's login shared by every process
 

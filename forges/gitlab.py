@@ -28,6 +28,12 @@ from incidents.forge_facts import MergeRequestSyntax
 # GitLab access levels -> the normalized permission names (DESIGN "Settled details: Permissions").
 ACCESS_LEVELS = ((50, "admin"), (40, "maintain"), (30, "write"), (20, "triage"), (10, "read"))
 _dates = ForgeDateTime()
+# The alerts GitLab's alert management linked to an incident issue. GraphQL only: the REST API's alert endpoints
+# are for metric images. `Issue.alertManagementAlerts` replaced the single `alertManagementAlert` in GitLab 15.6,
+# when an incident could be linked to several alerts.
+ISSUE_ALERTS_QUERY = """query IssueAlerts($project: ID!, $iid: String!) {
+  project(fullPath: $project) { issue(iid: $iid) { alertManagementAlerts { nodes { iid startedAt } } } }
+}"""
 
 
 def _date(value):
@@ -329,6 +335,21 @@ class GitLabForge(PacedWrites, Forge):
                 return False
             raise
         return True
+
+    def alert_started_at(self, repository, number):
+        """The earliest start of the alerts linked to the issue (one GraphQL query); None when it has none."""
+        with self._api("read issue alerts"):
+            # Through the REST client's session (its token header, retries and errors): GraphQL lives beside v4.
+            answer = self.gl.http_post(f"{self.gl.url}/api/graphql", post_data={
+                "query": ISSUE_ALERTS_QUERY, "variables": {"project": repository, "iid": str(number)}})
+        if not isinstance(answer, dict):
+            raise ForgeError("read issue alerts: GitLab's answer is not JSON")
+        if answer.get("errors"):  # a query GitLab refused: answered 200, with the reasons
+            reasons = "; ".join(str((error or {}).get("message")) for error in answer["errors"])
+            raise ForgeError(f"read issue alerts: {reasons}")
+        issue = ((answer.get("data") or {}).get("project") or {}).get("issue") or {}  # null: not there, or hidden
+        alerts = (issue.get("alertManagementAlerts") or {}).get("nodes") or []
+        return min((_date(alert["startedAt"]) for alert in alerts if alert and alert.get("startedAt")), default=None)
 
     def identity_key(self) -> str:
         return f"gitlab:{self.settings.gitlab_url}:token:{self.settings.gitlab_token}"

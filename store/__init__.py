@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link
+from store.alert_groups import AlertGroupStore
 from store.chats import ChatStore, UnknownIncident  # noqa: F401
 from store.ledger import LedgerStore
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, PublicationRow
@@ -104,7 +105,7 @@ def database_revisions(database_url: str) -> list[str]:
         engine.dispose()
 
 
-class Store(PublicationStore, LedgerStore, ChatStore):
+class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):

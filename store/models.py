@@ -253,3 +253,22 @@ class IncidentChatRow(Base):
     pinned_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     view: Mapped[str | None] = mapped_column(Text, nullable=True)  # incidents.chat_view.to_json
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AlertGroupRow(Base):
+    """The alert group (or PagerDuty incident) behind an incident, as last seen: a repeat of the group finds
+    its incident here instead of opening a second one. A group key belongs to one incident at a time."""
+
+    __tablename__ = "alert_groups"
+    __table_args__ = (UniqueConstraint("source", "group_key", name="uq_alert_group"),
+                      Index("ix_alert_groups_incident", "incident_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))  # the operator's name for the sender, or "pagerduty"
+    group_key: Mapped[str] = mapped_column(String(1000))  # Alertmanager's groupKey, or the PagerDuty incident id
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # firing | resolved
+    fingerprints: Mapped[list] = mapped_column(JSON, default=list)  # of the alerts firing when last seen
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
+                                                 onupdate=lambda: datetime.now(UTC))
