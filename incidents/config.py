@@ -71,8 +71,8 @@ def load_config_data(data: Mapping[str, Any]) -> tuple[RepoConfig, list[ConfigEr
         problems = list(_flatten(error.messages, data, []))
     # Drop exactly the bad values and try again; if that is not enough, drop their whole keys.
     pruned = copy.deepcopy(data)
-    for path, _value, _message in problems:
-        _delete(pruned, path)
+    for path in dict.fromkeys(tuple(path) for path, _value, _message in problems):  # once: a Dict's key and
+        _delete(pruned, list(path))  # value both bad are one entry, and a second delete would take its parent
     pruned = _compact(pruned)
     bad_keys = {path[0] for path, _value, _message in problems if path}
     config = DEFAULT_CONFIG

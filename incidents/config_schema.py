@@ -1,19 +1,32 @@
 """The config file's marshmallow schema: the single source of every key, its default and its description.
 
 Each schema names the frozen dataclass of incidents/config_model.py it loads into; one post-load
-(ModelSchema.make) builds them all.
+(ModelSchema.make, in incidents/config_fields.py with the durations and severities) builds them all.
+The `alerts:` section is in incidents/config_schema_alerts.py.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from incidents.command_table import COMMANDS
+from incidents.config_fields import (  # noqa: F401  # parse_duration, frozen and the messages: importable here too
+    ARCHIVE_RANGE,
+    DURATION_RANGE,
+    NOT_A_DURATION,
+    NOT_A_SEVERITY,
+    Duration,
+    DurationOrNever,
+    ModelSchema,
+    SeverityName,
+    described,
+    frozen,
+    parse_duration,
+)
 from incidents.config_model import (
     ANNOUNCED,
     ActionsConfig,
@@ -27,21 +40,17 @@ from incidents.config_model import (
     SlackConfig,
     StatusPageConfig,
 )
-from incidents.model import Severity, parse_severity
+from incidents.config_schema_alerts import AlertsSchema
 from incidents.profiles import DEFAULT_PROFILE, PROFILES
 from incidents.taxonomy import normalize_term
 from incidents.timezones import is_zone
 
 NOT_A_TIMEZONE = "Not an IANA timezone name such as America/Bogota or UTC."
-NOT_A_DURATION = "Not a duration: write seconds (3600) or units such as 1h, 30m, 1h30m."
-DURATION_RANGE = "Must be between 1 minute and 7 days."
-ARCHIVE_RANGE = "Must be `never` or between 1 minute and 365 days."
 NOT_A_SLACK_USER = "Not a Slack user id (U… or W…, as in the member's profile) or an e-mail address."
 NOT_A_LOGIN = "Not a forge login: write the GitHub login or GitLab username, such as alice."
 NOT_A_CHANNEL = "Not a Slack channel: write its id (C…, from the channel's details) or #name."
 NOT_A_TARGET = "Not a target name: letters, digits, `.`, `_` and `-`, as in INCIDENT_DESK_CHAT_TARGETS."
 UNKNOWN_EVENT = "Unknown event {input!r}; events are: " + ", ".join(ANNOUNCED) + "."
-NOT_A_SEVERITY = "Not a severity; use one of " + ", ".join(s.value for s in Severity) + "."
 UNKNOWN_PROFILE = "Unknown profile {name!r}; use one of {known} or define it under `profiles`."
 BUILTIN_PROFILE = "{name!r} is a built-in profile and cannot be redefined; pick another name."
 DUPLICATE_COMPONENT = "Component id {id!r} is used more than once."
@@ -51,73 +60,13 @@ BAD_TERM = "Not a taxonomy term: use UPPER_CASE words joined by underscores."
 
 # --- field helpers --------------------------------------------------------------------
 
-def _d(text: str) -> dict[str, str]:
-    return {"description": text}
-
-
+_d = described
 is_timezone = is_zone  # the config's name for it: True for an IANA timezone name this machine knows
 
 
 def _validate_timezone(name: str | None) -> None:
     if name is not None and not is_timezone(name):
         raise ValidationError(NOT_A_TIMEZONE)
-
-
-_DURATION_PART = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])", re.I)
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """Seconds as a number, or units: `1h`, `30m`, `1h30m`, `2 hours`. Raises ValueError."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, (int, float)):
-        return timedelta(seconds=value)
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    parts = _DURATION_PART.findall(text)
-    if not parts or _DURATION_PART.sub("", text).strip(" ,"):
-        raise ValueError(value)
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit[0].lower()] for n, unit in parts))
-
-
-def _duration(value: Any, longest: timedelta, too_long: str) -> timedelta:
-    try:
-        duration = parse_duration(value)
-    except (ValueError, OverflowError):
-        raise ValidationError(NOT_A_DURATION) from None
-    if not timedelta(minutes=1) <= duration <= longest:
-        raise ValidationError(too_long)
-    return duration
-
-
-class Duration(fields.Field):
-    """A duration written as seconds or with units, 1 minute to 7 days; loads as a timedelta."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> timedelta:
-        return _duration(value, timedelta(days=7), DURATION_RANGE)
-
-
-class DurationOrNever(fields.Field):
-    """A duration as Duration takes it but up to a year, or `never` (loaded as None)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
-                     **kwargs: Any) -> timedelta | None:
-        if isinstance(value, str) and value.strip().lower() == "never":
-            return None
-        return _duration(value, timedelta(days=365), ARCHIVE_RANGE)
-
-
-class SeverityName(fields.String):
-    """A severity as `/severity` takes it (`major outage`, `major-outage`), loaded as its value."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
-        severity = parse_severity(super()._deserialize(value, attr, data, **kwargs))
-        if severity is None:
-            raise ValidationError(NOT_A_SEVERITY)
-        return severity.value
 
 
 class TaxonomyTerm(fields.String):
@@ -141,35 +90,6 @@ def _label(default: str | None, description: str) -> fields.String:
     return fields.String(load_default=default, allow_none=default is None, validate=_LABEL,
                          metadata=_d(description))
 
-
-def frozen(value: Any) -> Any:
-    """Lists as tuples and dicts as read-only mappings, all the way down: a loaded config never changes."""
-    if isinstance(value, list):
-        return tuple(frozen(item) for item in value)
-    if isinstance(value, dict):
-        return MappingProxyType({key: frozen(item) for key, item in value.items()})
-    return value
-
-
-# --- schemas --------------------------------------------------------------------------
-
-class ModelSchema(Schema):
-    """A strict schema (an unknown key is an error) that loads into the dataclass `model` names.
-
-    Without a model it loads a dict; the dataclass gets its lists as tuples and dicts as read-only mappings.
-    """
-
-    model: ClassVar[type | None] = None
-
-    class Meta:
-        unknown = RAISE
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Any:
-        """The loaded data as the schema's dataclass."""
-        if self.model is None:
-            return data
-        return self.model(**{key: frozen(value) for key, value in data.items()})
 
 
 class LabelsSchema(ModelSchema):
@@ -348,6 +268,8 @@ class RepoConfigSchema(ModelSchema):
     notifications = fields.List(fields.Nested(NotificationSchema), load_default=list,
                                 metadata=_d("Which announcement targets (Teams, Discord, Matrix… through Apprise) "
                                             "hear about which events of this repository's incidents."))
+    alerts = _nested(AlertsSchema, "How alerts (Alertmanager, Grafana, PagerDuty) become this repository's "
+                                   "incidents: severity and components from alert labels, what resolution does.")
 
     @validates("commands")
     def _known_commands(self, value: Mapping[str, Any], **kwargs: Any) -> None:
