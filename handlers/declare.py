@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 from checks import review
 from forges.base import BodyTooLong, Issue
+from forges.errors import ForgeError, TransientForgeError
 from forges.events import ISSUE, IssueEvent
 from handlers.chat_follow import queue_follow
 from handlers.context import Context
 from handlers.publication import status_changed
 from handlers.router import Router
 from incidents.lifecycle import is_incident
-from incidents.model import Incident, Status
+from incidents.model import AlertGroup, Incident, Status
 from incidents.reconcile import CHECK_NAME, Declaration, IncidentPlan, Seen, plan_incident, with_impact_lines
 from incidents.repository_config import RepositoryConfig
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors
@@ -22,6 +23,7 @@ from incidents.text import escape
 from incidents.timeline_edits import add_timeline_entry
 
 DECLARED = "Declared an incident by @{login}"
+DETECTED_BY_FORGE = "The alert that opened this incident started"
 STATUS_BY_LABEL = "Status: {status} (label set by @{login})"
 NOT_RECORDED = "This could not be added to the timeline ({reason}): {entry}"
 
@@ -30,7 +32,7 @@ router = Router()
 
 def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform: str, declared_by: str,
               installation_id: int | None = None, labels_added=(), remind: bool = False,
-              chat_channel: tuple[str, str] | None = None) -> Incident:
+              chat_channel: tuple[str, str] | None = None, alert: AlertGroup | None = None) -> Incident:
     """Bring store, labels, follow-up links and the summary comment in line with the issue. Returns the incident.
 
     `config` is the issue's repository's (its label names), which for cross-repository work is not the event's.
@@ -40,7 +42,8 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
     links = ctx.store.links(known) if known is not None else []
     told = ctx.store.incident_chat(known) if known is not None and chat_channel is None else None
     channel = (told.channel_name or "", told.channel_url or "") if told and told.channel_id else chat_channel
-    plan = plan_incident(Seen(issue, document, findings, known, links, channel),
+    alert = alert or (ctx.store.alert_group_of(known) if known is not None else None)
+    plan = plan_incident(Seen(issue, document, findings, known, links, channel, alert),
                          Declaration(platform, declared_by, installation_id, tuple(labels_added)),
                          config=config.file, scheme=config.labels, facts=ctx.forge.facts,
                          now=datetime.now(UTC))
@@ -74,7 +77,7 @@ def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, pl
 
 
 def record_in_timeline(forge, config, repository: str, number: int, text: str, once: bool = False,
-                       at: datetime | None = None) -> str | None:
+                       at: datetime | None = None, tag: str | None = None) -> str | None:
     """Append a bot entry (now, repository timezone) to the body's Timeline; the new body, or None if it
     could not be written (then a reply carries the entry so it is not lost). With `once`, an entry
     already there (a retried delivery) is not written again."""
@@ -82,7 +85,7 @@ def record_in_timeline(forge, config, repository: str, number: int, text: str, o
     profile, zone = config.file.get_profile(), config.file.timezone
 
     def change(body: str) -> str:
-        return body if once and text in body else add_timeline_entry(body, profile, now, text, None, zone)
+        return body if once and text in body else add_timeline_entry(body, profile, now, text, tag, zone)
 
     try:
         return forge.edit_body(repository, number, change)
@@ -105,6 +108,7 @@ def keep_incident_in_shape(event: IssueEvent, ctx: Context) -> None:
         body = record_in_timeline(forge, config, event.repository, event.number,
                                   DECLARED.format(login=event.actor.login), once=True)
         issue = replace(issue, body=body if body is not None else issue.body)
+        issue = _detected_by_forge_alert(ctx, event, issue)
     incident = reconcile(ctx, config, issue, platform=event.platform, declared_by=event.actor.login,
                          installation_id=event.installation_id, labels_added=event.labels_added, remind=True)
     if known is not None and known.tracking and incident.status != known.status:
@@ -117,6 +121,22 @@ def keep_incident_in_shape(event: IssueEvent, ctx: Context) -> None:
         status_changed(store, incident, None, f"delivery-{event.delivery_id}:status", ctx.jobs.announce, now)
     if config.errors and config.claim_warning():
         forge.comment(event.repository, event.number, render_config_errors(config.path, config.errors))
+
+
+def _detected_by_forge_alert(ctx: Context, event: IssueEvent, issue: Issue) -> Issue:
+    """An incident the forge opened from its own alert (GitLab's alert management) is detected when the alert
+    started, so TTD counts from there: a `[detected]` entry at that time."""
+    try:
+        started = ctx.forge.alert_started_at(event.repository, event.number) if event.is_incident_type else None
+    except ForgeError as exc:
+        if isinstance(exc, TransientForgeError):
+            raise
+        started = None  # a forge that cannot say (an older GitLab): the incident is declared all the same
+    if started is None:
+        return issue
+    body = record_in_timeline(ctx.forge, ctx.config, event.repository, event.number, DETECTED_BY_FORGE,
+                              once=True, at=started, tag="detected")
+    return replace(issue, body=body if body is not None else issue.body)
 
 
 @router.register(ISSUE, "unlabeled")

@@ -95,18 +95,7 @@ class Settings:
                                               cls.subscribe_limit_per_client),
             subscribe_limit_total=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_TOTAL", cls.subscribe_limit_total),
             status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_team_id=env.get("SLACK_TEAM_ID") or None,
-            slack_repository=_slack_repository(env.get("INCIDENT_DESK_SLACK_REPOSITORY", "")),
-            slack_api_url=env.get("SLACK_API_URL", cls.slack_api_url).rstrip("/") + "/",
-            chat_targets=_chat_targets(env.get("INCIDENT_DESK_CHAT_TARGETS", "")),
-            private_chat_targets=frozenset(filter(None, (
-                name.strip() for name in env.get("INCIDENT_DESK_PRIVATE_CHAT_TARGETS", "").split(",")))),
-            alert_sources=_alert_sources(env.get("INCIDENT_DESK_ALERT_SOURCES", "")),
-            pagerduty_secrets=tuple(filter(None, (secret.strip() for secret in
-                                                  env.get("PAGERDUTY_WEBHOOK_SECRETS", "").split(",")))),
-            alert_routes=env.get("INCIDENT_DESK_ALERT_ROUTES", "").strip(),
+            **_chat_and_alerts(env, cls.slack_api_url),
         )
 
 
@@ -129,6 +118,27 @@ def _status_hosts(value: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"INCIDENT_DESK_STATUS_HOSTS wants host=slug pairs separated by commas, not {item!r}")
         pairs.append((host.lower().rstrip("."), slug))
     return tuple(pairs)
+
+
+def _chat_and_alerts(env, slack_api_url: str) -> dict:
+    """The Slack, Apprise, alert-source and PagerDuty settings (issues 16 and 17)."""
+    return dict(
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        slack_team_id=env.get("SLACK_TEAM_ID") or None,
+        slack_repository=_slack_repository(env.get("INCIDENT_DESK_SLACK_REPOSITORY", "")),
+        slack_api_url=env.get("SLACK_API_URL", slack_api_url).rstrip("/") + "/",
+        chat_targets=_chat_targets(env.get("INCIDENT_DESK_CHAT_TARGETS", "")),
+        private_chat_targets=frozenset(_listed(env, "INCIDENT_DESK_PRIVATE_CHAT_TARGETS")),
+        alert_sources=_alert_sources(env.get("INCIDENT_DESK_ALERT_SOURCES", "")),
+        pagerduty_secrets=_listed(env, "PAGERDUTY_WEBHOOK_SECRETS"),
+        alert_routes=env.get("INCIDENT_DESK_ALERT_ROUTES", "").strip(),
+    )
+
+
+def _listed(env, name: str) -> tuple[str, ...]:
+    """A comma-separated list from the environment, blanks dropped."""
+    return tuple(filter(None, (item.strip() for item in env.get(name, "").split(","))))
 
 
 def _slack_repository(value: str) -> str | None:

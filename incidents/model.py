@@ -122,3 +122,6 @@ class AlertGroup:
     status: str = "firing"  # firing | resolved
     fingerprints: tuple[str, ...] = ()  # of the alerts firing when last seen
     resolved_at: datetime | None = None
+    name: str = ""  # what fired: the alert's name, or PagerDuty's incident title
+    detected_at: datetime | None = None  # the alert's own start
+    url: str = ""  # where to see it: the alert's source link, or PagerDuty's incident page

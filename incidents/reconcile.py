@@ -17,7 +17,7 @@ from incidents.forge_facts import ForgeFacts
 from incidents.labels import LabelScheme
 from incidents.lifecycle import declared_in_form, label_changes, track
 from incidents.metrics import Metrics, impact_lines, incident_metrics, render_metrics
-from incidents.model import Incident, Link, Status
+from incidents.model import AlertGroup, Incident, Link, Status
 from incidents.section_edits import generated_lines, set_generated_lines
 from incidents.summary import render_summary
 
@@ -59,6 +59,7 @@ class Seen:
     known: Incident | None = None
     links: Sequence[Link] = ()
     chat_channel: tuple[str, str] | None = None  # the incident's chat channel: (name, link)
+    alert: AlertGroup | None = None  # the alert group that opened it
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def plan_incident(seen: Seen, declaration: Declaration, *, config, scheme: Label
         links=[(facts.merge_request.ref(k.repository, k.number, issue.repository), k) for k in seen.links],
         metrics_lines=render_metrics(metrics, config.timezone),
         open_actions=[a for a in seen.document.actions if not a.done], body_limit=facts.body_limit,
-        chat_channel=seen.chat_channel)
+        chat_channel=seen.chat_channel, alert=seen.alert)
     return IncidentPlan(
         incident=incident, add_labels=tuple(add), remove_labels=tuple(remove), save=incident != known,
         follow_ups=tuple(follow_up_issues(seen.document, issue.repository)), summary=summary,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from incidents.document import DECLARED_LABEL
-from incidents.model import Incident, Status
+from incidents.model import AlertGroup, Incident, Status
 from incidents.text import escape, truncate_lines
 
 SUMMARY_MARKER = "<!-- incident-desk:summary -->"
@@ -33,11 +33,12 @@ UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` 
 
 def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
                    links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = (),
-                   body_limit: int | None = None, chat_channel: tuple[str, str] | None = None) -> str:
+                   body_limit: int | None = None, chat_channel: tuple[str, str] | None = None,
+                   alert: AlertGroup | None = None) -> str:
     """The summary comment's Markdown for this incident's state, cut to the forge's `body_limit`.
 
     `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics;
-    `chat_channel` is the incident's channel as (name, link).
+    `chat_channel` is the incident's channel as (name, link); `alert` the alert group that opened it.
     """
     severity = incident.severity.title if incident.severity else "unknown"
     components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
@@ -51,6 +52,8 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
     ]
     if chat_channel:
         lines += ["", f"**Chat:** [#{escape(chat_channel[0], 80)}]({chat_channel[1]})"]
+    if alert is not None:
+        lines += ["", alert_line(alert)]
     if links:
         lines += ["", LINKS_HEADING, *truncate_lines([_link_line(ref, link) for ref, link in links], 30)]
     if metrics_lines:
@@ -65,6 +68,15 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"
     return text if body_limit is None or len(text) < body_limit else text[: body_limit - 100] + "\n\n… (cut)\n"
+
+
+def alert_line(alert: AlertGroup) -> str:
+    """Where the incident came from: the alert, its group and source, and when the alert detected it."""
+    name = escape(alert.name or "an alert", 120)
+    shown = f"[{name}]({alert.url})" if alert.url.startswith(("https://", "http://")) else name
+    detected = f" · detected by alert at {alert.detected_at:%Y-%m-%d %H:%M} UTC" if alert.detected_at else ""
+    group = " ".join(alert.group.split())[:120].replace("`", "'")  # a code span: no Markdown escapes show there
+    return f"**Source:** {shown} (`{group}` from {escape(alert.source, 40)}){detected}"
 
 
 def _link_line(ref: str, link) -> str:

@@ -74,6 +74,7 @@ class AlertGroupStore:
             stored.status = group.status
             stored.fingerprints = list(group.fingerprints)
             stored.resolved_at = group.resolved_at
+            stored.name, stored.detected_at, stored.url = group.name[:500], group.detected_at, group.url[:1000]
             stored.updated_at = datetime.now(UTC)
             s.flush()  # a unique clash surfaces here, inside the transaction
 
@@ -86,4 +87,5 @@ def _group_row(s: Session, source: str, group: str) -> AlertGroupRow | None:
 def to_alert_group(row: AlertGroupRow) -> AlertGroup:
     """The domain group a row holds."""
     return AlertGroup(source=row.source, group=row.group_key, status=row.status,
-                      fingerprints=tuple(row.fingerprints or ()), resolved_at=row.resolved_at)
+                      fingerprints=tuple(row.fingerprints or ()), resolved_at=row.resolved_at,
+                      name=row.name or "", detected_at=row.detected_at, url=row.url or "")

@@ -270,5 +270,8 @@ class AlertGroupRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # firing | resolved
     fingerprints: Mapped[list] = mapped_column(JSON, default=list)  # of the alerts firing when last seen
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    name: Mapped[str | None] = mapped_column(String(500), nullable=True)  # what fired (the summary's source line)
+    detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
                                                  onupdate=lambda: datetime.now(UTC))

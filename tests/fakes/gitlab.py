@@ -63,9 +63,20 @@ class FakeGitLab:
         for method, pattern, handler in routes:
             api.add_callback(method, re.compile(pattern.rstrip("$") + r"(\?.*)?$"),
                              callback=self._wrap(pattern, handler))
+        # (project, iid) -> startedAt of the alerts GitLab's alert management linked to the issue (GraphQL)
+        self.alerts: dict[tuple[str, int], list[str]] = {}
+        api.add_callback("POST", re.compile(re.escape(GITLAB_URL) + r"/api/graphql$"), callback=self._graphql)
         self.mr_commits: dict[tuple[str, int], list[dict]] = {}  # (project, iid) -> gitlab_commit()s, newest first
         commits = project + r"/merge_requests/(?P<n>\d+)/commits"
         api.add_callback("GET", re.compile(commits + r"(\?.*)?$"), callback=self._wrap(commits, self._list_mr_commits))
+
+    def _graphql(self, request):
+        """Issue.alertManagementAlerts, the one query the bot sends (GitLab's GraphQL reference shapes)."""
+        variables = json.loads(request.body)["variables"]
+        started = self.alerts.get((variables["project"], int(variables["iid"])), [])
+        nodes = [{"iid": str(i), "startedAt": at} for i, at in enumerate(started, start=1)]
+        data = {"project": {"issue": {"alertManagementAlerts": {"nodes": nodes}}}}
+        return 200, {"Content-Type": "application/json"}, json.dumps({"data": data})
 
     def _list_mr_commits(self, _body, query, project, n):
         return 200, self.mr_commits.get((project, int(n)), [])

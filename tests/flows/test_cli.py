@@ -103,7 +103,7 @@ def test_serve_runs_everything_on_one_machine_and_stops_cleanly(tmp_path):
             try:
                 health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 time.sleep(0.2)
         assert health is not None and health.status_code == 200
         assert health.json() == {"status": "ok", "redis": "ok", "database": "ok"}

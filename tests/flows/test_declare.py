@@ -274,6 +274,8 @@ def test_gitlab_issue_of_type_incident_counts_without_the_label(client, redis_co
     api.post(f"{GL_ISSUE}/notes", json=gitlab_note_json(700, "x"), status=201)
     payload = gitlab_issue(labels=("API",))
     payload["object_attributes"]["type"] = "Incident"
+    api.post(f"{GITLAB_URL}/api/graphql", json={"data": {"project": {"issue": {"alertManagementAlerts": {
+        "nodes": []}}}}})  # no alert of GitLab's opened it (issue 17 item 6)
     expect_gitlab_issue_edits(api, payload)
     post_gitlab(client, "Issue Hook", payload)
     run_worker(redis_conn)

@@ -23,6 +23,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("fingerprints", sa.JSON, nullable=False),
         sa.Column("resolved_at", sa.DateTime),
+        sa.Column("name", sa.String(500)),
+        sa.Column("detected_at", sa.DateTime),
+        sa.Column("url", sa.String(1000)),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("source", "group_key", name="uq_alert_group"),
     )
