@@ -92,7 +92,8 @@ def web(host, port, workers):
                                  "timeout": 30, "graceful_timeout": 10}).run()
 
 
-JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs")
+JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs",
+               "worker.alert_jobs")
 
 
 @click.command()
@@ -112,8 +113,20 @@ def worker(burst, maintenance_interval, heartbeat):
     # this process starts with them; it then stays warm from job to job (worker.horse; issue 15: the drain).
     for module in JOB_MODULES:
         importlib.import_module(module)
-    with redis_and_database(Settings.from_env(), os.environ) as redis_url:
+    settings = Settings.from_env()
+    _check_alert_routes(settings)
+    with redis_and_database(settings, os.environ) as redis_url:
         configure()
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
                           job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def _check_alert_routes(settings: Settings) -> None:
+    """A route list the worker cannot read is said at start, not at the first alert (exit status 2)."""
+    from incidents.alert_routes import parse_routes
+
+    try:
+        parse_routes(settings.alert_routes)
+    except ValueError as exc:
+        raise click.UsageError(f"INCIDENT_DESK_ALERT_ROUTES: {exc}") from exc

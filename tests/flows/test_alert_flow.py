@@ -9,8 +9,11 @@ import pytest
 
 from incident_desk.settings import Settings
 from tests.alert_support import (
+    GRAFANA,
+    GRAFANA_TOKEN,
     PAGERDUTY_SECRET,
     PROCESS_ALERT,
+    alert_fixture,
     SOURCE,
     TOKEN,
     firing,
@@ -32,7 +35,8 @@ SEARCH_CONFIG = "alerts:\n  on_resolved: resolved\n"
 
 @pytest.fixture
 def alert_env(settings, monkeypatch):
-    env = {"INCIDENT_DESK_ALERT_SOURCES": f"{SOURCE}={TOKEN}", "PAGERDUTY_WEBHOOK_SECRETS": PAGERDUTY_SECRET,
+    env = {"INCIDENT_DESK_ALERT_SOURCES": f"{SOURCE}={TOKEN} {GRAFANA}={GRAFANA_TOKEN}",
+           "PAGERDUTY_WEBHOOK_SECRETS": PAGERDUTY_SECRET,
            "INCIDENT_DESK_ALERT_ROUTES": ROUTES}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -173,3 +177,23 @@ def test_an_incident_gitlab_opened_from_its_own_alert_is_detected_at_the_alert_s
     body = gitlab.issues[("group/project", 5)]["description"]
     assert "- 06:58 - [detected] The alert that opened this incident started" in body
     assert store.get_incident("gitlab", "group/project", 5) is not None
+
+
+def test_grafana_s_contact_point_opens_one_incident_for_its_two_alerts(client, redis_conn, github):
+    for _ in range(3):
+        assert post_alertmanager(client, GRAFANA, alert_fixture("grafana_firing"), GRAFANA_TOKEN).status_code == 202
+    run_worker(redis_conn)
+    [(repo, number)] = list(github.issues)
+    assert repo == DEFAULT  # team=blue: the default route
+    body = github.issues[(repo, number)]["body"]
+    assert "High memory usage" in body and "High CPU usage" in body
+
+
+def test_a_route_list_the_worker_cannot_read_stops_it_at_start(monkeypatch):
+    from click.testing import CliRunner
+
+    from incident_desk.cli.run import worker
+
+    monkeypatch.setenv("INCIDENT_DESK_ALERT_ROUTES", "team=payments github:acme/payments")
+    result = CliRunner().invoke(worker, ["--burst"])
+    assert result.exit_code == 2 and "INCIDENT_DESK_ALERT_ROUTES" in result.output

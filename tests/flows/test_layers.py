@@ -9,7 +9,8 @@ from pathlib import Path
 from rq.utils import import_attribute
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-NEVER_IN_THE_WEB_PROCESS = ("handlers", "worker.jobs", "worker.notify", "worker.chat_jobs", "github", "gitlab",
+NEVER_IN_THE_WEB_PROCESS = ("handlers", "worker.jobs", "worker.notify", "worker.chat_jobs", "worker.alert_jobs",
+                            "github", "gitlab",
                             "chat.slack", "chat.announce", "apprise")
 
 CREATE_APP = """
@@ -45,11 +46,16 @@ def test_the_jobs_named_by_the_web_process_exist():
     from worker.chat_jobs import process_slack
 
     assert import_attribute(PROCESS_SLACK) is process_slack
+    from webhook_app.alerts import PROCESS_ALERT
+    from worker.alert_jobs import process_alert
+
+    assert import_attribute(PROCESS_ALERT) is process_alert
 
 
 def test_the_worker_imports_every_job_module_before_it_forks_its_work_horses():
     """A job named by the receiver or a handler runs in a forked horse: its module is loaded once, in the parent."""
     from incident_desk.cli.run import JOB_MODULES
+    from webhook_app.alerts import PROCESS_ALERT
     from webhook_app.deliveries import PROCESS_DELIVERY
     from webhook_app.slack import PROCESS_SLACK
     from webhook_app.status_page import SEND_CONFIRMATION
@@ -57,5 +63,5 @@ def test_the_worker_imports_every_job_module_before_it_forks_its_work_horses():
 
     named = {job.rsplit(".", 1)[0] for job in (PROCESS_DELIVERY, SEND_CONFIRMATION, ANNOUNCE_JOB, BLOG_JOB,
                                                REMINDER_JOB, PROCESS_SLACK, FOLLOW_JOB, CHAT_ANNOUNCE_JOB,
-                                               ARCHIVE_JOB)}
+                                               ARCHIVE_JOB, PROCESS_ALERT)}
     assert named <= set(JOB_MODULES)
