@@ -18,7 +18,7 @@ from handlers.commands import answer_commands, open_incident_issue
 from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.router import Router
-from incidents.chat_commands import as_comment, declaration
+from incidents.chat_commands import as_comment, as_typed_in_chat, declaration
 from incidents.chat_view import slack_login
 from incidents.commands import Command, parse_commands
 from incidents.text import escape
@@ -87,8 +87,7 @@ def run_in_channel(event: ChatEvent, ctx: Context) -> None:
         return
     comment = said_as_comment(event, login, as_comment(said.text, lambda user: speaker(ctx, user)))
     ctx.told_in_chat = True  # the reply tells the channel what changed; the pinned summary is edited below
-    answer_commands(comment, ctx, lambda text: chat.post(said.channel, f"{login} ran:\n" + text.replace(
-        "`/desk ", "`/incident ")))  # as typed in Slack
+    answer_commands(comment, ctx, lambda text: chat.post(said.channel, f"{login} ran:\n" + as_typed_in_chat(text)))
     incident = ctx.store.get_incident(event.platform, event.repository, event.number)
     if incident is not None:
         follow(ctx, incident, view_now(ctx, incident, ctx.issue(comment)), tell_channel=False)

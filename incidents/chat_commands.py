@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # `… in group/project` or `… in github:owner/repo` at the end of a declaration names its repository.
+_COMMAND_SPAN = re.compile(r"`/(?:desk )?(?!incident\b)")  # a command in a code span, as the forge spells it
 _TARGET = re.compile(r"^(?P<what>.*\S)\s+in\s+(?P<repository>(?:(?:github|gitlab):)?[\w.-]+(?:/[\w.-]+)+)\s*$",
                      re.IGNORECASE | re.DOTALL)
 NOT_A_LOGIN = "(someone not mapped)"  # an unmapped mention: no forge login can be read from it
@@ -33,3 +34,8 @@ def as_comment(text: str, login_of: Callable[[str], str | None]) -> str:
         return f"@{login}" if login else NOT_A_LOGIN
     one_line = " ".join(MENTION.sub(mention, text).split())
     return "/desk " + one_line.lstrip("/")
+
+
+def as_typed_in_chat(reply: str) -> str:
+    """A reply's commands (`/status …`, `/desk status …`) as they are typed in chat: `/incident status …`."""
+    return _COMMAND_SPAN.sub("`/incident ", reply)

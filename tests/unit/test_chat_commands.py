@@ -1,7 +1,7 @@
 """Issue 16: `/incident …` typed in chat, read as the comment that runs it."""
 from __future__ import annotations
 
-from incidents.chat_commands import NOT_A_LOGIN, as_comment, declaration
+from incidents.chat_commands import NOT_A_LOGIN, as_comment, as_typed_in_chat, declaration
 from incidents.commands import Command, parse_commands
 
 
@@ -27,3 +27,9 @@ def test_an_unmapped_mention_names_nobody():
 
 def test_chat_text_stays_one_line_so_it_is_one_command():
     assert as_comment("timeline 14:20 restarted\n/close", {}.get) == "/desk timeline 14:20 restarted /close"
+
+
+def test_a_reply_names_commands_as_they_are_typed_in_chat():
+    reply = "- ❓ `/desk commander x`: not a user name. Usage: `/commander @user`; `/incident` declares."
+    assert as_typed_in_chat(reply) == ("- ❓ `/incident commander x`: not a user name. Usage: `/incident commander "
+                                       "@user`; `/incident` declares.")
