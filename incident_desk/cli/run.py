@@ -117,9 +117,19 @@ def worker(burst, maintenance_interval, heartbeat):
     _check_alert_routes(settings)
     with redis_and_database(settings, os.environ) as redis_url:
         configure()
+        _rearm_reminders(os.environ["DATABASE_URL"], redis_url)
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
                           job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def _rearm_reminders(database_url: str, redis_url: str) -> None:
+    """Before working: every unresolved incident has its reminder, whatever Redis lost (issue 18)."""
+    from worker.bootstrap import store_for
+    from worker.queue import connection
+    from worker.reminders import rearm_reminders
+
+    rearm_reminders(connection(redis_url), store_for(database_url))
 
 
 def _check_alert_routes(settings: Settings) -> None:
