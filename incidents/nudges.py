@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from incidents.action_items import ActionItem
+from incidents.action_items import ActionItem, issue_key
+from incidents.command_args import BadArgs
+from incidents.config_fields import parse_duration
 from incidents.model import Incident
 
 
@@ -114,3 +116,38 @@ def missing_sections(findings: Sequence) -> list[str]:
         if finding.severity == "error" and name not in names:
             names.append(name)
     return names
+
+
+SNOOZE_LONGEST = timedelta(days=90)
+BAD_SNOOZE = "give how long, such as `3d`, `1w` or `12h` (at most 90 days)."
+
+
+def snooze_args(rest: str, **_: object) -> dict[str, timedelta]:
+    """`/snooze <duration>`: 3d, 1w, 12h, `2 days` (1 minute to 90 days)."""
+    text = rest.strip().lower()
+    weeks = text[:-1] if text.endswith("w") else ""
+    try:
+        duration = timedelta(weeks=float(weeks)) if weeks.replace(".", "", 1).isdigit() else parse_duration(text)
+    except ValueError:
+        raise BadArgs(BAD_SNOOZE) from None
+    if not timedelta(minutes=1) <= duration <= SNOOZE_LONGEST:
+        raise BadArgs(BAD_SNOOZE)
+    return {"duration": duration}
+
+
+def snoozed_keys(actions: Sequence[ActionItem], login: str, *, in_charge: bool,
+                 follow_up: tuple[str, int] | None, home_repository: str) -> list[str]:
+    """What `/snooze` by `login` pauses: everything, for the commander or a maintainer on the incident; on a
+    follow-up issue, its items; for anyone else only the open items they own. Empty: nothing of theirs."""
+    if in_charge and follow_up is None:
+        return [WHOLE_INCIDENT]
+    keys = []
+    for action in actions:
+        if action.done:
+            continue
+        linked = issue_key(action.linked_issue, home_repository) if action.linked_issue else None
+        if follow_up is not None and linked != (follow_up[0].lower(), follow_up[1]):
+            continue
+        if in_charge or (action.owner or "").lower() == login.lower():
+            keys.append(action_key(action))
+    return keys

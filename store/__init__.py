@@ -15,8 +15,8 @@ from incidents.model import BlogDraft, Incident, Link
 from store.alert_groups import AlertGroupStore
 from store.chats import ChatStore, UnknownIncident  # noqa: F401
 from store.ledger import LedgerStore
-from store.nudges import NudgeStore
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, PublicationRow
+from store.nudges import NudgeStore
 from store.publications import PublicationStore, SlugTaken, bump_pages  # noqa: F401
 from store.records import to_incident, to_link
 

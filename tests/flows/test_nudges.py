@@ -85,3 +85,26 @@ def test_unfinished_postmortem_nudges_the_commander_after_five_working_days_then
         assert len(nudges(github, REPO, 2)) == 1
         sweep(clock, redis_conn, MONDAY + timedelta(days=14))
         assert len(nudges(github, REPO, 2)) == 2
+
+
+def said(github, repository: str, number: int, text: str) -> bool:
+    return any(text in c for c in github.bot_comments(repository, number))
+
+
+def test_snooze_pauses_the_owners_items_or_the_follow_ups_and_others_may_not(client, redis_conn, store, github):
+    github.permissions["bob"] = "read"
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        say(client, redis_conn, github, "/incident db is down", where=(REPO, 1))
+        say(client, redis_conn, github, ACTIONS)
+        sweep(clock, redis_conn, MONDAY + timedelta(days=2))  # Wednesday: one nudge each
+        say(client, redis_conn, github, "/snooze 1w", login="carol")  # her own item, on the incident
+        assert said(github, REPO, 2, "nudges paused until 2026-12-09 10:00 UTC (1 action item(s) of")
+        say(client, redis_conn, github, "/snooze 3d", login="bob", where=(BACKLOG, 2))  # owns nothing
+        assert said(github, BACKLOG, 2, "only an action item's owner")
+        say(client, redis_conn, github, "/snooze 2w", login="alice", where=(BACKLOG, 2))  # the commander
+        assert said(github, BACKLOG, 2, "nudges paused until 2026-12-16")
+
+        sweep(clock, redis_conn, MONDAY + timedelta(days=9, hours=-1))  # a week later, both snoozed
+        assert len(nudges(github, BACKLOG, 2)) == 1 and len(nudges(github, REPO, 2)) == 1
+        sweep(clock, redis_conn, MONDAY + timedelta(days=16, hours=-1))  # carol's snooze is over, alice's not
+        assert len(nudges(github, BACKLOG, 2)) == 1 and len(nudges(github, REPO, 2)) == 2
