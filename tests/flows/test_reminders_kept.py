@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from rq.registry import ScheduledJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from tests.fakes.github import FakeGitHub
 from tests.support import post_github, run_worker
@@ -92,3 +92,18 @@ def test_metrics_count_incidents_with_a_reminder_due(client, redis_conn, store, 
         declare(client, redis_conn, github)
         text = client.get("/metrics").get_data(as_text=True)
     assert "incident_desk_reminders_due 1.0" in text
+
+
+def test_the_worker_command_re_arms_reminders_before_working(client, redis_conn, store, github, settings):
+    from click.testing import CliRunner
+
+    from incident_desk.cli.run import worker
+
+    with time_machine.travel(START, tick=False):
+        declare(client, redis_conn, github)
+    redis_conn.flushdb()  # Redis lost its data; then the worker restarts
+    result = CliRunner().invoke(worker, ["--burst"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert JOB in scheduled(redis_conn)  # the reminder ran (not due or reminded) and waits for the next one
+    assert "nudges-sweep" in scheduled(redis_conn)
+    assert FailedJobRegistry(queue=deliveries_queue(redis_conn)).get_job_ids() == []
