@@ -68,6 +68,12 @@ def test_overdue_action_nudged_once_a_day_at_most_then_weekly_and_stopped_when_d
         sweep(clock, redis_conn, MONDAY + timedelta(days=9))  # a week after: carol's again, alice's not
         assert len(nudges(github, BACKLOG, 2)) == 1 and len(nudges(github, REPO, 2)) == 2
 
+        say(client, redis_conn, github, "/close --force accepted", login="maria")  # the incident is closed
+        post_github(client, "issues", github.issues_event(REPO, 2, "closed", "maria"))
+        run_worker(redis_conn)
+        sweep(clock, redis_conn, MONDAY + timedelta(days=16))  # nothing once the incident is closed
+        assert len(nudges(github, REPO, 2)) == 2
+
 
 def test_unfinished_postmortem_nudges_the_commander_after_five_working_days_then_weekly(client, redis_conn,
                                                                                        store, github):
