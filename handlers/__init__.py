@@ -1,4 +1,5 @@
 """Handlers, one module per concern, composed into the one router the worker dispatches through."""
+import handlers.snooze  # noqa: F401  (registers the `/snooze` effect, issue 18)
 from handlers import alerts, blog, chat, commands, declare, lifecycle, links
 from handlers.router import Router
 

@@ -16,6 +16,7 @@ from handlers.publication import status_changed
 from handlers.router import Router
 from incidents.lifecycle import is_incident
 from incidents.model import AlertGroup, Incident, Status
+from incidents.nudges import reminder_due_in
 from incidents.reconcile import CHECK_NAME, Declaration, IncidentPlan, Seen, plan_incident, with_impact_lines
 from incidents.repository_config import RepositoryConfig
 from incidents.summary import SUMMARY_MARKER, UNTRACKED_NOTE, render_config_errors
@@ -51,7 +52,17 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
     queue_follow(ctx, plan.incident, issue, document)
     if plan.reminder_after is not None and remind:
         ctx.jobs.schedule_reminder(plan.incident, plan.reminder_after)
+    else:
+        keep_reminder(ctx, config, plan.incident)
     return plan.incident
+
+
+def keep_reminder(ctx: Context, config: RepositoryConfig, incident: Incident) -> None:
+    """An unresolved tracked incident always has a reminder waiting (issue 18): one a flushed Redis lost, or
+    one that stopped at resolved before the incident went back to investigating, is scheduled again."""
+    if incident.tracking and incident.status is not Status.RESOLVED and not incident.closed_at:
+        ctx.jobs.ensure_reminder(incident, reminder_due_in(incident, config.file.reminders.interval,
+                                                           datetime.now(UTC)))
 
 
 def apply_incident_plan(ctx: Context, config: RepositoryConfig, issue: Issue, plan: IncidentPlan) -> None:

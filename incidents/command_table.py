@@ -26,6 +26,7 @@ from incidents.command_args import (
     timeline_args,
     workaround_args,
 )
+from incidents.nudges import snooze_args
 
 PREFIX = "/"
 
@@ -96,6 +97,9 @@ _SPECS = (
                 workaround_args, COMMANDER, multiline=True),
     CommandSpec("blog", "", "Request (again) the blog-post draft of the postmortem.", no_args, BLOG),
     CommandSpec("help", "", "List the commands.", no_args, ANYONE),
+    CommandSpec("snooze", "<duration>",
+                "Pause the nudges about overdue action items and the postmortem (on a follow-up issue: its items) "
+                "for 3d, 1w…; the owner (their items), the commander or a maintainer.", snooze_args, ANYONE),
 )
 
 SPECS: Mapping[str, CommandSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from incidents.nudges import NudgesConfig
 from incidents.profiles import Profile, get_profile
 from incidents.taxonomy import known_terms
 
@@ -133,6 +134,7 @@ class RepoConfig:
     slack: SlackConfig = SlackConfig()
     notifications: tuple[NotificationRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
+    nudges: NudgesConfig = NudgesConfig()
 
     def get_profile(self) -> Profile:
         """The repository's profile, custom or built in."""

@@ -41,6 +41,7 @@ from incidents.config_model import (
     StatusPageConfig,
 )
 from incidents.config_schema_alerts import AlertsSchema
+from incidents.config_schema_nudges import NudgesSchema
 from incidents.profiles import DEFAULT_PROFILE, PROFILES
 from incidents.taxonomy import normalize_term
 from incidents.timezones import is_zone
@@ -270,6 +271,7 @@ class RepoConfigSchema(ModelSchema):
                                             "hear about which events of this repository's incidents."))
     alerts = _nested(AlertsSchema, "How alerts (Alertmanager, Grafana, PagerDuty) become this repository's "
                                    "incidents: severity and components from alert labels, what resolution does.")
+    nudges = _nested(NudgesSchema, "Nudges after resolve: action items past due, postmortems left unwritten.")
 
     @validates("commands")
     def _known_commands(self, value: Mapping[str, Any], **kwargs: Any) -> None:

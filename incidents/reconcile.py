@@ -20,6 +20,7 @@ from incidents.metrics import Metrics, impact_lines, incident_metrics, render_me
 from incidents.model import AlertGroup, Incident, Link, Status
 from incidents.section_edits import generated_lines, set_generated_lines
 from incidents.summary import render_summary
+from incidents.timezones import zone
 
 IMPACT_KEY = "impact"  # the markers around the Impact time lines `/postmortem` wrote
 CHECK_NAME = "incident-desk/postmortem"
@@ -120,7 +121,8 @@ def plan_incident(seen: Seen, declaration: Declaration, *, config, scheme: Label
         links=[(facts.merge_request.ref(k.repository, k.number, issue.repository), k) for k in seen.links],
         metrics_lines=render_metrics(metrics, config.timezone),
         open_actions=[a for a in seen.document.actions if not a.done], body_limit=facts.body_limit,
-        chat_channel=seen.chat_channel, alert=seen.alert)
+        chat_channel=seen.chat_channel, alert=seen.alert,
+        today=now.astimezone(zone(config.timezone)).date())
     return IncidentPlan(
         incident=incident, add_labels=tuple(add), remove_labels=tuple(remove), save=incident != known,
         follow_ups=tuple(follow_up_issues(seen.document, issue.repository)), summary=summary,

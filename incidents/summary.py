@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 from incidents.document import DECLARED_LABEL
@@ -34,11 +35,12 @@ UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` 
 def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
                    links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = (),
                    body_limit: int | None = None, chat_channel: tuple[str, str] | None = None,
-                   alert: AlertGroup | None = None) -> str:
+                   alert: AlertGroup | None = None, today: date | None = None) -> str:
     """The summary comment's Markdown for this incident's state, cut to the forge's `body_limit`.
 
     `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics;
-    `chat_channel` is the incident's channel as (name, link); `alert` the alert group that opened it.
+    `chat_channel` is the incident's channel as (name, link); `alert` the alert group that opened it;
+    with `today` (the repository's date), an open action item past its due date is marked overdue.
     """
     severity = incident.severity.title if incident.severity else "unknown"
     components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
@@ -63,11 +65,19 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
         lines += ["", "**Postmortem to-do:**", *truncate_lines([_finding_line(f) for f in ordered], MAX_FINDINGS)]
     if open_actions:
         lines += ["", "**Open action items:**"]
-        lines += truncate_lines([f"- [ ] {escape(a.text, 200)} ({_person(a.owner)})" for a in open_actions], 30)
+        lines += truncate_lines([_action_line(a, today) for a in open_actions], 30)
     next_step = NEXT_STEP[incident.status].format(cmd=command_prefix)
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"
     return text if body_limit is None or len(text) < body_limit else text[: body_limit - 100] + "\n\n… (cut)\n"
+
+
+def _action_line(action, today: date | None) -> str:
+    """An open action item's line; past its due date it says so (issue 18)."""
+    line = f"- [ ] {escape(action.text, 200)} ({_person(action.owner)})"
+    if today is not None and action.due is not None and action.due < today:
+        line += f" — **overdue** (due {action.due.isoformat()})"
+    return line
 
 
 def alert_line(alert: AlertGroup) -> str:

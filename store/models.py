@@ -275,3 +275,17 @@ class AlertGroupRow(Base):
     url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
                                                  onupdate=lambda: datetime.now(UTC))
+
+
+class NudgeRow(Base):
+    """One nudged item of an incident (an action item by its words, the postmortem, or `*` for a snooze of them
+    all): when it was last nudged and until when it is snoozed (issue 18). Not rebuilt from the issues."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("incident_id", "item_key", name="uq_nudge_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -29,6 +29,12 @@ def count_delivery(conn, platform: str, event: str, outcome: str) -> None:
     conn.hincrby(DELIVERIES_KEY, delivery_field(platform, event, outcome), 1)
 
 
+def reminders_due(conn, queue) -> int:
+    """Incidents whose reminder job waits in the scheduler (worker/deferred.reminder_job_id names them)."""
+    key = ScheduledJobRegistry(queue=queue).key
+    return sum(1 for _ in conn.zscan_iter(key, match="reminder-*", count=500))
+
+
 class RedisCollector:
     def __init__(self, conn):
         self.conn = conn
@@ -48,6 +54,8 @@ class RedisCollector:
                                 value=queue.count)
         yield GaugeMetricFamily("incident_desk_scheduled_jobs", "Jobs waiting for a retry or a reminder.",
                                 value=ScheduledJobRegistry(queue=queue).count)
+        yield GaugeMetricFamily("incident_desk_reminders_due", "Incidents with a reminder due (one job each).",
+                                value=reminders_due(self.conn, queue))
         yield GaugeMetricFamily("incident_desk_failed_jobs", "Jobs that failed for good.",
                                 value=FailedJobRegistry(queue=queue).count)
 

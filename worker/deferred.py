@@ -34,6 +34,24 @@ def reschedule_reminder(conn, platform: str, repository: str, number: int, insta
                                       job_id=reminder_job_id(platform, repository, number))
 
 
+PENDING = (b"queued", b"started", b"scheduled", b"deferred")
+
+
+def has_reminder(conn, platform: str, repository: str, number: int) -> bool:
+    """Whether the incident's reminder job is waiting or running: one HGET (a flushed Redis has none)."""
+    from rq.job import Job
+
+    return conn.hget(Job.key_for(reminder_job_id(platform, repository, number)), "status") in PENDING
+
+
+def ensure_reminder(conn, incident, delay: timedelta) -> bool:
+    """Schedule the incident's reminder `delay` from now unless one is waiting; whether it had to."""
+    if has_reminder(conn, incident.platform, incident.repository, incident.number):
+        return False
+    schedule_reminder(conn, incident, max(delay, timedelta(0)))
+    return True
+
+
 def request_blog_draft(conn, incident) -> str:
     """Queue the draft job; returns the job id."""
     digest = hashlib.sha1(incident.repository.encode()).hexdigest()[:10]
@@ -74,6 +92,9 @@ class QueueJobs:
 
     def schedule_reminder(self, incident, delay: timedelta) -> None:
         schedule_reminder(self.conn, incident, delay)
+
+    def ensure_reminder(self, incident, delay: timedelta) -> bool:
+        return ensure_reminder(self.conn, incident, delay)
 
     def request_blog_draft(self, incident) -> str:
         return request_blog_draft(self.conn, incident)

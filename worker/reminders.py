@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from handlers.lifecycle import tick_closed_follow_ups
 from handlers.publication import public_reminder
 from incident_desk.logs import log_event
+from incidents.nudges import elapsed_words
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
-from worker.deferred import reschedule_reminder, schedule_reminder
+from worker.deferred import ensure_reminder, reschedule_reminder, schedule_reminder
 from worker.retry import is_transient, retry_delay
 
-__all__ = ["REMINDER", "send_reminder"]
+__all__ = ["REMINDER", "rearm_reminders", "send_reminder"]
 
 log = logging.getLogger("incident_desk.reminders")
 REMINDER = ("{who}, it has been {elapsed} since the last update of this incident (status **{status}**). "
@@ -52,7 +53,7 @@ def _remind(rt: Runtime, platform: str, repository: str, number: int, installati
         schedule_reminder(rt.conn, incident, last + interval - now)
         return "not due"
     who = f"@{incident.commander}" if incident.commander else "Commander"
-    elapsed = _elapsed(now - last)
+    elapsed = elapsed_words(now - last)
     text = REMINDER.format(who=who, elapsed=elapsed, status=incident.status.value, prefix=forge.command_prefix)
     public = public_reminder(rt.store, incident, rt.settings.public_url, forge.command_prefix, now)
     forge.comment(repository, number, f"{text}\n\n{public}" if public else text)
@@ -61,6 +62,14 @@ def _remind(rt: Runtime, platform: str, repository: str, number: int, installati
     return "reminded"
 
 
-def _elapsed(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+def rearm_reminders(conn, store) -> int:
+    """Give every unresolved tracked incident its reminder back when Redis has none (a flush, a lost volume):
+    the `worker` command calls this before working. Each is due at once; the job itself reads the repository's
+    interval and, when not due yet, waits until it is. Returns how many were scheduled."""
+    scheduled = 0
+    for incident in store.incidents():
+        if incident.tracking and incident.status.value != "resolved" and not incident.closed_at:
+            scheduled += ensure_reminder(conn, incident, timedelta(0))
+    if scheduled:
+        log_event(log, outcome="reminders re-armed", count=scheduled)
+    return scheduled

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 
 import click
 
@@ -94,6 +95,7 @@ def web(host, port, workers):
 
 JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs",
                "worker.alert_jobs")
+JOB_MODULES += ("worker.nudges",)
 
 
 @click.command()
@@ -117,9 +119,23 @@ def worker(burst, maintenance_interval, heartbeat):
     _check_alert_routes(settings)
     with redis_and_database(settings, os.environ) as redis_url:
         configure()
+        _rearm_reminders(os.environ["DATABASE_URL"], redis_url)
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
                           job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def _rearm_reminders(database_url: str, redis_url: str) -> None:
+    """Before working: every unresolved incident has its reminder, and the nudge sweep is armed, whatever Redis
+    lost (issue 18)."""
+    from worker.bootstrap import store_for
+    from worker.nudges import schedule_sweep
+    from worker.queue import connection
+    from worker.reminders import rearm_reminders
+
+    conn = connection(redis_url)
+    rearm_reminders(conn, store_for(database_url))
+    schedule_sweep(conn, timedelta(minutes=1))
 
 
 def _check_alert_routes(settings: Settings) -> None:

@@ -49,6 +49,10 @@ class RecordedJobs:
     def schedule_reminder(self, incident, delay):
         self.asked.append(("reminder", incident.number, delay))
 
+    def ensure_reminder(self, incident, delay):
+        self.asked.append(("ensure reminder", incident.number, delay))
+        return False
+
     def request_blog_draft(self, incident):
         self.asked.append(("blog", incident.number))
         return "job-1"

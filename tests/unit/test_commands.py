@@ -60,6 +60,7 @@ def test_every_command_works_in_the_desk_form(name):
         "commander": "@alice", "ops-lead": "@alice", "comms": "@alice", "timeline": "14:05 x",
         "action": "x @alice", "caused-by": "!34", "fixed-by": "!35", "taxonomy": "MISSING_TEST",
         "close": "--force", "workaround": "restart it",
+        "snooze": "3d",
     }.get(name, "")
     bare, desk = one(f"/{name} {sample}"), one(f"/desk {name} {sample}")
     assert isinstance(desk, Command) and desk.name == name
