@@ -22,6 +22,7 @@ class LabelsConfig:
     postmortem_incomplete: str | None
     blog_draft: str
     private: str
+    maintenance: str = "maintenance"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class StatusPageConfig:
 
 
 # What a chat announcement can be about (issue 16): `notifications[].events` names some of these.
-ANNOUNCED = ("declared", "status", "severity", "resolved", "closed", "published")
+ANNOUNCED = ("declared", "status", "severity", "resolved", "closed", "published", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,13 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class MaintenanceConfig:
+    """Scheduled maintenance announced from `maintenance` issues (issue 18)."""
+
+    remind_before: timedelta = timedelta(hours=1)  # subscribers hear again this long before the start
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """A repository's validated Incident Desk settings."""
 
@@ -133,6 +141,7 @@ class RepoConfig:
     slack: SlackConfig = SlackConfig()
     notifications: tuple[NotificationRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
 
     def get_profile(self) -> Profile:
         """The repository's profile, custom or built in."""

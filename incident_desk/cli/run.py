@@ -93,7 +93,7 @@ def web(host, port, workers):
 
 
 JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs",
-               "worker.alert_jobs")
+               "worker.alert_jobs", "worker.maintenance_jobs")
 
 
 @click.command()
@@ -117,9 +117,19 @@ def worker(burst, maintenance_interval, heartbeat):
     _check_alert_routes(settings)
     with redis_and_database(settings, os.environ) as redis_url:
         configure()
+        _arm_maintenances(redis_url, settings)
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
                           job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def _arm_maintenances(redis_url: str, settings: Settings) -> None:
+    """Maintenance transitions whose jobs Redis lost are scheduled again from the database (issue 18)."""
+    from worker.bootstrap import store_for
+    from worker.maintenance_jobs import arm_maintenances
+    from worker.queue import connection
+
+    arm_maintenances(connection(redis_url), store_for(settings.database_url))
 
 
 def _check_alert_routes(settings: Settings) -> None:
