@@ -17,13 +17,14 @@ from incidents.maintenance import STEP_TITLE, Maintenance, notice_body
 from incidents.status_page import local_time
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.deferred import maintenance_job_id, schedule_maintenance
-from worker.queue import DELIVERIES, deliveries_queue, notify_retry
+from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue, notify_retry
 from worker.retry import is_transient, retry_delay
 
-__all__ = ["advance_maintenance", "arm_maintenances"]
+__all__ = ["advance_maintenance", "arm_maintenances", "arm_now_and_then"]
 
 log = logging.getLogger("incident_desk.maintenance")
 NOTICE_JOB = "worker.notify.send_maintenance_notice"
+ARM_CHECK_SECONDS = 600  # how often a delivery looks for maintenance jobs Redis lost
 
 
 def advance_maintenance(public_id: str, attempt: int = 1) -> str:
@@ -100,3 +101,10 @@ def arm_maintenances(conn, store) -> int:
     if armed:
         log_event(log, outcome="re-armed", maintenances=armed)
     return armed
+
+
+def arm_now_and_then(conn, store) -> None:
+    """A delivery's cheap look for lost maintenance jobs: at most once per ARM_CHECK_SECONDS across workers
+    (the key goes with Redis's data, so the first delivery after a flush looks)."""
+    if conn.set(f"{KEY_PREFIX}:maintenance-armed", "1", nx=True, ex=ARM_CHECK_SECONDS):
+        arm_maintenances(conn, store)

@@ -3,15 +3,22 @@ page and in the API, under maintenance at its start, completed at its end; each 
 the schedule survives Redis losing it; editing reschedules, closing early completes, unlabelling cancels."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+import responses
 import time_machine
 from rq.registry import ScheduledJobRegistry
 
+from incidents.config_model import Component
+from issue_templates.render import GITLAB_MAINTENANCE, render_templates
 from tests.fakes.github import FakeGitHub
-from tests.flows.test_status_notify import mail_client, smtp_port, start_smtp  # noqa: F401  (fixtures)
-from tests.support import post_github, run_worker
+from tests.fakes.gitlab import FakeGitLab
+from tests.flows.test_status_notify import free_port, start_smtp
+from tests.support import post_github, post_gitlab, run_worker
 from worker.deferred import maintenance_job_id
+from worker.maintenance_jobs import arm_maintenances
 from worker.queue import deliveries_queue
 
 REPO = "Codertocat/Hello-World"
@@ -47,6 +54,22 @@ OPENED, REMINDER = datetime(2026, 12, 3, 10, tzinfo=UTC), datetime(2026, 12, 4, 
 START, END = datetime(2026, 12, 4, 1, 0, 30, tzinfo=UTC), datetime(2026, 12, 4, 2, 0, 30, tzinfo=UTC)
 STATUS_KEYS = {"id", "page_id", "name", "status", "impact", "shortlink", "created_at", "started_at", "updated_at",
                "monitoring_at", "resolved_at", "incident_updates", "components", "scheduled_for", "scheduled_until"}
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def mail_client(settings, store, monkeypatch, smtp_port):
+    """The app with SMTP_URL set (the shared `settings` fixture has no mail)."""
+    from incident_desk.settings import Settings
+    from webhook_app import create_app
+
+    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{smtp_port}?from=status@example.com")
+    monkeypatch.setenv("PUBLIC_URL", "https://status.example.com")
+    return create_app({"SETTINGS": Settings.from_env(), "TESTING": True}).test_client()
 
 
 def github_with(body: str, fake_api) -> FakeGitHub:
@@ -102,14 +125,16 @@ def test_form_to_scheduled_in_progress_completed_each_subscriber_told_once(mail_
             assert subjects(inbox, "ana@example.com") == ["Scheduled"]
 
         redis_conn.flushdb()  # Redis loses the schedule; the worker's start re-creates it from the database
-        from worker.maintenance_jobs import arm_maintenances
-
         with time_machine.travel(OPENED + timedelta(minutes=5)):
             assert arm_maintenances(redis_conn, store) == 1
             run_worker(redis_conn)
             scheduled = ScheduledJobRegistry(queue=deliveries_queue(redis_conn))
             assert maintenance_job_id(upcoming["id"]) in scheduled.get_job_ids()
             assert arm_maintenances(redis_conn, store) == 0  # there: not doubled
+            redis_conn.flushdb()  # and again: this time the next delivery finds it missing
+            post_github(mail_client, "issue_comment", github.comment_event(REPO, 7, "alice", "Looks good."))
+            run_worker(redis_conn)
+            assert maintenance_job_id(upcoming["id"]) in scheduled.get_job_ids()
 
         with time_machine.travel(REMINDER):
             run_worker(redis_conn)
@@ -199,3 +224,45 @@ def test_editing_reschedules_closing_completes_unlabelling_cancels(mail_client, 
             "[Hello status] Scheduled maintenance: Mail relay swap: Cancelled"]
     finally:
         controller.stop()
+
+
+HOOK = "https://hooks.example.com/status"
+DISCORD = "https://discord.com/api/webhooks/4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
+
+
+def test_webhook_subscribers_and_chat_targets_hear_each_step_once(client, redis_conn, store, fake_api, monkeypatch):
+    monkeypatch.setenv("INCIDENT_DESK_CHAT_TARGETS", f"discord={DISCORD}")
+    fake_api.add(responses.POST, HOOK, status=204)
+    fake_api.add(responses.POST, DISCORD, status=204)
+    github = github_with(BODY.format(start="2026-12-04 02:00", end="2026-12-04 03:00"), fake_api)
+    github.files[(REPO, ".github/incident-desk.yml")] = CONFIG + "notifications:\n  - target: discord\n" \
+                                                                 "    events: [maintenance]\n"
+    with time_machine.travel(OPENED):
+        store.add_subscriber("hello", "webhook", HOOK, [], secret="s3cret", confirmed=True)
+        open_issue(client, redis_conn, github)
+    for moment in (REMINDER, START, END, END + timedelta(hours=1)):
+        with time_machine.travel(moment):
+            run_worker(redis_conn)
+    hooks = [json.loads(c.request.body) for c in fake_api.calls if c.request.url == HOOK]
+    assert [(h["incident"]["name"], h["incident"]["status"]) for h in hooks] == [
+        ("Database upgrade", "scheduled"), ("Database upgrade", "scheduled"), ("Database upgrade", "in_progress"),
+        ("Database upgrade", "completed")]
+    assert hooks[0]["incident"]["scheduled_for"] == "2026-12-04T02:00:00.000+01:00"
+    assert hooks[2]["page"]["id"] == "hello"
+    told = [json.loads(c.request.body)["content"] for c in fake_api.calls if c.request.url == DISCORD]
+    assert len(told) == 4 and "Maintenance scheduled: Database upgrade" in told[0]
+    assert "Maintenance completed" in told[3]
+
+
+def test_a_gitlab_issue_from_the_template_is_upcoming(client, redis_conn, store, fake_api):
+    project = "gitlabhq/gitlab-test"
+    gitlab = FakeGitLab(fake_api, files={(project, ".gitlab/incident-desk.yml"): CONFIG}, access={"alice": 30})
+    template = render_templates("gitlab", components=[Component("api", "Public API", "", None)])[GITLAB_MAINTENANCE]
+    body = template.replace("- [ ] Public API (api)", "- [x] Public API (api)").split("/label")[0]  # GitLab ran it
+    gitlab.add_issue(project, 3, "Database upgrade", body, labels=["maintenance"], author="alice")
+    with time_machine.travel(OPENED):
+        post_gitlab(client, "Issue Hook", gitlab.issue_event(project, 3, "open", "alice"))
+        run_worker(redis_conn)
+        [upcoming] = get(client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
+    assert upcoming["scheduled_for"] == "2026-12-04T02:00:00.000+01:00"
+    assert [c["id"] for c in upcoming["components"]] == ["api"]
