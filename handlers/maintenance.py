@@ -27,8 +27,8 @@ router = Router()
 def keep_maintenance(event: IssueEvent, ctx: Context) -> None:
     """The issue's window in the store, as its body says; a new or changed window is confirmed in a comment."""
     scheme = ctx.config.labels
-    if not scheme.is_maintenance(event.labels) or event.confidential:
-        return
+    if not scheme.is_maintenance(event.labels) or scheme.is_private(event.labels, event.confidential):
+        return  # a confidential (or private-labelled) issue never reaches the public page
     config = ctx.config.file
     zone = timezones.zone(config.timezone)
     issue = ctx.issue(event)
