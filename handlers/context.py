@@ -36,6 +36,8 @@ class Jobs(Protocol):
 
     def archive_chat_channel(self, channel: str, delay: timedelta) -> None: ...
 
+    def schedule_maintenance(self, public_id: str, delay: timedelta) -> None: ...
+
 
 class Permissions(Protocol):
     """Who may run which command (the worker's implementation caches the forge's answers)."""

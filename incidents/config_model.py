@@ -23,6 +23,7 @@ class LabelsConfig:
     postmortem_incomplete: str | None
     blog_draft: str
     private: str
+    maintenance: str = "maintenance"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class StatusPageConfig:
 
 
 # What a chat announcement can be about (issue 16): `notifications[].events` names some of these.
-ANNOUNCED = ("declared", "status", "severity", "resolved", "closed", "published")
+ANNOUNCED = ("declared", "status", "severity", "resolved", "closed", "published", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,13 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class MaintenanceConfig:
+    """Scheduled maintenance announced from `maintenance` issues (issue 18)."""
+
+    remind_before: timedelta = timedelta(hours=1)  # subscribers hear again this long before the start
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """A repository's validated Incident Desk settings."""
 
@@ -135,6 +143,7 @@ class RepoConfig:
     notifications: tuple[NotificationRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
     nudges: NudgesConfig = NudgesConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
 
     def get_profile(self) -> Profile:
         """The repository's profile, custom or built in."""

@@ -41,6 +41,7 @@ from incidents.config_model import (
     StatusPageConfig,
 )
 from incidents.config_schema_alerts import AlertsSchema
+from incidents.config_schema_maintenance import MaintenanceSchema
 from incidents.config_schema_nudges import NudgesSchema
 from incidents.profiles import DEFAULT_PROFILE, PROFILES
 from incidents.taxonomy import normalize_term
@@ -105,6 +106,7 @@ class LabelsSchema(ModelSchema):
                                          "(`postmortem::incomplete` on GitLab).")
     blog_draft = _label("blog-draft", "Label that asks for a blog-post draft.")
     private = _label("incident: private", "Label that keeps a GitHub incident off the status page, feeds and blog.")
+    maintenance = _label("maintenance", "Label that marks an issue as a scheduled maintenance for the status page.")
 
 
 class ComponentSchema(ModelSchema):
@@ -272,6 +274,7 @@ class RepoConfigSchema(ModelSchema):
     alerts = _nested(AlertsSchema, "How alerts (Alertmanager, Grafana, PagerDuty) become this repository's "
                                    "incidents: severity and components from alert labels, what resolution does.")
     nudges = _nested(NudgesSchema, "Nudges after resolve: action items past due, postmortems left unwritten.")
+    maintenance = _nested(MaintenanceSchema, "Scheduled maintenance declared by `maintenance` issues.")
 
     @validates("commands")
     def _known_commands(self, value: Mapping[str, Any], **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from incidents.model import Severity, Status, parse_severity, parse_status
 
 INCIDENT_LABEL = "incident"
+MAINTENANCE_LABEL = "maintenance"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class LabelScheme:
     component_prefix: str = "component: "  # components are any number, so never scoped
     blog_draft: str = "blog-draft"
     private: str = "incident: private"  # keeps a GitHub incident off everything public
+    maintenance: str = MAINTENANCE_LABEL  # a scheduled maintenance's issue (issue 18)
 
     @classmethod
     def with_separator(cls, separator: str, labels_config=None) -> LabelScheme:
@@ -42,6 +44,7 @@ class LabelScheme:
             component_prefix=labels_config.component_prefix or scheme.component_prefix,
             blog_draft=labels_config.blog_draft or scheme.blog_draft,
             private=labels_config.private or scheme.private,
+            maintenance=getattr(labels_config, "maintenance", None) or scheme.maintenance,
         )
 
     def status(self, status: Status) -> str:
@@ -93,3 +96,6 @@ class LabelScheme:
     def is_private(self, labels: Iterable[str], confidential: bool = False) -> bool:
         """Kept off everything public: a confidential issue (GitLab) or one carrying the private label."""
         return confidential or any(label.lower() == self.private.lower() for label in labels)
+
+    def is_maintenance(self, labels: Iterable[str]) -> bool:
+        return any(label.lower() == self.maintenance.lower() for label in labels)

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from incidents.labels import MAINTENANCE_LABEL
 from incidents.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 
 GITLAB_SEVERITIES = ("major-outage", "partial-outage", "degraded-performance", "operational")
@@ -16,6 +17,8 @@ GITHUB_FORM = ".github/ISSUE_TEMPLATE/incident.yml"
 GITHUB_POSTMORTEM = ".github/ISSUE_TEMPLATE/postmortem.md"
 GITLAB_INCIDENT = ".gitlab/issue_templates/incident.md"
 GITLAB_POSTMORTEM = ".gitlab/issue_templates/postmortem.md"
+GITHUB_MAINTENANCE = ".github/ISSUE_TEMPLATE/maintenance.yml"
+GITLAB_MAINTENANCE = ".gitlab/issue_templates/maintenance.md"
 
 POSTMORTEM_FRONT_MATTER = {
     "name": "Incident postmortem",
@@ -74,10 +77,10 @@ def _form_dumper():
     return FormDumper
 
 
-def _github_form(components: Iterable[Any], incident_label: str) -> str:
+def _github_form(components: Iterable[Any], incident_label: str, source: str = "incident.yml") -> str:
     import yaml
 
-    form = yaml.safe_load(_source("github/ISSUE_TEMPLATE/incident.yml"))
+    form = yaml.safe_load(_source(f"github/ISSUE_TEMPLATE/{source}"))
     form["labels"] = [incident_label]
     labels = [_component_label(c) for c in components]
     body = []
@@ -109,6 +112,12 @@ def _gitlab_incident(components: Iterable[Any], incident_label: str) -> str:
     )
 
 
+def _gitlab_maintenance(components: Iterable[Any], maintenance_label: str) -> str:
+    template = _jinja().from_string(_source("gitlab/issue_templates/maintenance.md"))
+    return template.render(components=[{"label": _component_label(c)} for c in components],
+                           maintenance_label=maintenance_label)
+
+
 def _gitlab_postmortem(profile: Profile, incident_label: str) -> str:
     # The quick action goes first: GitLab removes it on creation, and before the first heading
     # it never counts as content of a section.
@@ -132,12 +141,14 @@ def render_templates(
 
 def _github_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
     return {GITHUB_FORM: _github_form(components, incident_label),
-            GITHUB_POSTMORTEM: _github_postmortem(profile, incident_label)}
+            GITHUB_POSTMORTEM: _github_postmortem(profile, incident_label),
+            GITHUB_MAINTENANCE: _github_form(components, MAINTENANCE_LABEL, "maintenance.yml")}
 
 
 def _gitlab_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
     return {GITLAB_INCIDENT: _gitlab_incident(components, incident_label),
-            GITLAB_POSTMORTEM: _gitlab_postmortem(profile, incident_label)}
+            GITLAB_POSTMORTEM: _gitlab_postmortem(profile, incident_label),
+            GITLAB_MAINTENANCE: _gitlab_maintenance(components, MAINTENANCE_LABEL)}
 
 
 # Each forge's own template files (an issue form on GitHub, a description template on GitLab).

@@ -15,6 +15,7 @@ from incidents.model import BlogDraft, Incident, Link
 from store.alert_groups import AlertGroupStore
 from store.chats import ChatStore, UnknownIncident  # noqa: F401
 from store.ledger import LedgerStore
+from store.maintenances import MaintenanceStore
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, PublicationRow
 from store.nudges import NudgeStore
 from store.publications import PublicationStore, SlugTaken, bump_pages  # noqa: F401
@@ -106,7 +107,7 @@ def database_revisions(database_url: str) -> list[str]:
         engine.dispose()
 
 
-class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore):
+class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore, MaintenanceStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):

@@ -289,3 +289,42 @@ class NudgeRow(Base):
     item_key: Mapped[str] = mapped_column(String(64))
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MaintenanceRow(Base):
+    """A scheduled maintenance declared by a `maintenance` issue: its window as the issue last said, whether it
+    was closed early or cancelled, and which notices its subscribers have had (step -> when)."""
+
+    __tablename__ = "maintenances"
+    __table_args__ = (UniqueConstraint("platform", "repository", "number", name="uq_maintenance_issue"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)
+    installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    name: Mapped[str] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    components: Mapped[list] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    told: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
+
+
+class MaintenanceNoticeRow(Base):
+    """One maintenance step sent (or being retried) to one subscriber: never sent twice."""
+
+    __tablename__ = "maintenance_notices"
+    __table_args__ = (UniqueConstraint("maintenance_id", "step", "subscriber_id", name="uq_maintenance_notice"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    maintenance_id: Mapped[int] = mapped_column(ForeignKey("maintenances.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(16))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

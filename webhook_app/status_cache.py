@@ -69,7 +69,7 @@ def _code_digest() -> str:
     """The templates and the modules that render the files: a deployment that changes them changes every ETag."""
     here = Path(__file__).parent
     sources = [*sorted((here / "templates" / "status").iterdir()), here / "status_site.py",
-               here.parent / "incidents" / "status_page.py"]
+               here.parent / "incidents" / "status_page.py", here.parent / "incidents" / "maintenance.py"]
     digest = hashlib.sha256()
     for source in sources:
         digest.update(source.read_bytes())

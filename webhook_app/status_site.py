@@ -15,6 +15,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from incidents.maintenance import (
+    UNDER_MAINTENANCE,
+    components_with_maintenance,
+    maintenance_json,
+    under_maintenance,
+    with_maintenance,
+)
+from incidents.maintenance import active as active_maintenances
+from incidents.maintenance import upcoming as upcoming_maintenances
 from incidents.status_page import (
     DESCRIPTION,
     HISTORY_DAYS,
@@ -29,6 +38,7 @@ from incidents.status_page import (
     page_json,
     page_updated_at,
     printable,
+    stamp,
     status_json,
     uptimes,
     utc_now,
@@ -52,6 +62,8 @@ _POSTMORTEM = MarkdownIt("commonmark", {"html": False}).enable("table")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 RECENT_INCIDENTS_API = 50  # what the hosted API's incidents.json lists
 FEED_ENTRIES = 50  # a feed reader wants what changed lately, not 90 days at once
+RECENT_MAINTENANCES_API = 50  # what the hosted API's scheduled-maintenances.json lists
+_STATE_TITLE = {**STATE_TITLE, UNDER_MAINTENANCE: "Under maintenance"}
 
 STATIC = ("index.html", "history.html", "feed.atom", "api/v2/summary.json", "api/v2/status.json",
           "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json",
@@ -121,6 +133,23 @@ class Site:
     def _updated_at(self) -> datetime:
         return page_updated_at(self.changed_at, self._active_list)
 
+    @cached_property
+    def _maintenances(self):
+        """The window's maintenances (and every upcoming one), newest start first."""
+        return self.store.page_maintenances(self.page, since=self.now - timedelta(days=HISTORY_DAYS))
+
+    @cached_property
+    def _busy(self) -> set[str]:
+        """The components under maintenance now."""
+        return under_maintenance(self._maintenances, self.now)
+
+    def _maintenance_json(self, maintenance) -> dict:
+        return maintenance_json(maintenance, self.page, self.now, self.base_url, self._components, stamp)
+
+    def _maintenances_json(self, maintenances) -> str:
+        return _json({"page": self._page_json(),
+                      "scheduled_maintenances": [self._maintenance_json(m) for m in maintenances]})
+
     # --- JSON ---------------------------------------------------------------------------
 
     def _incident_json(self, incident) -> dict:
@@ -129,7 +158,8 @@ class Site:
     @cached_property
     def _components(self) -> list[dict]:
         """The components as they are now; incidents list theirs from here too, as the hosted API does."""
-        return components_json(self.page, self._active_list, self._updated_at())
+        return components_with_maintenance(components_json(self.page, self._active_list, self._updated_at()),
+                                           self._busy)
 
     def _page_json(self):
         return page_json(self.page, self.base_url, self._updated_at())
@@ -138,7 +168,10 @@ class Site:
         active = self._active_list
         return _json({"page": self._page_json(), "components": self._components,
                       "incidents": [self._incident_json(i) for i in active],
-                      "scheduled_maintenances": [], "status": status_json(active)})
+                      "scheduled_maintenances": [self._maintenance_json(m) for m in [
+                          *active_maintenances(self._maintenances, self.now),
+                          *upcoming_maintenances(self._maintenances, self.now)]],
+                      "status": status_json(active)})
 
     def _api_v2_status(self) -> str:
         return _json({"page": self._page_json(), "status": status_json(self._active_list)})
@@ -154,10 +187,14 @@ class Site:
         return _json({"page": self._page_json(), "incidents": [self._incident_json(i) for i in self._active_list]})
 
     def _api_v2_scheduled_maintenances(self) -> str:
-        """Maintenance is not built yet: the three maintenance files answer empty lists, in the API's shape."""
-        return _json({"page": self._page_json(), "scheduled_maintenances": []})
+        """The most recent maintenances, any status, newest first."""
+        return self._maintenances_json(self._maintenances[:RECENT_MAINTENANCES_API])
 
-    _api_v2_scheduled_maintenances_upcoming = _api_v2_scheduled_maintenances_active = _api_v2_scheduled_maintenances
+    def _api_v2_scheduled_maintenances_upcoming(self) -> str:
+        return self._maintenances_json(upcoming_maintenances(self._maintenances, self.now))
+
+    def _api_v2_scheduled_maintenances_active(self) -> str:
+        return self._maintenances_json(active_maintenances(self._maintenances, self.now))
 
     # --- HTML and feed ------------------------------------------------------------------
 
@@ -169,7 +206,7 @@ class Site:
         return dict(page=self.page, root=root, now=self.now, history_days=HISTORY_DAYS,
                     subscribe_url=subscribe_url,
                     when=lambda moment: local_time(moment, zone) if moment else "", iso=machine_time,
-                    ago=lambda moment: minutes_ago(moment, self.now), state_title=STATE_TITLE.get, **extra)
+                    ago=lambda moment: minutes_ago(moment, self.now), state_title=_STATE_TITLE.get, **extra)
 
     def _template(self, name: str, **context) -> str:
         names = {c.id: c.name for c in self.page.components}
@@ -178,7 +215,7 @@ class Site:
 
     def _index(self) -> str:
         active, history = self._active_list, self._history_list
-        states = component_states(self.page, active)
+        states = with_maintenance(component_states(self.page, active), self._busy)
         rows, group = [], object()
         bars = uptimes(self.page, history, self.now)
         for component in self.page.components:
@@ -191,7 +228,8 @@ class Site:
         recent = [i for i in history if not i.active][:5]
         return self._template("overview.html", **self._context(
             active=active, rows=rows, status={**status, "description": DESCRIPTION[status["indicator"]]},
-            recent=recent))
+            recent=recent, maintenance_now=active_maintenances(self._maintenances, self.now),
+            maintenance_next=upcoming_maintenances(self._maintenances, self.now)))
 
     def _history(self) -> str:
         zone = self.page.zone
@@ -205,7 +243,10 @@ class Site:
         for incident in self._history_list:
             key = f"{incident.started_at.astimezone(zone):%B %Y}"
             months.setdefault(key, []).append(incident)
-        return self._template("history.html", **self._context(months=list(months.items())))
+        maintenance: dict[str, list] = {}
+        for window in self._maintenances:
+            maintenance.setdefault(f"{window.window.start.astimezone(zone):%B %Y}", []).append(window)
+        return self._template("history.html", **self._context(months=list(months.items()), maintenance=maintenance))
 
     def _incident(self, public_id: str) -> str | None:
         found = self.store.public_incidents(self.page, public_id=public_id)
@@ -221,9 +262,11 @@ class Site:
         recent = self.store.public_incidents(self.page, limit=FEED_ENTRIES)
         listed = {i.id for i in recent}
         incidents = recent + [i for i in self._active_list if i.id not in listed]
-        updated = max([self.changed_at, *(i.updated_at for i in incidents)])
+        maintenances = [self._maintenance_json(m) for m in self._maintenances[:FEED_ENTRIES]]
+        updated = max([self.changed_at, *(i.updated_at for i in incidents),
+                       *(datetime.fromisoformat(m["updated_at"]) for m in maintenances)])
         return self._template("feed.atom.xml", **self._context(base_url=self.base_url, incidents=incidents,
-                                                               updated_at=updated))
+                                                               updated_at=updated, maintenances=maintenances))
 
     def message(self, heading: str, text: str, root: str = "", form_action: str | None = None,
                 button: str = "") -> str:

@@ -13,6 +13,7 @@ ANNOUNCE_JOB = "worker.notify.notify_subscribers"
 FOLLOW_JOB = "worker.chat_jobs.follow_in_chat"
 CHAT_ANNOUNCE_JOB = "worker.chat_jobs.send_announcement"
 ARCHIVE_JOB = "worker.chat_jobs.archive_channel"
+MAINTENANCE_JOB = "worker.maintenance_jobs.advance_maintenance"
 
 
 def reminder_job_id(platform: str, repository: str, number: int) -> str:
@@ -84,6 +85,20 @@ def archive_chat_channel(conn, channel: str, delay: timedelta) -> None:
     deliveries_queue(conn).enqueue_in(delay, ARCHIVE_JOB, channel, job_id=f"chat-archive-{channel}")
 
 
+def maintenance_job_id(public_id: str) -> str:
+    """The maintenance's one transition job: scheduling again replaces it."""
+    return f"maintenance-{public_id}"
+
+
+def schedule_maintenance(conn, public_id: str, delay: timedelta) -> None:
+    """The maintenance's next transition `delay` from now (at once when that is not in the future)."""
+    queue = deliveries_queue(conn)
+    if delay <= timedelta(0):
+        queue.enqueue(MAINTENANCE_JOB, public_id, job_id=maintenance_job_id(public_id))
+    else:
+        queue.enqueue_in(delay, MAINTENANCE_JOB, public_id, job_id=maintenance_job_id(public_id))
+
+
 class QueueJobs:
     """The `Jobs` a handler context carries: each queues an RQ job on `conn`."""
 
@@ -110,3 +125,6 @@ class QueueJobs:
 
     def archive_chat_channel(self, channel: str, delay: timedelta) -> None:
         archive_chat_channel(self.conn, channel, delay)
+
+    def schedule_maintenance(self, public_id: str, delay: timedelta) -> None:
+        schedule_maintenance(self.conn, public_id, delay)

@@ -15,6 +15,7 @@ from handlers import router
 from handlers.router import ignored
 from incident_desk.logs import log_event
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
+from worker.maintenance_jobs import arm_now_and_then
 from worker.queue import JOBS_METRIC, KEY_PREFIX
 from worker.retry import is_transient, retry_delay, retry_later
 
@@ -58,6 +59,7 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
         return "retry scheduled"
     outcome = "ignored" if ran is None else "processed"
     count_job(rt.conn, platform, event_name, outcome)
+    arm_now_and_then(rt.conn, rt.store)  # scheduled maintenance whose jobs Redis lost (issue 18)
     if ran is None:
         return "ignored"
     log_event(log, **said, outcome=outcome, handlers=ran, attempt=attempt, duration_ms=_ms(started))

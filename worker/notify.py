@@ -7,6 +7,7 @@ import email.policy
 import json
 import logging
 import smtplib
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,11 +18,18 @@ from rq import get_current_job
 from incident_desk.logs import log_event
 from incident_desk.settings import Settings
 from incident_desk.signing import sha256_signature
-from incidents.status_page import components_json, incident_json, local_time, page_json, status_json
+from incidents.maintenance import (
+    STEP_TITLE,
+    components_with_maintenance,
+    maintenance_json,
+    notice_body,
+    under_maintenance,
+)
+from incidents.status_page import components_json, incident_json, local_time, page_json, stamp, status_json
 from worker.bootstrap import runtime
 from worker.queue import RETRIED_WHEN_RAISED, RetryLater, connection, deliveries_queue, notify_retry
 
-__all__ = ["notify_subscribers", "send_confirmation", "send_notification"]
+__all__ = ["notify_subscribers", "send_confirmation", "send_maintenance_notice", "send_notification"]
 
 log = logging.getLogger("incident_desk.notify")
 WEBHOOK_TIMEOUT = 10
@@ -155,6 +163,76 @@ def webhook_body(settings: Settings, page, public, store) -> bytes:
                      "status_description": status_json(active)["description"]},
             "incident": incident_json(page, public, f"{base}incidents/{public.id}.html",
                                       components_json(page, active, public.updated_at))}
+    return json.dumps(body, sort_keys=True).encode()
+
+
+def send_maintenance_notice(public_id: str, step: str, subscriber_id: int, slug: str) -> str:
+    """Tell one subscriber one step of a scheduled maintenance, unless that was done already."""
+    settings, store = _runtime()
+    maintenance, subscriber, found = store.maintenance_by_id(public_id), store.subscriber(id=subscriber_id), \
+        store.status_page(slug)
+    if maintenance is None or subscriber is None or found is None:
+        return "nothing to send"
+    if not store.notice_attempt(public_id, step, subscriber_id):
+        return "already sent"
+    page = found[0]
+    try:
+        if subscriber.kind == "email":
+            _send_mail(settings, maintenance_email(settings, page, maintenance, step, subscriber))
+        else:
+            _post_webhook(subscriber, maintenance_webhook_body(settings, page, maintenance, store))
+    except PermanentNotifyError as exc:
+        store.notice_done(public_id, step, subscriber_id, str(exc))
+        return "refused"
+    except TransientNotifyError as exc:
+        store.notice_done(public_id, step, subscriber_id, str(exc))
+        _retry_or_fail(exc)
+    store.notice_done(public_id, step, subscriber_id)
+    log_event(log, maintenance=public_id, step=step, subscriber_id=subscriber_id, outcome="sent")
+    return "sent"
+
+
+MAINTENANCE_TEXT = """{name}
+
+{step} - {body}
+
+Scheduled: {start} to {end}
+Affected: {components}
+
+Details: {url}
+
+--
+You receive this because you subscribed to {title}.
+Unsubscribe: {unsubscribe}
+"""
+
+
+def maintenance_email(settings: Settings, page, maintenance, step: str, subscriber) -> EmailMessage:
+    names = {c.id: c.name for c in page.components}
+    unsubscribe = _link(settings, page.slug, subscriber.token, "unsubscribe")
+    message = _message(settings, subscriber.address,
+                       f"[{page.title}] Scheduled maintenance: {maintenance.name}: {STEP_TITLE[step]}")
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    message.set_content(MAINTENANCE_TEXT.format(
+        name=maintenance.name, step=STEP_TITLE[step], body=notice_body(maintenance, step, page.zone, local_time),
+        start=local_time(maintenance.window.start, page.zone), end=local_time(maintenance.window.end, page.zone),
+        components=", ".join(names.get(c, c) for c in maintenance.window.components) or "not stated",
+        url=f"{settings.public_url}/status/{page.slug}/", title=page.title, unsubscribe=unsubscribe))
+    return message
+
+
+def maintenance_webhook_body(settings: Settings, page, maintenance, store) -> bytes:
+    """The maintenance as JSON, in the API's scheduled-maintenance shape, under `incident` as for incidents."""
+    base = f"{settings.public_url}/status/{page.slug}/"
+    now = datetime.now(UTC)
+    active = store.public_incidents(page, active_only=True)
+    busy = under_maintenance(store.page_maintenances(page, since=now), now)
+    components = components_with_maintenance(components_json(page, active, now), busy)
+    body = {"meta": {"documentation": base, "generated_at": now.isoformat()},
+            "page": {**page_json(page, base, now), "status_indicator": status_json(active)["indicator"],
+                     "status_description": status_json(active)["description"]},
+            "incident": maintenance_json(maintenance, page, now, base, components, stamp)}
     return json.dumps(body, sort_keys=True).encode()
 
 

@@ -94,8 +94,7 @@ def web(host, port, workers):
 
 
 JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs",
-               "worker.alert_jobs")
-JOB_MODULES += ("worker.nudges",)
+               "worker.alert_jobs", "worker.maintenance_jobs", "worker.nudges")
 
 
 @click.command()
@@ -120,6 +119,7 @@ def worker(burst, maintenance_interval, heartbeat):
     with redis_and_database(settings, os.environ) as redis_url:
         configure()
         _rearm_reminders(os.environ["DATABASE_URL"], redis_url)
+        _arm_maintenances(redis_url, settings)
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
                           job_monitoring_interval=heartbeat).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
@@ -136,6 +136,15 @@ def _rearm_reminders(database_url: str, redis_url: str) -> None:
     conn = connection(redis_url)
     rearm_reminders(conn, store_for(database_url))
     schedule_sweep(conn, timedelta(minutes=1))
+
+
+def _arm_maintenances(redis_url: str, settings: Settings) -> None:
+    """Maintenance transitions whose jobs Redis lost are scheduled again from the database (issue 18)."""
+    from worker.bootstrap import store_for
+    from worker.maintenance_jobs import arm_maintenances
+    from worker.queue import connection
+
+    arm_maintenances(connection(redis_url), store_for(settings.database_url))
 
 
 def _check_alert_routes(settings: Settings) -> None:

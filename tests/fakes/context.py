@@ -66,6 +66,9 @@ class RecordedJobs:
     def announce_in_chat(self, target, title, body, key):
         self.asked.append(("announce in chat", target, key))
 
+    def schedule_maintenance(self, public_id, delay):
+        self.asked.append(("maintenance", public_id, delay))
+
     def archive_chat_channel(self, channel, delay):
         self.asked.append(("archive", channel, delay))
 

@@ -74,7 +74,7 @@ def test_a_channel_id_is_an_announcement_channel_too():
     ("notifications: [{events: [status]}]", "notifications[0].target", None, "Missing data"),
     ("notifications: [{target: 'my teams'}]", "notifications[0].target", "my teams", "Not a target name"),
     ("notifications: [{target: t, events: [opened]}]", "notifications[0].events[0]", "opened",
-     "Unknown event 'opened'; events are: declared, status, severity, resolved, closed, published."),
+     "Unknown event 'opened'; events are: declared, status, severity, resolved, closed, published, maintenance."),
     ("notifications: [{target: t, min_severity: bad}]", "notifications[0].min_severity", "bad",
      "Not a severity; use one of major-outage, partial-outage, degraded-performance, operational."),
     ("notifications: [{target: t, url: 'msteams://secret'}]", "notifications[0].url", "msteams://secret",

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from checks.rules import EMPTY_SECTION, TIMELINE_MISSING_TIMEZONE
 from incident_desk.cli.docs import check, install_templates
-from issue_templates.render import GITLAB_INCIDENT, GITLAB_POSTMORTEM, postmortem_skeleton
+from issue_templates.render import GITLAB_INCIDENT, GITLAB_MAINTENANCE, GITLAB_POSTMORTEM, postmortem_skeleton
 
 DOCUMENTS = Path(__file__).parent.parent / "documents"
 GOOD = str(DOCUMENTS / "filled-timeline-rca-actions.md")
@@ -106,8 +106,10 @@ def test_install_templates(run, tmp_path):
     (tmp_path / ".gitlab/incident-desk.yml").write_text("profile: full\ncomponents: [{id: api, name: API}]\n")
     result = run(install_templates, "--platform", "gitlab", "--dest", str(tmp_path))
     assert result.exit_code == 0
-    assert sorted(result.output.split()) == sorted(str(tmp_path / p) for p in (GITLAB_INCIDENT, GITLAB_POSTMORTEM))
+    assert sorted(result.output.split()) == sorted(str(tmp_path / p) for p in (GITLAB_INCIDENT, GITLAB_POSTMORTEM,
+                                                                               GITLAB_MAINTENANCE))
     assert "- [ ] API (api)" in (tmp_path / GITLAB_INCIDENT).read_text()
+    assert "- [ ] API (api)" in (tmp_path / GITLAB_MAINTENANCE).read_text()
     assert (tmp_path / GITLAB_POSTMORTEM).read_text().endswith(postmortem_skeleton("full"))
 
 

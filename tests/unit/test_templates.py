@@ -7,6 +7,7 @@ from incidents.document import parse_document
 from incidents.profiles import PROFILES, get_profile
 from issue_templates.render import (
     GITHUB_FORM,
+    GITHUB_MAINTENANCE,
     GITHUB_POSTMORTEM,
     GITLAB_INCIDENT,
     GITLAB_POSTMORTEM,
@@ -83,7 +84,8 @@ def test_custom_profile_skeleton():
 
 def test_install_writes_files(tmp_path):
     written = install_templates("github", tmp_path, "full", COMPONENTS)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted([GITHUB_FORM, GITHUB_POSTMORTEM])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted([GITHUB_FORM, GITHUB_POSTMORTEM,
+                                                                                     GITHUB_MAINTENANCE])
     assert (tmp_path / GITHUB_POSTMORTEM).read_text().endswith(postmortem_skeleton("full"))
 
 

@@ -1,14 +1,14 @@
 """nudges: when each overdue action item or unwritten postmortem was last nudged, and its snooze (issue 18)
 
 Revision ID: 0013
-Revises: 0011 (0012, scheduled maintenance, is on another branch: at merge this becomes `down_revision = "0012"`)
+Revises: 0012
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
