@@ -2,12 +2,14 @@
 same repository group share the taxonomy term or tree prefix, the components, or a similar title or root cause.
 
 The text similarity is word overlap (the Dice coefficient of the two texts' words, stop words left out), where two
-words match when they are equal or close spellings of one another (difflib's `get_close_matches`, the standard
-library's, as `taxonomy.suggest` uses it): "timeout"/"timeouts", "exhausted"/"exhaustion". Word order does not count.
-Titles and root causes are a sentence or two and a group has at most a few hundred incidents, so a compiled
-library (rapidfuzz, installable here) would buy speed that is not needed, at the cost of a new compiled dependency
-for the lean `check` command; and the databases' full-text searches (SQLite FTS5, PostgreSQL tsvector) differ in
-syntax and ranking, so the two would rank differently and need a virtual table or index each.
+words match when they are equal or close spellings of one another (the standard library's difflib ratio, as
+`taxonomy.suggest` uses it): "timeout"/"timeouts", "deploy"/"deployed". Word order does not count. Why not rapidfuzz
+(installable here, not yet a dependency): titles and root causes are a sentence or two and at most a group's
+newest 500 incidents are compared (store/similar.py; with 20-word root causes about 20 ms), so its speed is not
+needed, and its order-free scorer (`token_set_ratio`) gives 100 whenever one text's words are a subset of the
+other's, so a one-word overlap with a short title would list noise. Why not the databases' full-text search:
+SQLite FTS5 and PostgreSQL tsvector differ in syntax and ranking (the two deployments would list different
+incidents) and each needs its own virtual table or index.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from difflib import get_close_matches
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 from incidents.metrics import format_elapsed
 from incidents.model import Incident
@@ -59,6 +62,7 @@ def repository_group(repository: str) -> str:
     return repository.rsplit("/", 1)[0] if "/" in repository else repository
 
 
+@lru_cache(maxsize=4096)
 def words(text: str | None) -> frozenset[str]:
     """The words of a text that carry meaning: lower case, no stop words, no single letters."""
     return frozenset(w for w in _WORD.findall((text or "").lower()) if len(w) > 1 and w not in STOP_WORDS)
@@ -69,14 +73,26 @@ def text_similarity(first: str | None, second: str | None) -> float:
     left, right = words(first), words(second)
     if not left or not right:
         return 0.0
-    pool = sorted(right)
-    matched = 0
-    for word in sorted(left):
-        found = word if word in pool else next(iter(get_close_matches(word, pool, n=1, cutoff=WORD_CUTOFF)), None)
+    total = len(left) + len(right)
+    matched = len(left & right)
+    rest, pool = sorted(left - right), sorted(right - left)
+    if 2 * (matched + min(len(rest), len(pool))) < TEXT_THRESHOLD * total:
+        return 2 * matched / total  # close spellings could not lift it to similar: spare difflib
+    for word in rest:
+        found = next((other for other in pool if close_words(word, other)), None)
         if found is not None:
             pool.remove(found)
             matched += 1
-    return 2 * matched / (len(left) + len(right))
+    return 2 * matched / total
+
+
+@lru_cache(maxsize=65536)  # a group's vocabulary is small: most pairs are asked again and again
+def close_words(first: str, second: str) -> bool:
+    """Two spellings of one word (`timeout`/`timeouts`): the same first letter and difflib's ratio at WORD_CUTOFF.
+    A ratio needs lengths within that ratio of each other, so most pairs never reach difflib."""
+    if first[0] != second[0] or 2 * min(len(first), len(second)) < WORD_CUTOFF * (len(first) + len(second)):
+        return False
+    return SequenceMatcher(None, first, second).ratio() >= WORD_CUTOFF
 
 
 def taxonomy_terms(taxonomy: str | None) -> tuple[str, ...]:
@@ -172,7 +188,7 @@ def similar_lines(similar: Sequence[Similar], home: str | None) -> list[str]:
 
 
 __all__ = [
-    "HEADING", "MAX_SIMILAR", "STOP_WORDS", "TEXT_THRESHOLD", "Similar", "Subject", "actions_state", "compare",
-    "eligible", "find_similar", "named_in", "reference", "repository_group", "shared_prefix", "similar_lines",
-    "taxonomy_terms", "text_similarity", "words",
+    "HEADING", "MAX_SIMILAR", "STOP_WORDS", "TEXT_THRESHOLD", "Similar", "Subject", "actions_state", "close_words",
+    "compare", "eligible", "find_similar", "named_in", "reference", "repository_group", "shared_prefix",
+    "similar_lines", "taxonomy_terms", "text_similarity", "words",
 ]
