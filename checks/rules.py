@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from incidents.document import IncidentDocument
 from incidents.profiles import Profile
 from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for
+from incidents.similar import Similar, named_in, reference
 from incidents.taxonomy import known_terms, suggest
 from incidents.timeline import TIMELINE_TAGS
 
@@ -44,6 +45,11 @@ MISSING_TAXONOMY = (
     "No taxonomy term: end the {section} with a line such as `Taxonomy: MISSING_TEST` "
     "or a tree such as `Taxonomy: DATA_QUALITY < FAILED_MIGRATION`."
 )
+RECURRENCE_NOT_CHECKED = (
+    "Past incidents look similar ({refs}) and the Recurrence section names none of them: say whether they had the "
+    "same root cause, what was tried then, and why this happened again."
+)
+RECURRENCE_SECTION = "Recurrence"
 COMMIT_INSTEAD_OF_MERGE_REQUEST = "The {role} is given as a commit ({ref}): link the merge request instead."
 
 _QUOTE_LIMIT = 60
@@ -65,9 +71,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class Context:
-    """What the rules need besides the document: the known taxonomy terms."""
+    """What the rules need besides the document: the known taxonomy terms; the similar past incidents
+    (incidents.similar) and the repository the document is in (None: not known, as for `incident-desk check`)."""
 
     terms: frozenset[str]
+    similar: tuple[Similar, ...] = ()
+    home: str | None = None
 
 
 Rule = Callable[[IncidentDocument, Profile, Context], Iterable[Finding]]
@@ -239,6 +248,31 @@ def merge_requests_not_commits(doc: IncidentDocument, profile: Profile, ctx: Con
                           COMMIT_INSTEAD_OF_MERGE_REQUEST.format(role=ref.role, ref=ref.ref))
 
 
+def recurrence_checked(doc: IncidentDocument, profile: Profile, ctx: Context) -> Iterator[Finding]:
+    """In profiles with a Recurrence section, it names at least one of the similar past incidents there are."""
+    if RECURRENCE_SECTION not in profile.required or not ctx.similar:
+        return
+    section = doc.sections.get(RECURRENCE_SECTION)
+    text = section.text if section is not None else ""
+    if any(named_in(text, found.incident, ctx.home) for found in ctx.similar):
+        return
+    refs = ", ".join(reference(found.incident, ctx.home) for found in ctx.similar)
+    yield Finding("recurrence-not-checked", WARNING, RECURRENCE_SECTION, section.line if section else None,
+                  RECURRENCE_NOT_CHECKED.format(refs=refs))
+
+
+def recurrence_findings(doc: IncidentDocument, profile: Profile, findings: Iterable[Finding],
+                        similar: Iterable[Similar], home: str | None) -> list[Finding]:
+    """`findings` (run_checks') with the recurrence warning for these similar incidents, in run_checks' order."""
+    ctx = Context(terms=frozenset(), similar=tuple(similar), home=home)
+    return sort_findings([*findings, *recurrence_checked(doc, profile, ctx)])
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then by line (whole-document findings first), then by code."""
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.line or 0, f.code))
+
+
 def _section_of_line(doc: IncidentDocument, line: int) -> str | None:
     name = None
     for section in sorted(doc.sections.values(), key=lambda s: s.line):
@@ -263,12 +297,15 @@ RULES: tuple[Rule, ...] = (
     taxonomy_terms,
     taxonomy_present,
     merge_requests_not_commits,
+    recurrence_checked,
 )
 
 
-def run_checks(doc: IncidentDocument, profile: Profile, config: RepoConfig | None = None) -> list[Finding]:
+def run_checks(doc: IncidentDocument, profile: Profile, config: RepoConfig | None = None,
+               similar: Iterable[Similar] = (), home: str | None = None) -> list[Finding]:
     """All findings for a document, errors first, then by line (whole-document findings first)."""
     profile = effective_profile(profile, config)
     ctx = Context(terms=config.taxonomy_terms() if config is not None else known_terms())
+    ctx = dataclasses.replace(ctx, similar=tuple(similar), home=home)
     findings = [finding for rule in RULES for finding in rule(doc, profile, ctx)]
     return sorted(findings, key=lambda f: (f.severity != ERROR, f.line or 0, f.code))

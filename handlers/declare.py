@@ -14,6 +14,7 @@ from handlers.chat_follow import queue_follow
 from handlers.context import Context
 from handlers.publication import status_changed
 from handlers.router import Router
+from handlers.similar import look_back
 from incidents.lifecycle import is_incident
 from incidents.model import AlertGroup, Incident, Status
 from incidents.nudges import reminder_due_in
@@ -40,11 +41,12 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
     What changes is computed by incidents.reconcile.plan_incident; this applies it."""
     document, findings = review(issue.body, config.file)
     known = ctx.store.get_incident(platform, issue.repository, issue.number)
+    similar, findings = look_back(ctx, config, issue, platform, document, findings, known)
     links = ctx.store.links(known) if known is not None else []
     told = ctx.store.incident_chat(known) if known is not None and chat_channel is None else None
     channel = (told.channel_name or "", told.channel_url or "") if told and told.channel_id else chat_channel
     alert = alert or (ctx.store.alert_group_of(known) if known is not None else None)
-    plan = plan_incident(Seen(issue, document, findings, known, links, channel, alert),
+    plan = plan_incident(Seen(issue, document, findings, known, links, channel, alert, similar),
                          Declaration(platform, declared_by, installation_id, tuple(labels_added)),
                          config=config.file, scheme=config.labels, facts=ctx.forge.facts,
                          now=datetime.now(UTC))

@@ -70,6 +70,8 @@ class Incident:
     ttd_seconds: float | None = None
     ttf_seconds: float | None = None
     ttr_seconds: float | None = None
+    root_cause: str | None = None  # the document's root cause (similar past incidents compare it)
+    done_actions: int = 0  # corrective actions ticked (with open_actions: their state)
 
     def with_changes(self, **changes) -> Incident:
         return replace(self, **changes)

@@ -19,6 +19,7 @@ from incidents.lifecycle import declared_in_form, label_changes, track
 from incidents.metrics import Metrics, impact_lines, incident_metrics, render_metrics
 from incidents.model import AlertGroup, Incident, Link, Status
 from incidents.section_edits import generated_lines, set_generated_lines
+from incidents.similar import similar_lines
 from incidents.summary import render_summary
 from incidents.timezones import zone
 
@@ -61,6 +62,7 @@ class Seen:
     links: Sequence[Link] = ()
     chat_channel: tuple[str, str] | None = None  # the incident's chat channel: (name, link)
     alert: AlertGroup | None = None  # the alert group that opened it
+    similar: Sequence = ()  # similar past incidents (incidents.similar.Similar), most similar first
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,16 @@ def plan_incident(seen: Seen, declaration: Declaration, *, config, scheme: Label
         taxonomy=" < ".join(seen.document.taxonomy.terms) if seen.document.taxonomy else None,
         open_actions=sum(not a.done for a in seen.document.actions),
         ttd_seconds=metrics.ttd, ttf_seconds=metrics.ttf, ttr_seconds=metrics.ttr)
+    incident = incident.with_changes(root_cause=seen.document.root_cause,
+                                     done_actions=sum(a.done for a in seen.document.actions))
     summary = render_summary(
         incident, seen.findings, facts.command_prefix,
         links=[(facts.merge_request.ref(k.repository, k.number, issue.repository), k) for k in seen.links],
         metrics_lines=render_metrics(metrics, config.timezone),
         open_actions=[a for a in seen.document.actions if not a.done], body_limit=facts.body_limit,
         chat_channel=seen.chat_channel, alert=seen.alert,
-        today=now.astimezone(zone(config.timezone)).date())
+        today=now.astimezone(zone(config.timezone)).date(),
+        similar_lines=similar_lines(seen.similar, issue.repository))
     return IncidentPlan(
         incident=incident, add_labels=tuple(add), remove_labels=tuple(remove), save=incident != known,
         follow_ups=tuple(follow_up_issues(seen.document, issue.repository)), summary=summary,

@@ -35,12 +35,14 @@ UNTRACKED_NOTE = "This issue is no longer tracked as an incident (the `{label}` 
 def render_summary(incident: Incident, findings: Sequence = (), command_prefix: str = "/",
                    links: Sequence = (), metrics_lines: Sequence[str] = (), open_actions: Sequence = (),
                    body_limit: int | None = None, chat_channel: tuple[str, str] | None = None,
-                   alert: AlertGroup | None = None, today: date | None = None) -> str:
+                   alert: AlertGroup | None = None, today: date | None = None,
+                   similar_lines: Sequence[str] = ()) -> str:
     """The summary comment's Markdown for this incident's state, cut to the forge's `body_limit`.
 
     `links` are (reference as written, Link) pairs; `metrics_lines` come from incidents.metrics;
     `chat_channel` is the incident's channel as (name, link); `alert` the alert group that opened it;
     with `today` (the repository's date), an open action item past its due date is marked overdue.
+    `similar_lines` the similar past incidents (incidents.similar.similar_lines).
     """
     severity = incident.severity.title if incident.severity else "unknown"
     components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
@@ -66,6 +68,8 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
     if open_actions:
         lines += ["", "**Open action items:**"]
         lines += truncate_lines([_action_line(a, today) for a in open_actions], 30)
+    if similar_lines:
+        lines += ["", *similar_lines]
     next_step = NEXT_STEP[incident.status].format(cmd=command_prefix)
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"

@@ -20,13 +20,15 @@ from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, Public
 from store.nudges import NudgeStore
 from store.publications import PublicationStore, SlugTaken, bump_pages  # noqa: F401
 from store.records import to_incident, to_link
+from store.similar import SimilarStore
 
 # What the tracking table (`incident-desk export`, `report`) shows of an incident.
 _TRACKING_COLUMNS = (
     IncidentRow.platform, IncidentRow.repository, IncidentRow.number, IncidentRow.title, IncidentRow.status,
     IncidentRow.severity, IncidentRow.components, IncidentRow.commander, IncidentRow.taxonomy,
     IncidentRow.reported_at, IncidentRow.resolved_at, IncidentRow.closed_at, IncidentRow.open_actions,
-    IncidentRow.ttd_seconds, IncidentRow.ttf_seconds, IncidentRow.ttr_seconds)
+    IncidentRow.ttd_seconds, IncidentRow.ttf_seconds, IncidentRow.ttr_seconds,
+    IncidentRow.url, IncidentRow.root_cause, IncidentRow.done_actions)
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a statement waits for another client's lock before it gives up
 
@@ -107,7 +109,8 @@ def database_revisions(database_url: str) -> list[str]:
         engine.dispose()
 
 
-class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore, MaintenanceStore):
+class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore, MaintenanceStore,
+            SimilarStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):
@@ -157,6 +160,7 @@ class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStor
             row.private = incident.private
             for field in ("taxonomy", "open_actions", "ttd_seconds", "ttf_seconds", "ttr_seconds"):
                 setattr(row, field, getattr(incident, field))
+            row.root_cause, row.done_actions = incident.root_cause, incident.done_actions
 
     def summary_comment(self, incident: Incident) -> tuple[int, str] | None:
         """The incident's summary comment as last written: (comment id, digest of its text), if known."""

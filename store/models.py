@@ -69,6 +69,8 @@ class IncidentRow(Base):
     ttd_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttf_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttr_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    root_cause: Mapped[str | None] = mapped_column(Text, nullable=True)  # compared by similar past incidents
+    done_actions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The summary comment as the bot last wrote it: edited by id, rewritten only when the digest changes.
     summary_comment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     summary_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -17,6 +17,7 @@ def to_incident(row: IncidentRow) -> Incident:
         forced_close=bool(row.forced_close), private=bool(row.private), taxonomy=row.taxonomy,
         open_actions=row.open_actions or 0,
         ttd_seconds=row.ttd_seconds, ttf_seconds=row.ttf_seconds, ttr_seconds=row.ttr_seconds,
+        root_cause=row.root_cause, done_actions=row.done_actions or 0,
     )
 
 

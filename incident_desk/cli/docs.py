@@ -83,10 +83,14 @@ def _timezone(name: str | None) -> str | None:
 @click.option("--timezone", help="IANA timezone for timeline times without an offset (default: the config's).")
 @click.option("--config", "config_path", help="Repository config file (incident-desk.yml).")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--history", "history_path",
+              help="Past incidents (`incident-desk export`, CSV or JSON): warn when the Recurrence section names "
+                   "none of the similar ones.")
 def check(files: tuple[str, ...], profile: str | None, timezone: str | None, config_path: str | None,
-          output: str) -> None:
+          output: str, history_path: str | None) -> None:
     """Check incident postmortems kept as Markdown files. Exit 1 when any has an error."""
     config = _config(config_path)
+    history = _history(history_path)
     chosen = _profile(profile, config)
     zone = _timezone(timezone) or (config.timezone if config is not None else None)
     texts = [(path, _read(path)) for path in files]  # read all first: a missing file is a usage error
@@ -94,7 +98,7 @@ def check(files: tuple[str, ...], profile: str | None, timezone: str | None, con
     results = []
     for path, text in texts:
         document = parse_document(text, chosen, zone, skeleton=skeleton)
-        results.append((path, run_checks(document, chosen, config)))
+        results.append((path, run_checks(document, chosen, config, similar_in_history(document, history))))
 
     if output == "json":
         click.echo(json.dumps(
@@ -106,6 +110,31 @@ def check(files: tuple[str, ...], profile: str | None, timezone: str | None, con
                 click.echo(f"{path}:{f.line or 1}: {f.severity} {f.code} {f.message}")
     failed = any(f.severity == "error" for _path, findings in results for f in findings)
     sys.exit(1 if failed else 0)
+
+
+def _history(path: str | None) -> list:
+    """The past incidents of --history (none without it); a file that is not an export is a usage error."""
+    if path is None:
+        return []
+    from incident_desk.cli.history import NotAnExport, read_history
+
+    try:
+        return read_history(_read(path), path)
+    except NotAnExport as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+
+
+def similar_in_history(document, history: list) -> tuple:
+    """The past incidents of the history most like the document (its taxonomy, components and root cause)."""
+    if not history:
+        return ()
+    from incidents.lifecycle import declared_in_form
+    from incidents.similar import Subject, find_similar
+
+    subject = Subject(title="", taxonomy=document.taxonomy.terms if document.taxonomy else (),
+                      components=declared_in_form(document)[1], root_cause=document.root_cause)
+    return find_similar(subject, history)
 
 
 @click.command("install-templates")

@@ -14,7 +14,8 @@ from incident_desk.settings import Settings
 
 COLUMNS = ("platform", "repository", "number", "title", "status", "severity", "components", "commander",
            "taxonomy", "reported", "resolved", "closed", "cause", "fix", "ttd_seconds", "ttd", "ttf_seconds",
-           "ttf", "ttr_seconds", "ttr", "open_actions")
+           "ttf", "ttr_seconds", "ttr", "open_actions",
+           "url", "root_cause", "done_actions")  # `incident-desk check --history` compares these too
 GROUPS = ("month", "component", "taxonomy")
 METRICS = ("ttd", "ttf", "ttr")
 PLOT_NEEDS_MATPLOTLIB = "drawing needs matplotlib, an optional extra: pip install 'incident-desk[plot]'"
@@ -39,6 +40,8 @@ def tracking_rows(store, since: date | None = None, repository: str | None = Non
             "cause": " ".join(url for role, url in own if role == "cause"),
             "fix": " ".join(url for role, url in own if role == "fix"),
             "open_actions": incident.open_actions or 0,
+            "url": incident.url or "", "root_cause": incident.root_cause or "",
+            "done_actions": incident.done_actions or 0,
         }
         for name in METRICS:
             seconds = getattr(incident, f"{name}_seconds")
