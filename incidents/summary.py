@@ -44,20 +44,7 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
     with `today` (the repository's date), an open action item past its due date is marked overdue.
     `similar_lines` the similar past incidents (incidents.similar.similar_lines).
     """
-    severity = incident.severity.title if incident.severity else "unknown"
-    components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
-    lines = [
-        SUMMARY_MARKER,
-        f"### Incident summary: {escape(incident.title, 200)}",
-        "",
-        f"**Status:** {incident.status.value} · **Severity:** {severity} · **Components:** {components}",
-        "",
-        " · ".join(f"**{role}:** {_person(getattr(incident, field))}" for role, field in ROLES),
-    ]
-    if chat_channel:
-        lines += ["", f"**Chat:** [#{escape(chat_channel[0], 80)}]({chat_channel[1]})"]
-    if alert is not None:
-        lines += ["", alert_line(alert)]
+    lines = _head_lines(incident, chat_channel, alert)
     if links:
         lines += ["", LINKS_HEADING, *truncate_lines([_link_line(ref, link) for ref, link in links], 30)]
     if metrics_lines:
@@ -74,6 +61,25 @@ def render_summary(incident: Incident, findings: Sequence = (), command_prefix: 
     lines += ["", f"**Next step:** {next_step}"]
     text = "\n".join(lines) + "\n"
     return text if body_limit is None or len(text) < body_limit else text[: body_limit - 100] + "\n\n… (cut)\n"
+
+
+def _head_lines(incident: Incident, chat_channel: tuple[str, str] | None, alert: AlertGroup | None) -> list[str]:
+    """The title, status, severity, components and roles; the chat channel and the alert that opened it."""
+    severity = incident.severity.title if incident.severity else "unknown"
+    components = ", ".join(f"`{escape(c, 60)}`" for c in incident.components) or "none named"
+    lines = [
+        SUMMARY_MARKER,
+        f"### Incident summary: {escape(incident.title, 200)}",
+        "",
+        f"**Status:** {incident.status.value} · **Severity:** {severity} · **Components:** {components}",
+        "",
+        " · ".join(f"**{role}:** {_person(getattr(incident, field))}" for role, field in ROLES),
+    ]
+    if chat_channel:
+        lines += ["", f"**Chat:** [#{escape(chat_channel[0], 80)}]({chat_channel[1]})"]
+    if alert is not None:
+        lines += ["", alert_line(alert)]
+    return lines
 
 
 def _action_line(action, today: date | None) -> str:
