@@ -68,7 +68,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (or the mapping given)."""
-        env = os.environ if env is None else env
+        env = with_settings_file(os.environ) if env is None else env
         return cls(
             github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
             github_app_id=env.get("GITHUB_APP_ID"),
@@ -174,3 +174,86 @@ def _alert_sources(value: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"INCIDENT_DESK_ALERT_SOURCES wants name=token entries, not one starting {item[:6]!r}")
         pairs.append((name, token))
     return tuple(pairs)
+
+
+# The settings file (issue 19): what `incident-desk setup` wrote, `KEY=value` lines, read by every process
+# under the environment, which wins. INCIDENT_DESK_SETTINGS_FILE names another file, or none when empty.
+SETTINGS_FILE_VARIABLE = "INCIDENT_DESK_SETTINGS_FILE"
+
+
+def settings_file_path(env=None) -> Path | None:
+    """Where the settings file is: INCIDENT_DESK_SETTINGS_FILE, else ~/.config/incident-desk/settings.env
+    ($XDG_CONFIG_HOME when set); None when the variable is set but empty."""
+    env = os.environ if env is None else env
+    if SETTINGS_FILE_VARIABLE in env:
+        named = env[SETTINGS_FILE_VARIABLE].strip()
+        return Path(named).expanduser() if named else None
+    config_home = env.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(config_home) / "incident-desk" / "settings.env"
+
+
+def with_settings_file(env) -> dict[str, str]:
+    """The settings file's values under the environment's: a variable set in the environment wins."""
+    path = settings_file_path(env)
+    values = read_settings_file(path) if path is not None and path.is_file() else {}
+    return {**values, **env}
+
+
+def read_settings_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines (`export ` allowed, `#` comments); a double-quoted value may hold \\n, \\" and \\\\."""
+    values = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.removeprefix("export ").partition("=")
+        key = key.strip()
+        if not equals or not key.isidentifier():
+            raise ValueError(f"{path}:{number}: want KEY=value")
+        values[key] = _unquoted(value.strip())
+    return values
+
+
+def _unquoted(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1]
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    out, chars = [], iter(value[1:-1])
+    for char in chars:
+        if char == "\\":
+            char = {"n": "\n"}.get(following := next(chars, "\\"), following)
+        out.append(char)
+    return "".join(out)
+
+
+def settings_file_text(values: dict[str, str]) -> str:
+    """The lines read_settings_file reads back to `values`; a value with anything but plain characters is quoted."""
+    lines = []
+    for key, value in values.items():
+        if value and all(char.isalnum() or char in "-_.:/@+,=" for char in value):
+            lines.append(f"{key}={value}")
+        else:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            lines.append(f'{key}="{escaped}"')
+    return "\n".join(lines) + "\n"
+
+
+def write_settings_file(path: Path, updates: dict[str, str], header: str = "") -> None:
+    """Merge `updates` into the settings file, readable and writable by its owner only (0600), replaced at once
+    (a new file renamed over the old), so a reader never sees half of it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    values = read_settings_file(path) if path.is_file() else {}
+    text = (f"# {header}\n" if header else "") + settings_file_text({**values, **updates})
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(partial, 0o600)
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()

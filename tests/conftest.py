@@ -15,6 +15,9 @@ from sqlalchemy import text
 from incident_desk.settings import Settings
 from tests.support import BOT_LOGIN, GITHUB_API, GITHUB_SECRET, GITLAB_SECRET, GITLAB_URL
 
+# No settings file (issue 19) from the machine running the tests: they see only the environment they set.
+os.environ["INCIDENT_DESK_SETTINGS_FILE"] = ""
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):

@@ -18,6 +18,7 @@ __all__ = ["cli", "main"]
 COMMANDS = {"serve": "run", "web": "run", "worker": "run", "replay": "replay", "check": "docs",
             "install-templates": "docs", "export": "tracking", "report": "tracking", "sync": "sync",
             "status": "status"}
+COMMANDS["setup"] = "setup"  # setup github / setup gitlab (issue 19)
 
 
 class LazyGroup(click.Group):

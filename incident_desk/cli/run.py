@@ -46,7 +46,7 @@ def serve(host, port, web_workers):
 
 def _announce(settings: Settings, host: str, port: int, redis_url: str, database_url: str) -> None:
     """Where the server listens and what to configure on the forges."""
-    public = settings.public_url if os.environ.get("PUBLIC_URL") else f"http://localhost:{port}"
+    public = settings.public_url if settings.public_url != Settings.public_url else f"http://localhost:{port}"
     click.echo(f"Incident Desk on http://{host}:{port}  (Redis {masked(redis_url)}, "
                f"database {masked(database_url)})")
     click.echo(f"  GitHub webhook URL: {public}/webhooks/github")
