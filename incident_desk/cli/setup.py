@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import webbrowser
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 import click
 
@@ -73,6 +74,9 @@ def github(org, public_url, name, port, no_browser, timeout, code):
 def _receive_code(flow, settings, org, public, name, port, no_browser, timeout) -> str:
     """Serve the page that posts the manifest, and wait for GitHub's redirect back to it."""
     github_url = flow.web_url(settings.github_api_url)
+    if urlparse(public).hostname in ("localhost", "127.0.0.1", "::1"):
+        click.echo(f"note: GitHub cannot send webhooks to {public}; give the address it can reach with "
+                   f"--public-url (the App's webhook URL can be changed on GitHub later)", err=True)
 
     def page(receiver):
         app_manifest = flow.manifest(public, receiver.url + flow.CALLBACK_PATH, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,7 +83,7 @@ class CodeReceiver:
         """The callback's answer: 200 once the code came with our state, 400 otherwise (and keep waiting)."""
         values = parse_qs(query)
         code, state = values.get("code", [""])[0], values.get("state", [""])[0]
-        if not code or not secrets.compare_digest(state, self.state):
+        if not code or not secrets.compare_digest(state.encode(), self.state.encode()):
             return 400, "This is not the answer to the page Incident Desk opened; start from that page again."
         self.code = code
         self.received.set()
@@ -127,7 +128,7 @@ def exchange(api_url: str, code: str) -> dict:
     ExchangeFailed saying why."""
     import requests
 
-    if not code or any(char in code for char in "/?#% "):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", code or ""):
         raise ExchangeFailed(f"{code!r} is not a code GitHub gives")
     try:
         response = requests.post(f"{api_url}/app-manifests/{code}/conversions", timeout=30,
@@ -142,8 +143,9 @@ def exchange(api_url: str, code: str) -> dict:
         raise ExchangeFailed(f"GitHub answered {response.status_code}: {_message(response)}")
     answer = response.json()
     missing = [key for key in ("id", "pem", "webhook_secret") if not answer.get(key)]
-    if missing:
-        raise ExchangeFailed("GitHub's answer has no " + ", ".join(missing))
+    if missing:  # the App exists now: say where to finish by hand
+        raise ExchangeFailed(f"GitHub's answer has no {', '.join(missing)}; finish the App "
+                             f"{answer.get('html_url') or answer.get('id')} by hand (README \"Connect a GitHub App\")")
     return answer
 
 

@@ -112,7 +112,9 @@ def test_setup_github_posts_the_manifest_and_saves_the_apps_credentials(api, set
     state = parse_qs(urlparse(action).query)["state"][0]
     assert sent == manifest("https://desk.example.com", f"http://127.0.0.1:{port}/callback", "Incident Desk")
     # an answer to some other page is refused, and the command keeps waiting for ours
-    assert requests.get(f"http://127.0.0.1:{port}/callback", params={"code": CODE, "state": "other"}).status_code == 400
+    for wrong in ("other", "é", ""):
+        answer = requests.get(f"http://127.0.0.1:{port}/callback", params={"code": CODE, "state": wrong})
+        assert answer.status_code == 400
     assert requests.get(f"http://127.0.0.1:{port}/callback", params={"code": CODE, "state": state}).status_code == 200
     thread.join(30)
     result = outcome["result"]
@@ -162,9 +164,25 @@ def test_a_failed_or_expired_exchange_says_why_and_writes_nothing(api, settings,
     assert settings_file.read_text() == "REDIS_URL=redis://10.0.0.5:6379/0\n"
 
 
+def test_an_answer_without_the_webhook_secret_writes_nothing(api, settings, settings_file):
+    answer = {**conversion_answer(private_key_pem()), "webhook_secret": None}  # nullable in GitHub's schema
+    api.add(responses.POST, f"{GITHUB_API}/app-manifests/{CODE}/conversions", json=answer, status=201)
+    result = CliRunner().invoke(cli, ["setup", "github", "--code", CODE])
+    assert result.exit_code == 2 and "no webhook_secret" in result.stderr and "incident-desk-acme" in result.stderr
+    assert not settings_file.exists()
+
+
+@pytest.mark.parametrize("code", ["../../app/hook/config", "a b", "x?y=1", ""])
+def test_a_code_github_would_not_give_is_refused_before_any_request(api, settings, settings_file, code):
+    result = CliRunner().invoke(cli, ["setup", "github", "--code", code])
+    assert result.exit_code == 2 and "is not a code GitHub gives" in result.stderr
+    assert not settings_file.exists()  # and `api` fails the test on any request
+
+
 def test_no_answer_from_github_in_time_writes_nothing(settings, settings_file):
     result = CliRunner().invoke(cli, ["setup", "github", "--no-browser", "--timeout", "1"])
     assert result.exit_code == 2 and "no answer from GitHub within 1 s" in result.stderr
+    assert "GitHub cannot send webhooks to http://localhost:8000" in result.stderr  # PUBLIC_URL is not set
     assert not settings_file.exists()
 
 
