@@ -1,6 +1,7 @@
 """`incident-desk setup github` and `setup gitlab`: connect a forge in one command (issue 19 items 1 and 2)."""
 from __future__ import annotations
 
+import os
 import secrets
 import webbrowser
 from datetime import UTC, datetime
@@ -64,7 +65,9 @@ def github(org, public_url, name, port, no_browser, timeout, code):
         answer = flow.exchange(settings.github_api_url, code)
     except flow.ExchangeFailed as exc:
         raise SetupFailed(str(exc)) from exc
-    write_settings_file(path, flow.credentials(answer, public), header=_header("setup github"))
+    saved = flow.credentials(answer, public)
+    write_settings_file(path, saved, header=_header("setup github"))
+    _note_overridden(saved)
     click.echo(f"Created the GitHub App {answer.get('slug') or answer['id']} (id {answer['id']}); its key and "
                f"webhook secret are in {path} (readable by you only), which serve, web and worker read.")
     if answer.get("html_url"):
@@ -94,6 +97,14 @@ def _receive_code(flow, settings, org, public, name, port, no_browser, timeout) 
     if code is None:
         raise SetupFailed(f"no answer from GitHub within {timeout} s; nothing was written")
     return code
+
+
+def _note_overridden(saved: dict[str, str]) -> None:
+    """The environment wins over the file: say which of the saved values it hides."""
+    hidden = [name for name, value in saved.items() if os.environ.get(name, value) != value]
+    if hidden:
+        click.echo(f"note: {', '.join(hidden)} set in the environment win(s) over the settings file; unset them "
+                   f"to use the new App", err=True)
 
 
 def _header(command: str) -> str:

@@ -128,6 +128,7 @@ def test_setup_github_posts_the_manifest_and_saves_the_apps_credentials(api, set
     assert stat.S_IMODE(settings_file.stat().st_mode) == 0o600
     assert "1726be16" not in settings_file.read_text()  # the OAuth client secret is not kept
     assert "https://github.com/apps/incident-desk-acme/installations/new" in result.stdout
+    assert "note: GITHUB_WEBHOOK_SECRET set in the environment win(s)" in result.stderr  # the test's own secret
 
 
 def test_serve_web_and_worker_start_with_the_saved_app(settings, settings_file, monkeypatch, store):
