@@ -78,6 +78,14 @@ PUSH = "push"
 
 
 @dataclass(frozen=True)
+class InstallationEvent(Event):
+    """Repositories the bot was just given, all in one event (handlers run once per delivery); `repository`
+    is the first of them and `number` is 0."""
+
+    repositories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PushEvent(Event):
     """Commits pushed to a branch; `number` is 0. `paths` are the files the listed commits touch; the forges
     list a bounded number of commits, so `all_listed` says whether those are every commit of the push."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, post_load
 
-from forges.events import INSTALLATION, PUSH, Actor, Event, PushEvent
+from forges.events import INSTALLATION, PUSH, Actor, InstallationEvent, PushEvent
 from forges.schemas import GHInstallation, GHUser
 
 # GitHub lists at most this many commits in a push payload ("The array includes a maximum of 2048 commits");
@@ -27,7 +27,7 @@ class GHInstalledRepository(_Lenient):
 
 class GitHubInstallation(_Lenient):
     """`installation` (action `created`: `repositories`) and `installation_repositories` (action `added`:
-    `repositories_added`): one event per repository the App may now work on, action `added`."""
+    `repositories_added`): one event, action `added`, naming the repositories the App may now work on."""
 
     action = fields.String(required=True)
     installation = fields.Nested(GHInstallation, required=True)
@@ -43,10 +43,13 @@ class GitHubInstallation(_Lenient):
             added = data["repositories_added"] or []
         else:
             return []  # deleted, suspended, removed…: nothing to set up
+        if not added:
+            return []
         sender = data["sender"]
         actor = Actor(login=sender["login"], is_bot=sender["type"] == "Bot" or sender["login"].endswith("[bot]"))
-        return [Event(kind=INSTALLATION, action="added", platform="github", repository=repo["full_name"], number=0,
-                      actor=actor, installation_id=data["installation"]["id"]) for repo in added]
+        names = tuple(repo["full_name"] for repo in added)
+        return [InstallationEvent(kind=INSTALLATION, action="added", platform="github", repository=names[0], number=0,
+                                  actor=actor, installation_id=data["installation"]["id"], repositories=names)]
 
 
 class _CommitFiles(_Lenient):

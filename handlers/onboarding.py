@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from forges.base import Forge
-from forges.events import INSTALLATION, MERGE_REQUEST, PUSH, Event, MergeRequestEvent, PushEvent
+from forges.errors import ForgeError, TransientForgeError
+from forges.events import INSTALLATION, MERGE_REQUEST, PUSH, InstallationEvent, MergeRequestEvent, PushEvent
 from handlers.context import Context
 from handlers.router import Router
 from incident_desk.logs import log_event
@@ -99,9 +100,17 @@ def set_up(ctx: Context, repository: str) -> tuple[list[str], str]:
 
 
 @router.register(INSTALLATION, "added")
-def set_up_repository(event: Event, ctx: Context) -> None:
-    """A repository the App was just given."""
-    set_up(ctx, event.repository)
+def set_up_repositories(event: InstallationEvent, ctx: Context) -> None:
+    """The repositories the App was just given, one after the other. One the forge refuses to set up (an empty
+    repository has no branch to start from, say) is logged and the others are set up all the same; a transient
+    error retries the delivery, which repeats nothing already done."""
+    for repository in event.repositories:
+        try:
+            set_up(ctx, repository)
+        except ForgeError as exc:
+            if isinstance(exc, TransientForgeError):
+                raise
+            log_event(log, platform=event.platform, repository=repository, onboarding="failed", reason=str(exc))
 
 
 @router.register(MERGE_REQUEST, "closed", "merged")

@@ -275,6 +275,8 @@ class FakeGitHub:
         return 201, self.pull_json(repo, number)
 
     def _list_repo_labels(self, _body, repo):
+        if repo in self.missing:
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/issues/labels"}
         return 200, self.repo_labels.get(repo, [])
 
     def _create_repo_label(self, body, repo):

@@ -121,3 +121,13 @@ def test_gitlab_merge_request_closed_unmerged_is_remembered(settings, client, st
     run_worker(redis_conn)
     assert store.onboarding("gitlab", PROJECT).state == "declined"
     assert set_up(open_context(rt, forge_for(rt, "gitlab"), PROJECT), PROJECT)[1] == "already declined"
+
+
+def test_a_repository_the_forge_refuses_does_not_stop_the_others(client, redis_conn, store, fake_api):
+    github = FakeGitHub(fake_api)
+    payload = load_fixture("github", "installation__created")
+    payload["repositories"].insert(0, dict(payload["repositories"][0], name="Empty", full_name="Codertocat/Empty"))
+    github.missing.add("Codertocat/Empty")
+    post_github(client, "installation", payload)
+    run_worker(redis_conn)
+    assert len(onboarding_pulls(github)) == 1 and store.onboarding("github", "Codertocat/Empty") is None

@@ -12,6 +12,14 @@ def test_installation_created_is_one_added_event_per_repository_with_its_install
     assert (event.kind, event.action, event.repository, event.number) == (INSTALLATION, "added",
                                                                           "Codertocat/Hello-World", 0)
     assert (event.installation_id, event.actor.login, event.delivery_id) == (957387, "Codertocat", "d-1")
+    assert event.repositories == ("Codertocat/Hello-World",)
+
+
+def test_every_repository_of_an_installation_is_in_its_one_event():
+    payload = load_fixture("github", "installation__created")
+    payload["repositories"].append(dict(payload["repositories"][0], name="Space", full_name="Codertocat/Space"))
+    [event] = normalize("github", "installation", payload)
+    assert event.repositories == ("Codertocat/Hello-World", "Codertocat/Space")
 
 
 def test_repositories_added_are_events_and_other_installation_actions_none():
