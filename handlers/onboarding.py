@@ -30,8 +30,8 @@ What the bot will do here, once merged:
 - **An issue labelled `{incident}` is an incident** (opening one from the new template labels it). The bot keeps
   one summary comment on it up to date: status, severity, commander, the timeline and what the postmortem still
   misses.
-- **Commands in comments run the incident**: `/status identified`, `/severity major-outage`, `/commander @alice`,
-  `/timeline …`, `/action …` — `/help` lists them. Each is answered in one reply.
+- **Commands in comments run the incident**: `{p}status identified`, `{p}severity major-outage`,
+  `{p}commander @alice`, `{p}timeline …`, `{p}action …` — `{p}help` lists them. Each is answered in one reply.
 - **Labels show the state**: `{status}`, `{severity}`, `{postmortem}` and the others it created on install.
 - **The commander is reminded** to post an update while the incident is unresolved, and after it is resolved,
   action items past due and an unwritten postmortem are nudged.
@@ -82,7 +82,8 @@ def _open(forge: Forge, repository: str, config: RepositoryConfig):
     for path in added:
         forge.put_file(repository, ONBOARDING_BRANCH, path, files[path], COMMIT)
     labels = config.labels
-    body = BODY.format(noun=forge.merge_request_noun, files="\n".join(f"- `{path}`" for path in added),
+    body = BODY.format(noun=forge.merge_request_noun, p=forge.command_prefix,
+                       files="\n".join(f"- `{path}`" for path in added),
                        incident=labels.incident, status=labels.status_prefix + "investigating",
                        severity=labels.severity_prefix + "major-outage", postmortem=labels.postmortem_incomplete)
     return forge.open_merge_request(repository, ONBOARDING_BRANCH, base, TITLE, body)

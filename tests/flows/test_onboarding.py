@@ -42,6 +42,7 @@ def test_install_creates_the_missing_labels_once_and_one_onboarding_pull_request
     assert (pull["head_ref"], pull["base"], pull["draft"], pull["title"]) == (ONBOARDING_BRANCH, "main", False,
                                                                              "Set up Incident Desk")
     assert "pull request" in pull["body"] and "`.github/incident-desk.yml`" in pull["body"]
+    assert "`/status identified`" in pull["body"]
     form = yaml.safe_load(github.files[(REPO, ".github/ISSUE_TEMPLATE/incident.yml")])
     assert form["labels"] == ["incident"]
     config = github.files[(REPO, ".github/incident-desk.yml")]
@@ -102,7 +103,7 @@ def test_gitlab_setup_creates_scoped_labels_and_one_merge_request(settings, stor
     assert all(label["color"].startswith("#") for label in gitlab.labels[PROJECT])
     [mr] = gitlab.mrs.values()
     assert mr["source_branch"] == ONBOARDING_BRANCH and not mr["title"].startswith("Draft:")
-    assert "merge request" in mr["description"]
+    assert "merge request" in mr["description"] and "`/desk status identified`" in mr["description"]
     assert (PROJECT, ".gitlab/issue_templates/incident.md") in gitlab.files
     assert set_up(open_context(rt, forge, PROJECT), PROJECT) == ([], "already opened")
     assert len(gitlab.mrs) == 1
