@@ -11,6 +11,7 @@ from handlers.context import Context
 from handlers.router import Router
 from incident_desk.logs import log_event
 from incidents.label_catalog import product_labels
+from incidents.model import Severity, Status
 from incidents.repository_config import RepositoryConfig
 from issue_templates.render import onboarding_files
 from store.onboarding import DECLINED, MERGED, OPENED, Onboarding
@@ -84,8 +85,8 @@ def _open(forge: Forge, repository: str, config: RepositoryConfig):
     labels = config.labels
     body = BODY.format(noun=forge.merge_request_noun, p=forge.command_prefix,
                        files="\n".join(f"- `{path}`" for path in added),
-                       incident=labels.incident, status=labels.status_prefix + "investigating",
-                       severity=labels.severity_prefix + "major-outage", postmortem=labels.postmortem_incomplete)
+                       incident=labels.incident, status=labels.status(Status.INVESTIGATING),
+                       severity=labels.severity(Severity.MAJOR_OUTAGE), postmortem=labels.postmortem_incomplete)
     return forge.open_merge_request(repository, ONBOARDING_BRANCH, base, TITLE, body)
 
 
