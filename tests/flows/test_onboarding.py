@@ -132,3 +132,20 @@ def test_a_repository_the_forge_refuses_does_not_stop_the_others(client, redis_c
     post_github(client, "installation", payload)
     run_worker(redis_conn)
     assert len(onboarding_pulls(github)) == 1 and store.onboarding("github", "Codertocat/Empty") is None
+
+
+def test_merged_it_is_done_and_the_pushed_config_applies(client, redis_conn, store, fake_api):
+    from tests.onboarding_support import github_push
+
+    github = FakeGitHub(fake_api)
+    installed(client, redis_conn)
+    [((_, number), _pull)] = onboarding_pulls(github)
+    github.pulls[(REPO, number)]["merged_at"] = "2026-12-03T09:30:00Z"
+    payload = github.pull_request_event(REPO, number, "closed")
+    payload["pull_request"]["head"]["ref"] = ONBOARDING_BRANCH
+    post_github(client, "pull_request", payload)
+    post_github(client, "push", github_push(REPO, [".github/incident-desk.yml", ".github/ISSUE_TEMPLATE/incident.yml"]))
+    run_worker(redis_conn)
+    assert store.onboarding("github", REPO).state == "merged"
+    installed(client, redis_conn)
+    assert len(onboarding_pulls(github)) == 1
