@@ -205,6 +205,20 @@ class Forge(abc.ABC):
     def is_team_member(self, team: str, login: str) -> bool:
         """Membership of `org/team-slug` (GitHub) or a group path (GitLab)."""
 
+    # -- labels of a repository and a ready merge request (issue 19: labels on install, the onboarding PR)
+    def list_labels(self, repository: str) -> list[str]:
+        """The names of the labels the repository's issues can take (GitLab: its groups' labels too)."""
+        raise NotImplementedError
+
+    def create_label(self, repository: str, name: str, colour: str, description: str) -> bool:
+        """Create a label (colour: six hex digits); False when one of that name exists already."""
+        raise NotImplementedError
+
+    def open_merge_request(self, repository: str, source_branch: str, target_branch: str, title: str,
+                           body: str) -> MergeRequest:
+        """A merge request ready to merge (not a draft)."""
+        raise NotImplementedError
+
     def alert_started_at(self, repository: str, number: int) -> datetime | None:
         """When the alert behind an incident issue started, where the forge opens incident issues from alerts of
         its own (GitLab's alert management): the `[detected]` time. None when the issue has no such alert, and on

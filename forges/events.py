@@ -71,3 +71,27 @@ class MergeRequestEvent(Event):
     # The event can change which commits the merge request holds (opened, reopened, new commits
     # pushed, another base): only then are its commits read (one API call).
     commits_changed: bool = False
+
+
+INSTALLATION = "installation"  # the bot was given a repository (GitHub App installed or repositories added)
+PUSH = "push"
+
+
+@dataclass(frozen=True)
+class InstallationEvent(Event):
+    """Repositories the bot was just given, all in one event (handlers run once per delivery); `repository`
+    is the first of them and `number` is 0."""
+
+    repositories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PushEvent(Event):
+    """Commits pushed to a branch; `number` is 0. `paths` are the files the listed commits touch; the forges
+    list a bounded number of commits, so `all_listed` says whether those are every commit of the push."""
+
+    branch: str = ""  # the branch pushed to; "" for a tag
+    default_branch: str = ""
+    paths: tuple[str, ...] = ()
+    all_listed: bool = True
+    deleted: bool = False

@@ -310,6 +310,25 @@ class GitHubForge(PacedWrites, Forge):
                                                     body=body, draft=True)
         return self._as_merge_request(repository, pr)
 
+    def list_labels(self, repository):
+        with _api("list labels"):
+            return [label.name for label in self._repo(repository).get_labels()]
+
+    def create_label(self, repository, name, colour, description):
+        try:
+            with self._write("create label"):
+                self._repo(repository).create_label(name, colour, description)
+        except ForgeError as exc:
+            if exc.status != 422:  # "already_exists": made meanwhile, or differing only in case
+                raise
+            return False
+        return True
+
+    def open_merge_request(self, repository, source_branch, target_branch, title, body):
+        with self._write("create pull request"):
+            pr = self._repo(repository).create_pull(base=target_branch, head=source_branch, title=title, body=body)
+        return self._as_merge_request(repository, pr)
+
     def assign(self, repository, number, logins):
         with self._write("assign"):
             self._issue(repository, number).add_to_assignees(*logins)

@@ -314,6 +314,29 @@ class GitLabForge(PacedWrites, Forge):
                 "title": f"Draft: {title}", "description": body})
         return self._as_merge_request(repository, mr)
 
+    def list_labels(self, repository):
+        with self._api("list labels"):
+            return [label.name for label in
+                    self._project(repository).labels.list(include_ancestor_groups=True, iterator=True)]
+
+    def create_label(self, repository, name, colour, description):
+        try:
+            with self._write("create label"):
+                self._project(repository).labels.create({"name": name, "color": f"#{colour}",
+                                                         "description": description})
+        except ForgeError as exc:
+            if exc.status != 409:  # "Label already exists"
+                raise
+            return False
+        return True
+
+    def open_merge_request(self, repository, source_branch, target_branch, title, body):
+        with self._write("create merge request"):
+            mr = self._project(repository).mergerequests.create({
+                "source_branch": source_branch, "target_branch": target_branch, "title": title,
+                "description": body, "remove_source_branch": True})
+        return self._as_merge_request(repository, mr)
+
     def assign(self, repository, number, logins):
         ids = [i for i in (self._user_id(login) for login in logins) if i]
         if not ids:

@@ -9,7 +9,7 @@ import re
 
 from marshmallow import ValidationError
 
-from forges import schemas
+from forges import schemas, schemas_repository
 from forges.events import Event
 
 EVENT_SCHEMAS = {
@@ -21,15 +21,16 @@ EVENT_SCHEMAS = {
     ("gitlab", "Note Hook"): schemas.GitLabNote,
     ("gitlab", "Confidential Note Hook"): schemas.GitLabNote,
     ("gitlab", "Merge Request Hook"): schemas.GitLabMergeRequest,
+    # Issue 19: labels and the onboarding pull request on install; the config re-read on a push.
+    ("github", "installation"): schemas_repository.GitHubInstallation,
+    ("github", "installation_repositories"): schemas_repository.GitHubInstallation,
+    ("github", "push"): schemas_repository.GitHubPush,
+    ("gitlab", "Push Hook"): schemas_repository.GitLabPush,
 }
 
 # Acknowledged and deliberately not queued, with the reason.
 IGNORED_EVENTS = {
     ("github", "ping"): "sent once when the hook is created; answered with pong",
-    ("github", "installation"): "the App works from per-event installation ids; nothing to set up",
-    ("github", "installation_repositories"): "as installation",
-    ("github", "push"): "config is re-read on a timer until push-driven refresh lands",
-    ("gitlab", "Push Hook"): "as GitHub push",
     ("gitlab", "System Hook"): "instance-level events carry no incidents",
 }
 

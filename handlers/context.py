@@ -65,6 +65,8 @@ class Context:
     private_chat_targets: frozenset[str] = frozenset()  # those that may hear of private incidents
     told_in_chat: bool = False  # this job tells the incident's channel itself (a command typed there)
     public_url: str = ""  # the deployment's own address: status page links
+    forget_config: Callable[[str], None] = lambda repository: None  # a push changed its config file (issue 19)
+    onboarding: bool = True  # open the onboarding pull/merge request on install (INCIDENT_DESK_ONBOARDING)
     _configs: dict[str, RepositoryConfig] = field(default_factory=dict, repr=False)
     _issue: tuple[Event, Issue] | None = field(default=None, repr=False)
 

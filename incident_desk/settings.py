@@ -64,6 +64,7 @@ class Settings:
     alert_sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     pagerduty_secrets: tuple[str, ...] = field(default=(), repr=False)
     alert_routes: str = ""
+    onboarding: bool = True  # issue 19: one onboarding pull/merge request per repository (INCIDENT_DESK_ONBOARDING=off)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +96,7 @@ class Settings:
                                               cls.subscribe_limit_per_client),
             subscribe_limit_total=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_TOTAL", cls.subscribe_limit_total),
             status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
+            onboarding=env.get("INCIDENT_DESK_ONBOARDING", "on").strip().lower() not in ("off", "false", "no", "0"),
             **_chat_and_alerts(env, cls.slack_api_url),
         )
 

@@ -171,3 +171,17 @@ def install_templates(
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+# Issue 19: the onboarding pull/merge request adds the incident template and a commented starter config.
+INCIDENT_TEMPLATES = {"github": GITHUB_FORM, "gitlab": GITLAB_INCIDENT}
+STARTER_CONFIG = "onboarding/incident-desk.yml"
+
+
+def onboarding_files(platform: str, config_path: str, components: Iterable[Any] = (),
+                     incident_label: str = "incident") -> dict[str, str]:
+    """Relative path -> text of what the onboarding pull/merge request adds: the incident issue template and
+    the config file, every key commented out at its default."""
+    template = INCIDENT_TEMPLATES[platform]
+    return {template: render_templates(platform, DEFAULT_PROFILE, components, incident_label)[template],
+            config_path: _source(STARTER_CONFIG)}

@@ -18,6 +18,7 @@ from store.ledger import LedgerStore
 from store.maintenances import MaintenanceStore
 from store.models import BlogDraftRow, FollowUpRow, IncidentRow, LinkRow, PublicationRow
 from store.nudges import NudgeStore
+from store.onboarding import OnboardingStore
 from store.publications import PublicationStore, SlugTaken, bump_pages  # noqa: F401
 from store.records import to_incident, to_link
 from store.similar import SimilarStore
@@ -110,7 +111,7 @@ def database_revisions(database_url: str) -> list[str]:
 
 
 class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore, MaintenanceStore,
-            SimilarStore):
+            SimilarStore, OnboardingStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):

@@ -330,3 +330,19 @@ class MaintenanceNoticeRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OnboardingRow(Base):
+    """The one onboarding pull/merge request of a repository (issue 19): opened, merged, or declined (closed
+    unmerged: "no thanks", never opened again). Not rebuilt from the forge."""
+
+    __tablename__ = "onboardings"
+    __table_args__ = (UniqueConstraint("platform", "repository", name="uq_onboarding_repository"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))  # opened | merged | declined
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))

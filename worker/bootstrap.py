@@ -18,7 +18,7 @@ from store import Store
 from worker.deferred import QueueJobs
 from worker.permissions import Permissions
 from worker.queue import connection
-from worker.repo_config import load_repository_config
+from worker.repo_config import forget_repository_config, load_repository_config
 
 
 @functools.lru_cache(maxsize=4)
@@ -65,7 +65,9 @@ def open_context(rt: Runtime, forge: Forge, repository: str,
                    permissions=Permissions(forge, rt.conn, config.file), jobs=QueueJobs(rt.conn),
                    load_config=lambda other: load_repository_config(forge, other, rt.conn),
                    chat=chat_for(settings), chat_targets=frozenset(name for name, _ in settings.chat_targets),
-                   private_chat_targets=settings.private_chat_targets, public_url=settings.public_url)
+                   private_chat_targets=settings.private_chat_targets, public_url=settings.public_url,
+                   forget_config=lambda other: forget_repository_config(forge, other, rt.conn),
+                   onboarding=settings.onboarding)
 
 
 @functools.lru_cache(maxsize=4)

@@ -75,7 +75,9 @@ class FakeGitHub:
             ("PUT", r"/contents/(?P<path>.+)$", self._put_file),
             ("GET", r"/pulls$", self._list_pulls),
             ("POST", r"/pulls$", self._create_pull),
+            ("GET", r"/labels$", self._list_repo_labels), ("POST", r"/labels$", self._create_repo_label),
         ]
+        self.repo_labels: dict[str, list[dict]] = {}  # repository -> its labels as GitHub lists them
         self.branches: set[tuple[str, str]] = set()
         self.fail_branch_creation = 0  # answer 502 this many times first
         self.pulls: dict[tuple[str, int], dict] = {}
@@ -263,13 +265,36 @@ class FakeGitHub:
         query = self._last_query
         head = query.get("head", [""])[0].split(":")[-1]
         return 200, [self.pull_json(r, n) for (r, n), pull in self.pulls.items()
-                     if r == repo and pull.get("head_ref") == head and pull["merged_at"] is None]
+                     if r == repo and pull.get("head_ref") == head and pull["merged_at"] is None
+                     and not pull.get("closed")]
 
     def _create_pull(self, body, repo):
         number = 1 + max([n for (r, n) in list(self.pulls) + list(self.issues) if r == repo], default=0)
         self.add_pull(repo, number, body["title"], body.get("body", ""))
         self.pulls[(repo, number)].update(head_ref=body["head"], base=body["base"], draft=body.get("draft", False))
         return 201, self.pull_json(repo, number)
+
+    def _list_repo_labels(self, _body, repo):
+        if repo in self.missing:
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/issues/labels"}
+        return 200, self.repo_labels.get(repo, [])
+
+    def _create_repo_label(self, body, repo):
+        """POST /repos/{owner}/{repo}/labels: 422 `already_exists` for a name taken in any case, as on GitHub."""
+        labels = self.repo_labels.setdefault(repo, [])
+        if any(label["name"].lower() == body["name"].lower() for label in labels):
+            return 422, {"message": "Validation Failed", "errors": [
+                {"resource": "Label", "code": "already_exists", "field": "name"}],
+                "documentation_url": "https://docs.github.com/rest/issues/labels#create-a-label", "status": "422"}
+        label = {"id": 200 + len(labels), "node_id": "LA_kwDO", "url": f"{GITHUB_API}/repos/{repo}/labels/x",
+                 "name": body["name"], "color": body.get("color", "ededed"),
+                 "description": body.get("description"), "default": False}
+        labels.append(label)
+        return 201, label
+
+    def close_pull(self, repo, number):
+        """Closed unmerged: no longer listed among the open pull requests."""
+        self.pulls[(repo, number)]["closed"] = True
 
     def pull_request_event(self, repo, number, action, sender="alice"):
         fixture = "pull_request__closed_merged" if action == "closed" else "pull_request__opened"

@@ -54,7 +54,9 @@ class FakeGitLab:
             ("PUT", project + r"/repository/files/(?P<path>[^/]+)$", self._write_file),
             ("GET", project + r"/merge_requests$", self._list_mrs),
             ("POST", project + r"/merge_requests$", self._create_mr),
+            ("GET", project + r"/labels$", self._list_labels), ("POST", project + r"/labels$", self._create_label),
         ]
+        self.labels: dict[str, list[dict]] = {}  # project -> its labels (with its groups') as GitLab lists them
         self.branches: set[tuple[str, str]] = set()
         self.commits: list[dict] = []
         self.fail_branch_creation = 0
@@ -249,6 +251,20 @@ class FakeGitLab:
         self.add_mr(project, iid, body["title"], body.get("description", ""))
         self.mrs[(project, iid)].update(source_branch=body["source_branch"], target_branch=body["target_branch"])
         return 201, self.mr_json(project, iid)
+
+    def _list_labels(self, _body, query, project):
+        return 200, self.labels.get(project, [])
+
+    def _create_label(self, body, query, project):
+        """POST /projects/:id/labels: 409 `Label already exists` for a name taken, as on GitLab."""
+        labels = self.labels.setdefault(project, [])
+        if any(label["name"] == body["name"] for label in labels):
+            return 409, {"message": "Label already exists"}
+        label = {"id": 300 + len(labels), "name": body["name"], "color": body["color"],
+                 "description": body.get("description"), "text_color": "#FFFFFF", "subscribed": False,
+                 "priority": None, "is_project_label": True}
+        labels.append(label)
+        return 201, label
 
     def merge_request_event(self, project, iid, action, sender="alice"):
         payload = load_fixture("gitlab", "merge_request__merge" if action == "merge" else "merge_request__open")

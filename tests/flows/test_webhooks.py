@@ -93,7 +93,7 @@ def test_ping_answers_pong_and_queues_nothing(client, redis_conn):
 
 
 def test_unhandled_events_are_acknowledged_and_ignored(client, redis_conn):
-    for event, fixture in (("installation", "installation__created"), ("star", "ping")):
+    for event, fixture in (("star", "ping"), ("deployment", "ping")):
         response = post_github(client, event, load_fixture("github", fixture))
         assert (response.status_code, response.json["outcome"]) == (202, "ignored")
     assert queued(redis_conn) == []
