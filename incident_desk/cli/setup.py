@@ -138,3 +138,18 @@ def gitlab(project, group, public_url):
         click.echo(f"Made a webhook secret and saved it as GITLAB_WEBHOOK_SECRET in {path} (readable by you only).")
     click.echo(f"{action} the webhook #{hook_id} of {'group' if group else 'project'} {project or group}: {url}, "
                f"triggers {', '.join(name.removesuffix('_events') for name in GITLAB_TRIGGERS)}, with the secret.")
+    if project:
+        _set_up_project(settings, project)
+
+
+def _set_up_project(settings: Settings, project: str) -> None:
+    """The project's labels and its onboarding merge request, as an App installation gets them (issue 19)."""
+    from handlers.onboarding import set_up
+    from incident_desk.cli.runtime import redis_and_database
+    from worker.bootstrap import forge_for, open_context, runtime
+
+    with redis_and_database(settings, os.environ):
+        rt = runtime()
+        created, outcome = set_up(open_context(rt, forge_for(rt, "gitlab"), project), project)
+    click.echo(f"Labels created in {project}: {', '.join(created) or 'none (all were there)'}; "
+               f"onboarding merge request: {outcome}.")

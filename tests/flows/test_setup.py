@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from incident_desk.cli import cli
 from incident_desk.cli.setup_github import EVENTS, PERMISSIONS, manifest
 from incident_desk.settings import Settings, read_settings_file
+from tests.fakes.gitlab import FakeGitLab
 from tests.support import GITHUB_API, GITLAB_URL, load_fixture, post_github
 from worker.embedded_redis import free_port
 
@@ -236,8 +237,11 @@ def test_setup_gitlab_creates_one_hook_then_updates_it(fake_api, settings, setti
     monkeypatch.setenv("PUBLIC_URL", "https://desk.example.com")
     other = gitlab_hook(7, "https://ci.example.com/hook", push_events=True)
     hooks = FakeHooks(fake_api, [other])
+    gitlab = FakeGitLab(fake_api)  # the project the hook is for: its labels and onboarding merge request
     first = CliRunner().invoke(cli, ["setup", "gitlab", "--project", "acme/payments"])
     assert first.exit_code == 0, first.output
+    assert "Labels created in acme/payments: incident, status::investigating" in first.stdout
+    assert "onboarding merge request: opened" in first.stdout and len(gitlab.mrs) == 1
     [(verb, sent)] = hooks.writes
     assert verb == "POST" and sent == {"url": "https://desk.example.com/webhooks/gitlab", "token": "gitlab-test-secret",
                     "enable_ssl_verification": True, **TRIGGERS}
@@ -254,6 +258,7 @@ def test_setup_gitlab_creates_one_hook_then_updates_it(fake_api, settings, setti
 def test_setup_gitlab_without_a_secret_makes_one_and_saves_it(fake_api, settings, settings_file, monkeypatch):
     monkeypatch.delenv("GITLAB_WEBHOOK_SECRET")
     hooks = FakeHooks(fake_api, [])
+    FakeGitLab(fake_api)
     result = CliRunner().invoke(cli, ["setup", "gitlab", "--project", "acme/payments", "--public-url",
                                       "http://desk.internal:8000"])
     assert result.exit_code == 0, result.output
