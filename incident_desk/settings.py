@@ -64,6 +64,8 @@ class Settings:
     alert_sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     pagerduty_secrets: tuple[str, ...] = field(default=(), repr=False)
     alert_routes: str = ""
+    # The incident board (issue 19): (platform, repository) pairs, one per GitHub account or GitLab group.
+    board_repositories: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +98,7 @@ class Settings:
             subscribe_limit_total=_count(env, "INCIDENT_DESK_SUBSCRIBE_LIMIT_TOTAL", cls.subscribe_limit_total),
             status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
             **_chat_and_alerts(env, cls.slack_api_url),
+            board_repositories=board_repositories(env),
         )
 
 
@@ -173,4 +176,18 @@ def _alert_sources(value: str) -> tuple[tuple[str, str], ...]:
         if not name or not token or "/" in name:
             raise ValueError(f"INCIDENT_DESK_ALERT_SOURCES wants name=token entries, not one starting {item[:6]!r}")
         pairs.append((name, token))
+    return tuple(pairs)
+
+
+def board_repositories(env) -> tuple[tuple[str, str], ...]:
+    """INCIDENT_DESK_BOARD_REPOSITORIES: `github:acme/ops, gitlab:acme-group/ops` (commas or spaces between) →
+    ((platform, repository), ...); each board lists the incidents of its repository's owner or top-level group.
+    ValueError naming the variable for anything else."""
+    pairs = []
+    for item in env.get("INCIDENT_DESK_BOARD_REPOSITORIES", "").replace(",", " ").split():
+        platform, _, repository = item.partition(":")
+        if platform not in ("github", "gitlab") or "/" not in repository.strip("/"):
+            raise ValueError(f"INCIDENT_DESK_BOARD_REPOSITORIES wants github:owner/repo or gitlab:group/project "
+                             f"entries, not {item!r}")
+        pairs.append((platform, repository.strip("/")))
     return tuple(pairs)
