@@ -164,4 +164,5 @@ def stop_tracking(event: IssueEvent, ctx: Context) -> None:
     if incident is None or not incident.tracking:
         return
     ctx.store.save_incident(incident.with_changes(tracking=False))
+    ctx.jobs.refresh_board(incident)
     ctx.forge.comment(event.repository, event.number, UNTRACKED_NOTE.format(label=ctx.labels.incident))

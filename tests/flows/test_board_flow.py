@@ -73,6 +73,15 @@ def test_three_incidents_of_two_repositories_on_one_board_kept_in_place(client, 
     assert "| identified |" in github.issues[(repo, number)]["body"]
     assert store.board_issue("github", "codertocat").number == number
 
+    github.issues[(REPO, 1)]["state"] = "closed"  # closed with nothing open: over, and off the open list
+    post_github(client, "issues", github.issues_event(REPO, 1, "closed", "alice"))
+    run_worker(redis_conn)
+    assert update_board("github", "codertocat") == "written"
+    body = github.issues[(repo, number)]["body"]
+    assert "## Open incidents (2)" in body and "## Resolved in the last 30 days (1)" in body
+    assert "| [Codertocat/Hello-World#1](https://github.com/Codertocat/Hello-World/issues/1) Checkout errors | " \
+           in body.split("## Resolved")[1]
+
 
 def test_an_update_waiting_takes_the_next_changes_and_other_owners_have_no_board(redis_conn, settings, github):
     incident = Incident("github", REPO, 1, "x")
