@@ -13,7 +13,8 @@ from incident_desk.cli import cli
 from incidents.board import BOARD_MARKER, BOARD_TITLE
 from incidents.model import Incident, Status
 from tests.fakes.github import FakeGitHub
-from tests.support import post_github, run_worker
+from tests.fakes.gitlab import FakeGitLab
+from tests.support import post_github, post_gitlab, run_worker
 from worker.board import update_board
 from worker.deferred import board_job_id, refresh_board
 from worker.queue import DELIVERIES
@@ -107,3 +108,18 @@ def test_list_prints_the_board_from_the_store(settings, store):
     table = CliRunner().invoke(cli, ["list", "--repository", "acme/web"]).output
     assert "acme/web#3" in table and REPO not in table
     assert "STALE" in CliRunner().invoke(cli, ["list"]).output
+
+
+def test_a_gitlab_group_has_its_board_too(client, redis_conn, store, fake_api, settings, monkeypatch):
+    monkeypatch.setenv("INCIDENT_DESK_BOARD_REPOSITORIES", "gitlab:gitlabhq/ops")
+    gitlab = FakeGitLab(fake_api, access={"alice": 30})
+    for project in ("gitlabhq/gitlab-test", "gitlabhq/gitlab-shell"):
+        gitlab.add_issue(project, 1, "Something broke", "")
+        post_gitlab(client, "Note Hook", gitlab.note_event(project, 1, "alice", "/desk incident checkout down"))
+    run_worker(redis_conn)
+    assert update_board("gitlab", "gitlabhq") == "written"
+    [(project, iid)] = [key for key in gitlab.issues if key[0] == "gitlabhq/ops"]
+    body = gitlab.issues[(project, iid)]["description"]
+    assert "## Open incidents (2)" in body
+    assert "gitlabhq/gitlab-test#2" in body and "gitlabhq/gitlab-shell#2" in body
+    assert update_board("gitlab", "gitlabhq") == "unchanged"
