@@ -38,6 +38,8 @@ class Jobs(Protocol):
 
     def schedule_maintenance(self, public_id: str, delay: timedelta) -> None: ...
 
+    def refresh_board(self, incident: Incident) -> None: ...
+
 
 class Permissions(Protocol):
     """Who may run which command (the worker's implementation caches the forge's answers)."""

@@ -10,6 +10,7 @@ from checks import review
 from forges.base import BodyTooLong, Issue
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import ISSUE, IssueEvent
+from handlers.board import keep_board
 from handlers.chat_follow import queue_follow
 from handlers.context import Context
 from handlers.publication import status_changed
@@ -52,6 +53,7 @@ def reconcile(ctx: Context, config: RepositoryConfig, issue: Issue, *, platform:
                          now=datetime.now(UTC))
     apply_incident_plan(ctx, config, issue, plan)
     queue_follow(ctx, plan.incident, issue, document)
+    keep_board(ctx, config, plan.incident, document, findings)
     if plan.reminder_after is not None and remind:
         ctx.jobs.schedule_reminder(plan.incident, plan.reminder_after)
     else:
@@ -162,4 +164,5 @@ def stop_tracking(event: IssueEvent, ctx: Context) -> None:
     if incident is None or not incident.tracking:
         return
     ctx.store.save_incident(incident.with_changes(tracking=False))
+    ctx.jobs.refresh_board(incident)
     ctx.forge.comment(event.repository, event.number, UNTRACKED_NOTE.format(label=ctx.labels.incident))

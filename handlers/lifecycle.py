@@ -57,6 +57,7 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
         closed = incident.with_changes(closed_at=incident.closed_at or now)
         store.save_incident(closed)
         queue_follow(ctx, closed, ctx.issue(event))
+        ctx.jobs.refresh_board(closed)
         return
     document, _ = review(ctx.issue(event).body, ctx.config.file)
     remaining = open_actions(forge, document, event.repository)
@@ -76,6 +77,7 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     if incident.status is not Status.RESOLVED:  # the public page must not show it ongoing forever
         closed_without_resolving(store, incident, f"delivery-{event.delivery_id}:closed", ctx.jobs.announce, now)
     queue_follow(ctx, closed, ctx.issue(event), document)
+    ctx.jobs.refresh_board(closed)  # closing does not reconcile: the board leaves it out all the same
 
 
 @router.register(ISSUE, "closed")

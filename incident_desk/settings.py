@@ -65,6 +65,8 @@ class Settings:
     pagerduty_secrets: tuple[str, ...] = field(default=(), repr=False)
     alert_routes: str = ""
     onboarding: bool = True  # issue 19: one onboarding pull/merge request per repository (INCIDENT_DESK_ONBOARDING=off)
+    # The incident board (issue 19): (platform, repository) pairs, one per GitHub account or GitLab group.
+    board_repositories: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,6 +100,7 @@ class Settings:
             status_hosts=_status_hosts(env.get("INCIDENT_DESK_STATUS_HOSTS", "")),
             onboarding=env.get("INCIDENT_DESK_ONBOARDING", "on").strip().lower() not in ("off", "false", "no", "0"),
             **_chat_and_alerts(env, cls.slack_api_url),
+            board_repositories=board_repositories(env),
         )
 
 
@@ -259,3 +262,17 @@ def write_settings_file(path: Path, updates: dict[str, str], header: str = "") -
     finally:
         if partial.exists():
             partial.unlink()
+
+
+def board_repositories(env) -> tuple[tuple[str, str], ...]:
+    """INCIDENT_DESK_BOARD_REPOSITORIES: `github:acme/ops, gitlab:acme-group/ops` (commas or spaces between) →
+    ((platform, repository), ...); each board lists the incidents of its repository's owner or top-level group.
+    ValueError naming the variable for anything else."""
+    pairs = []
+    for item in env.get("INCIDENT_DESK_BOARD_REPOSITORIES", "").replace(",", " ").split():
+        platform, _, repository = item.partition(":")
+        if platform not in ("github", "gitlab") or "/" not in repository.strip("/"):
+            raise ValueError(f"INCIDENT_DESK_BOARD_REPOSITORIES wants github:owner/repo or gitlab:group/project "
+                             f"entries, not {item!r}")
+        pairs.append((platform, repository.strip("/")))
+    return tuple(pairs)

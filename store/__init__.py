@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.model import BlogDraft, Incident, Link
 from store.alert_groups import AlertGroupStore
+from store.boards import BoardIssue, BoardStore  # noqa: F401
 from store.chats import ChatStore, UnknownIncident  # noqa: F401
 from store.ledger import LedgerStore
 from store.maintenances import MaintenanceStore
@@ -111,7 +112,7 @@ def database_revisions(database_url: str) -> list[str]:
 
 
 class Store(PublicationStore, LedgerStore, ChatStore, AlertGroupStore, NudgeStore, MaintenanceStore,
-            SimilarStore, OnboardingStore):
+            SimilarStore, OnboardingStore, BoardStore):
     """Reads and writes incidents as domain objects; callers never see rows."""
 
     def __init__(self, database_url: str):

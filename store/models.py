@@ -346,3 +346,31 @@ class OnboardingRow(Base):
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
+
+
+class BoardRow(Base):
+    """The incident board issue of one GitHub account or GitLab top-level group (issue 19): where it is and a
+    digest of the text last written, so an unchanged board costs no write."""
+
+    __tablename__ = "boards"
+    __table_args__ = (UniqueConstraint("platform", "owner", name="uq_board_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(255))
+    repository: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class BoardFactsRow(Base):
+    """What the board shows of an incident beyond its row, as its last reconcile saw the issue: the postmortem's
+    state, the repository's reminder interval and the open action items with a due date."""
+
+    __tablename__ = "board_facts"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    postmortem_complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reminder_seconds: Mapped[float] = mapped_column(Float, default=3600.0, server_default="3600")
+    due_actions: Mapped[list] = mapped_column(JSON, default=list)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from incident_desk.settings import board_repositories
+from incidents.board import board_key, board_repository
 from worker.queue import deliveries_queue
 
 REMINDER_JOB = "worker.reminders.send_reminder"
@@ -14,6 +17,9 @@ FOLLOW_JOB = "worker.chat_jobs.follow_in_chat"
 CHAT_ANNOUNCE_JOB = "worker.chat_jobs.send_announcement"
 ARCHIVE_JOB = "worker.chat_jobs.archive_channel"
 MAINTENANCE_JOB = "worker.maintenance_jobs.advance_maintenance"
+BOARD_JOB = "worker.board.update_board"
+BOARD_DELAY = timedelta(minutes=1)  # the board's debounce: at most one write a minute
+WAITING = (b"queued", b"scheduled", b"deferred")
 
 
 def reminder_job_id(platform: str, repository: str, number: int) -> str:
@@ -99,6 +105,28 @@ def schedule_maintenance(conn, public_id: str, delay: timedelta) -> None:
         queue.enqueue_in(delay, MAINTENANCE_JOB, public_id, job_id=maintenance_job_id(public_id))
 
 
+def board_job_id(platform: str, owner: str) -> str:
+    """The board's one update job: changes while it waits are all in its one write."""
+    return f"board-{platform}-{hashlib.sha1(owner.lower().encode()).hexdigest()[:12]}"
+
+
+def refresh_board(conn, platform: str, repository: str, installation_id: int | None,
+                  delay: timedelta = BOARD_DELAY) -> bool:
+    """Update the board `repository`'s incidents are on `delay` from now, unless its update is waiting already
+    (one HGET) or no board is configured for them; whether it was scheduled. A running update does not count:
+    it may have read the store before this change."""
+    from rq.job import Job
+
+    if board_repository(board_repositories(os.environ), platform, repository) is None:
+        return False
+    owner = board_key(repository)
+    job_id = board_job_id(platform, owner)
+    if conn.hget(Job.key_for(job_id), "status") in WAITING:
+        return False
+    deliveries_queue(conn).enqueue_in(delay, BOARD_JOB, platform, owner, installation_id, job_id=job_id)
+    return True
+
+
 class QueueJobs:
     """The `Jobs` a handler context carries: each queues an RQ job on `conn`."""
 
@@ -128,3 +156,6 @@ class QueueJobs:
 
     def schedule_maintenance(self, public_id: str, delay: timedelta) -> None:
         schedule_maintenance(self.conn, public_id, delay)
+
+    def refresh_board(self, incident) -> None:
+        refresh_board(self.conn, incident.platform, incident.repository, incident.installation_id)

@@ -17,7 +17,7 @@ __all__ = ["cli", "main"]
 # pay for the checker's parsers, nor `check` for SQLAlchemy.
 COMMANDS = {"serve": "run", "web": "run", "worker": "run", "replay": "replay", "check": "docs",
             "install-templates": "docs", "export": "tracking", "report": "tracking", "sync": "sync",
-            "status": "status"}
+            "status": "status", "list": "board"}
 COMMANDS["setup"] = "setup"  # setup github / setup gitlab (issue 19)
 
 

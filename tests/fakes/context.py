@@ -69,6 +69,9 @@ class RecordedJobs:
     def schedule_maintenance(self, public_id, delay):
         self.asked.append(("maintenance", public_id, delay))
 
+    def refresh_board(self, incident):
+        self.asked.append(("board", incident.number))
+
     def archive_chat_channel(self, channel, delay):
         self.asked.append(("archive", channel, delay))
 
