@@ -105,3 +105,20 @@ def api():
     """Faked forge HTTP APIs; a test fails on a call it did not expect or an expected call not made."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
+
+
+@pytest.fixture
+def smtp_port():
+    from worker.embedded_redis import free_port
+
+    return free_port()
+
+
+@pytest.fixture
+def mail_client(settings, store, monkeypatch, smtp_port):
+    """The app with SMTP_URL set (the shared `settings` fixture has no mail): status-page and maintenance mail."""
+    from webhook_app import create_app
+
+    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{smtp_port}?from=status@example.com")
+    monkeypatch.setenv("PUBLIC_URL", "https://status.example.com")
+    return create_app({"SETTINGS": Settings.from_env(), "TESTING": True}).test_client()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import responses
 import time_machine
 from rq.registry import ScheduledJobRegistry
@@ -15,7 +14,7 @@ from incidents.config_model import Component
 from issue_templates.render import GITLAB_MAINTENANCE, render_templates
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
-from tests.flows.test_status_notify import free_port, start_smtp
+from tests.flows.test_status_notify import start_smtp
 from tests.support import post_github, post_gitlab, run_worker
 from worker.deferred import maintenance_job_id
 from worker.maintenance_jobs import arm_maintenances
@@ -54,22 +53,6 @@ OPENED, REMINDER = datetime(2026, 12, 3, 10, tzinfo=UTC), datetime(2026, 12, 4, 
 START, END = datetime(2026, 12, 4, 1, 0, 30, tzinfo=UTC), datetime(2026, 12, 4, 2, 0, 30, tzinfo=UTC)
 STATUS_KEYS = {"id", "page_id", "name", "status", "impact", "shortlink", "created_at", "started_at", "updated_at",
                "monitoring_at", "resolved_at", "incident_updates", "components", "scheduled_for", "scheduled_until"}
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
-
-
-@pytest.fixture
-def mail_client(settings, store, monkeypatch, smtp_port):
-    """The app with SMTP_URL set (the shared `settings` fixture has no mail)."""
-    from incident_desk.settings import Settings
-    from webhook_app import create_app
-
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{smtp_port}?from=status@example.com")
-    monkeypatch.setenv("PUBLIC_URL", "https://status.example.com")
-    return create_app({"SETTINGS": Settings.from_env(), "TESTING": True}).test_client()
 
 
 def github_with(body: str, fake_api) -> FakeGitHub:

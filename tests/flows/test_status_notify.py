@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from rq.registry import ScheduledJobRegistry
 
 from incident_desk.cli import cli
-from incident_desk.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.support import post_github, run_worker
 from worker.queue import deliveries_queue
@@ -64,21 +63,6 @@ def start_smtp(port: int) -> tuple[Controller, Inbox]:
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, inbox
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
-
-
-@pytest.fixture
-def mail_client(settings, store, monkeypatch, smtp_port):
-    """The app with SMTP_URL set (the shared `settings` fixture has no mail)."""
-    from webhook_app import create_app
-
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{smtp_port}?from=status@example.com")
-    monkeypatch.setenv("PUBLIC_URL", "https://status.example.com")
-    return create_app({"SETTINGS": Settings.from_env(), "TESTING": True}).test_client()
 
 
 @pytest.fixture
