@@ -4,7 +4,10 @@ Two figures per size: in-process (parse_document + run_checks, with the skeleton
 it) and the whole command as a user runs it (`python -m incident_desk.cli check FILE`, a new process
 each time, so start-up and imports count).
 
-Run: python bench/check.py [--runs N] [--in-process-only]
+With `--before DIR` (another checkout, e.g. `git worktree add /tmp/before <commit>`) the whole command is
+also timed from that checkout, the two alternating run by run, so both figures come from the same minutes.
+
+Run: python bench/check.py [--runs N] [--in-process-only] [--before DIR]
 """
 from __future__ import annotations
 
@@ -72,48 +75,56 @@ def measure(text: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def measure_command(text: str, runs: int) -> tuple[float, float]:
-    """Median wall and CPU seconds of `incident-desk check FILE` as a new process (exit 1: findings).
+def measure_command(text: str, runs: int, trees: dict[str, Path]) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of `incident-desk check FILE` as a new process, per checkout (exit 1: findings).
 
-    The CPU time (user + system of the child) is the steadier figure on a loaded machine.
+    The CPU time (user + system of the child) is the steadier figure on a loaded machine. With several
+    checkouts the runs alternate between them, so load falls on each alike.
     """
     # As an installed command runs: its modules' bytecode cached (a session that sets PYTHONDONTWRITEBYTECODE
     # would otherwise compile every module of the project on every run); the first run, not counted, writes it.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
+    times: dict[str, list[float]] = {name: [] for name in trees}
+    cpu: dict[str, list[float]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "postmortem.md"
         path.write_text(text, encoding="utf-8")
         command = [sys.executable, "-m", "incident_desk.cli", "check", "--timezone", "UTC", str(path)]
-        times, cpu = [], []
-        subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=False)
+        for root in trees.values():
+            subprocess.run(command, env=dict(env, PYTHONPATH=str(root)), cwd=root, capture_output=True, check=False)
         for _ in range(runs):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=False)
-            times.append(time.perf_counter() - started)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-            if done.returncode not in (0, 1):
-                raise SystemExit(done.stderr.decode())
-    return statistics.median(times), statistics.median(cpu)
+            for name, root in trees.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                done = subprocess.run(command, env=dict(env, PYTHONPATH=str(root)), cwd=root,
+                                      capture_output=True, check=False)
+                times[name].append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                if done.returncode not in (0, 1):
+                    raise SystemExit(done.stderr.decode())
+    return {name: (statistics.median(times[name]), statistics.median(cpu[name])) for name in trees}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--in-process-only", action="store_true", help="Skip the whole-command timing.")
+    parser.add_argument("--before", help="another checkout whose command is timed too, alternating")
     args = parser.parse_args()
+    trees = {"": ROOT} if not args.before else {"before": Path(args.before).resolve(), "after": ROOT}
     print(f"{'size':>8}  {'lines':>7}  {'in-process':>10}  {'command':>10}  {'its CPU':>10}"
           f"  (median of {args.runs} runs; load {os.getloadavg()[0]:.1f})")
     for label, size in SIZES.items():
         text = build(size)
         seconds = measure(text, args.runs)
-        command = ""
-        if not args.in_process_only:
-            wall, cpu = measure_command(text, args.runs)
-            command = f"{wall * 1000:>7.0f} ms  {cpu * 1000:>7.0f} ms"
-        print(f"{label:>8}  {text.count(chr(10)) + 1:>7}  {seconds * 1000:>7.1f} ms  {command}")
+        print(f"{label:>8}  {text.count(chr(10)) + 1:>7}  {seconds * 1000:>7.1f} ms", end="")
+        if args.in_process_only:
+            print()
+            continue
+        for index, (name, (wall, cpu)) in enumerate(measure_command(text, args.runs, trees).items()):
+            lead = "  " if index == 0 else " " * 31
+            print(f"{lead}{wall * 1000:>7.0f} ms  {cpu * 1000:>7.0f} ms  {name}".rstrip())
 
 
 if __name__ == "__main__":

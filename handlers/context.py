@@ -97,6 +97,11 @@ class Context:
         self._issue = (event, issue)
         return issue
 
+    def issue_now(self, event: Event) -> Issue:
+        """The event's issue read from the forge now, for when the payload may be older than the issue."""
+        self._issue = (event, self.forge.get_issue(event.repository, event.number))
+        return self._issue[1]
+
     def issue_written(self, event: Event, issue: Issue) -> None:
         """The event's issue as the bot just wrote it (Forge.update_issue), for the handlers after it."""
         self._issue = (event, issue)

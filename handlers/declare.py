@@ -119,6 +119,8 @@ def keep_incident_in_shape(event: IssueEvent, ctx: Context) -> None:
     forge, store, config = ctx.forge, ctx.store, ctx.config
     known = store.get_incident(event.platform, event.repository, event.number)
     issue = ctx.issue(event)
+    if known is not None and known.closed_at and issue.state == "open":
+        issue = ctx.issue_now(event)  # a late `reopened` must not reopen an issue closed again since
     if known is None or not known.tracking:
         body = record_in_timeline(forge, config, event.repository, event.number,
                                   DECLARED.format(login=event.actor.login), once=True)

@@ -38,6 +38,11 @@ def _component_id(checked: str) -> str:
     return (match.group(1) if match else checked).strip()
 
 
+def reopened(incident: Incident, issue_state: str) -> Incident:
+    """The incident as an open issue shows it: one closed before and reopened since is closed no more."""
+    return incident.with_changes(closed_at=None) if incident.closed_at and issue_state == "open" else incident
+
+
 def label_changes(labels: Iterable[str], incident: Incident, postmortem_complete: bool,
                   scheme: LabelScheme) -> tuple[list[str], list[str]]:
     """Labels to add and to remove so the issue shows the incident's state (one-of-a-kind labels)."""

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from incidents.action_items import issue_key
 from incidents.forge_facts import ForgeFacts
 from incidents.labels import LabelScheme
-from incidents.lifecycle import declared_in_form, label_changes, track
+from incidents.lifecycle import declared_in_form, label_changes, reopened, track
 from incidents.metrics import Metrics, impact_lines, incident_metrics, render_metrics
 from incidents.model import AlertGroup, Incident, Link, Status
 from incidents.section_edits import generated_lines, set_generated_lines
@@ -143,6 +143,7 @@ def _tracked(seen: Seen, declaration: Declaration, scheme: LabelScheme, now: dat
                      title=issue.title, url=issue.url, labels=issue.labels, declared_by=declaration.declared_by,
                      reported_at=issue.created_at or now, scheme=scheme, form=declared_in_form(seen.document),
                      labels_added=declaration.labels_added)
+    incident = reopened(incident, issue.state)  # reopened by hand: the board, reminders and chat see it open
     private = scheme.is_private(issue.labels, issue.confidential)
     if incident.private != private:
         incident = incident.with_changes(private=private)  # the status page hides it from now on

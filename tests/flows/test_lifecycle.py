@@ -393,3 +393,42 @@ def test_linking_a_merge_request_that_is_not_there_is_refused_with_the_reason(cl
     run_worker(redis_conn)
     assert f"there is no merge request {SECRET}#99 that I can read" in github.bot_comments(REPO, 2)[-1]
     assert not store.links(store.get_incident("github", REPO, 2))
+
+
+def declare_resolve_and_close_by_hand(client, redis_conn, github):
+    """An incident with nothing left to do, resolved, then closed by alice (so the bot lets it close)."""
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/status resolved rolled back"))
+    run_worker(redis_conn)
+    github.issues[(REPO, 2)]["state"] = "closed"
+    post_github(client, "issues", github.issues_event(REPO, 2, "closed", "alice"))
+    run_worker(redis_conn)
+
+
+def test_reopening_by_hand_makes_the_incident_open_again(client, redis_conn, store, github):
+    """Reopening an incident issue by hand clears its close: the board, reminders and chat see it open."""
+    declare_resolve_and_close_by_hand(client, redis_conn, github)
+    assert store.get_incident("github", REPO, 2).closed_at is not None
+
+    github.issues[(REPO, 2)]["state"] = "open"
+    post_github(client, "issues", github.issues_event(REPO, 2, "reopened", "alice"))
+    run_worker(redis_conn)
+    incident = store.get_incident("github", REPO, 2)
+    assert incident.closed_at is None and incident.tracking
+
+    github.issues[(REPO, 2)]["state"] = "closed"  # and closing it again closes it again
+    post_github(client, "issues", github.issues_event(REPO, 2, "closed", "alice"))
+    run_worker(redis_conn)
+    assert store.get_incident("github", REPO, 2).closed_at is not None
+
+
+def test_a_late_reopened_delivery_does_not_reopen_an_issue_closed_since(client, redis_conn, store, github):
+    """Deliveries can arrive out of order: a `reopened` whose issue is closed again by now changes nothing."""
+    declare_resolve_and_close_by_hand(client, redis_conn, github)
+    github.issues[(REPO, 2)]["state"] = "open"
+    stale = github.issues_event(REPO, 2, "reopened", "alice")  # the issue as it was when reopened
+    github.issues[(REPO, 2)]["state"] = "closed"
+    post_github(client, "issues", stale)
+    run_worker(redis_conn)
+    assert store.get_incident("github", REPO, 2).closed_at is not None

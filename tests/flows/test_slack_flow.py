@@ -248,6 +248,20 @@ def test_closing_posts_the_final_summary_and_archives_the_channel_later(client, 
         "github", REPO, 1)).archived_at is not None
 
 
+
+def test_reopening_by_hand_is_told_in_the_channel_and_keeps_it(client, redis_conn, github, slack, declared, store):
+    """Closed, then reopened by hand before the archive time: the channel hears it and is not archived."""
+    github.issues[(REPO, 1)]["state"] = "closed"
+    post_github(client, "issues", github.issues_event(REPO, 1, "closed", "alice"))
+    run_worker(redis_conn)
+    github.issues[(REPO, 1)]["state"] = "open"
+    post_github(client, "issues", github.issues_event(REPO, 1, "reopened", "alice"))
+    run_worker(redis_conn)
+    assert "reopened" in slack.messages[declared][-1]["text"].lower()
+    assert archive_channel(declared) == "ignored"  # the job the close scheduled, two hours on
+    assert not slack.channels[declared]["archived"]
+    assert store.incident_chat(store.get_incident("github", REPO, 1)).archived_at is None
+
 def test_without_a_repository_the_declarer_is_told_how_to_name_one(client, redis_conn, github, slack, monkeypatch):
     monkeypatch.delenv("INCIDENT_DESK_SLACK_REPOSITORY")
     post_command(client, command("db is down", trigger_id="8.t"))

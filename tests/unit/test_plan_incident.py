@@ -44,6 +44,7 @@ class Issue:
     url: str = "https://github.com/acme/shop/issues/12"
     created_at: datetime | None = OPENED
     confidential: bool = False
+    state: str = "open"
 
 
 def plan(issue=Issue(), known=None, links=(), declared_by="alice", facts=GITHUB_LIKE, config=CONFIG, **declared):
@@ -180,3 +181,11 @@ def test_the_plan_carries_the_checks_of_the_stored_links():
     link = Link("acme/shop", 34, "fix", head_sha="abc")
     [check] = plan(known=plan().incident, links=(link,)).checks
     assert check.link.number == 34 and check.conclusion == "neutral"
+
+
+def test_an_incident_closed_before_and_open_now_is_closed_no_more():
+    closed = Incident(platform="github", repository="acme/shop", number=12, title="Checkout down", tracking=True,
+                      commander="alice", closed_at=NOW - timedelta(hours=1), forced_close=True)
+    assert plan(known=closed).incident.closed_at is None  # reopened by hand
+    assert plan(replace(Issue(), state="closed"), known=closed).incident.closed_at == closed.closed_at
+    assert plan(known=closed).incident.forced_close  # what the forced close accepted stays accepted
