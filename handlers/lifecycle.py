@@ -50,8 +50,8 @@ def keep_open_until_actions_done(event: IssueEvent, ctx: Context) -> None:
     """Closing an incident with open action items reopens it and lists them with their owners."""
     forge, store = ctx.forge, ctx.store
     incident = store.get_incident(event.platform, event.repository, event.number)
-    if incident is None or not incident.tracking:
-        return
+    if incident is None or not incident.tracking or ctx.issue_now(event).state != "closed":
+        return  # not an incident, or reopened since (deliveries of a quick close and reopen can swap)
     now = datetime.now(UTC)
     if incident.forced_close:
         closed = incident.with_changes(closed_at=incident.closed_at or now)

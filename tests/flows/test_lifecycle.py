@@ -432,3 +432,19 @@ def test_a_late_reopened_delivery_does_not_reopen_an_issue_closed_since(client, 
     post_github(client, "issues", stale)
     run_worker(redis_conn)
     assert store.get_incident("github", REPO, 2).closed_at is not None
+
+
+def test_a_late_closed_delivery_does_not_close_an_issue_reopened_since(client, redis_conn, store, github):
+    """Closed and reopened at once, the two deliveries run in either order: a `closed` whose issue is open
+    again by now closes nothing (no closed_at, no close on the board or in chat)."""
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident db is down"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(REPO, 2, "alice", "/status resolved rolled back"))
+    run_worker(redis_conn)
+    github.issues[(REPO, 2)]["state"] = "closed"
+    stale = github.issues_event(REPO, 2, "closed", "alice")  # the issue as it was when closed
+    github.issues[(REPO, 2)]["state"] = "open"
+    post_github(client, "issues", stale)
+    run_worker(redis_conn)
+    assert store.get_incident("github", REPO, 2).closed_at is None
+    assert github.issues[(REPO, 2)]["state"] == "open"
