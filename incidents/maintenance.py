@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from incidents.config_model import Component
+from incidents.status_page import local_time
 
 MAINTENANCE_LABEL = "maintenance"
 SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED = "scheduled", "in_progress", "completed", "cancelled"
@@ -194,10 +195,11 @@ def components_with_maintenance(components: list[dict], busy: set[str]) -> list[
     return marked
 
 
-def updates(maintenance: Maintenance, now: datetime) -> list[tuple[str, str, datetime]]:
-    """(status, body, at) of each update the public sees, oldest first."""
+def updates(maintenance: Maintenance, now: datetime, zone: tzinfo) -> list[tuple[str, str, datetime]]:
+    """(status, body, at) of each update the public sees, oldest first (times in the page's `zone`)."""
     start, end = maintenance.window.start, maintenance.ends_at
-    body = maintenance.window.message or DEFAULT_BODY["scheduled"]
+    body = maintenance.window.message or DEFAULT_BODY["scheduled"].format(
+        start=local_time(start, zone), end=local_time(maintenance.window.end, zone))
     shown = [(SCHEDULED, body, maintenance.created_at or start)]
     if maintenance.cancelled_at is not None:
         return [*shown, (CANCELLED, DEFAULT_BODY["cancelled"], maintenance.cancelled_at)]
@@ -215,7 +217,7 @@ def maintenance_json(maintenance: Maintenance, page, now: datetime, shortlink: s
     cancelled maintenance is `completed` there, its last update saying it was cancelled."""
     zone, status = page.zone, maintenance.status(now)
     names = {c.id: c.name for c in page.components}
-    shown = updates(maintenance, now)
+    shown = updates(maintenance, now, zone)
     listed = {c["id"]: c for c in components}
     api_updates = []
     for position, (step, body, at) in enumerate(shown):

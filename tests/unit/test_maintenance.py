@@ -121,3 +121,10 @@ def test_the_api_shape_and_components_under_maintenance():
     assert [c["id"] for c in shown["components"]] == ["api"] and shown["resolved_at"] is None
     done = maintenance_json(m, page, datetime(2026, 12, 4, 4, tzinfo=UTC), "u", components, stamp)
     assert done["status"] == "completed" and done["resolved_at"] == "2026-12-04T03:00:00.000+00:00"
+
+
+def test_a_maintenance_without_a_message_shows_its_times_on_the_page_not_placeholders():
+    page = StatusPage("hello", "Hello", "Europe/Berlin", COMPONENTS, "github", "o/r")
+    shown = maintenance_json(maintenance(), page, datetime(2026, 12, 3, 12, tzinfo=UTC), "u", [], stamp)
+    [scheduled] = shown["incident_updates"]
+    assert scheduled["body"] == "Maintenance is scheduled from Dec 04, 2026 03:00 CET to Dec 04, 2026 04:00 CET."
