@@ -21,10 +21,13 @@ SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED = "scheduled", "in_progress", "comp
 UNDER_MAINTENANCE = "under_maintenance"  # a component's state during the window (the hosted API's value)
 # The notices a subscriber gets, in order; each once. "reminder" goes `remind_before` ahead of the start.
 STEPS = ("scheduled", "reminder", "in_progress", "completed")
-STEP_TITLE = {"scheduled": "Scheduled", "reminder": "Starting soon", "in_progress": "In progress",
-              "completed": "Completed", "cancelled": "Cancelled"}
+# A window moved after "scheduled" was told is told again, once per move: "rescheduled-1", "rescheduled-2", …
+RESCHEDULED = "rescheduled"
+STEP_TITLE = {"scheduled": "Scheduled", "rescheduled": "Rescheduled", "reminder": "Starting soon",
+              "in_progress": "In progress", "completed": "Completed", "cancelled": "Cancelled"}
 DEFAULT_BODY = {
     "scheduled": "Maintenance is scheduled from {start} to {end}.",
+    "rescheduled": "The maintenance is rescheduled: it now runs from {start} to {end}.",
     "reminder": "Maintenance starts at {start}.",
     "in_progress": "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
     "completed": "The scheduled maintenance has been completed.",
@@ -64,6 +67,7 @@ class Maintenance:
     closed_at: datetime | None = None  # the issue was closed: completed then, if it had not ended
     cancelled_at: datetime | None = None  # the label was removed
     told: dict[str, datetime] = field(default_factory=dict, compare=False)  # step -> when subscribers heard
+    reschedules: int = 0  # how often its times moved after subscribers heard of it
 
     def status(self, now: datetime) -> str:
         if self.cancelled_at is not None:
@@ -98,6 +102,10 @@ class Maintenance:
         due = [s for s in STEPS if s in times and s not in self.told and times[s] <= now]
         if "reminder" in due and (now >= self.window.start or times["reminder"] < times["scheduled"]):
             due.remove("reminder")
+        moved = f"{RESCHEDULED}-{self.reschedules}"
+        if self.reschedules and moved not in self.told and "scheduled" in self.told \
+                and "completed" not in self.told and "completed" not in due:  # the latest window only
+            due.insert(0, moved)
         return due
 
     def next_moment(self, now: datetime, remind_before: timedelta) -> datetime | None:
@@ -201,13 +209,17 @@ def updates(maintenance: Maintenance, now: datetime, zone: tzinfo) -> list[tuple
     body = maintenance.window.message or DEFAULT_BODY["scheduled"].format(
         start=local_time(start, zone), end=local_time(maintenance.window.end, zone))
     shown = [(SCHEDULED, body, maintenance.created_at or start)]
+    moved = maintenance.told.get(f"{RESCHEDULED}-{maintenance.reschedules}")
+    if moved is not None:
+        shown.append((SCHEDULED, DEFAULT_BODY[RESCHEDULED].format(
+            start=local_time(start, zone), end=local_time(maintenance.window.end, zone)), moved))
     if maintenance.cancelled_at is not None:
         return [*shown, (CANCELLED, DEFAULT_BODY["cancelled"], maintenance.cancelled_at)]
     if now >= start:
         shown.append((IN_PROGRESS, DEFAULT_BODY["in_progress"], start))
     if now >= end:
         shown.append((COMPLETED, DEFAULT_BODY["completed"], end))
-    return shown
+    return sorted(shown, key=lambda update: update[2])  # a window extended while in progress moves after its start
 
 
 def maintenance_json(maintenance: Maintenance, page, now: datetime, shortlink: str, components: list[dict],
@@ -252,10 +264,20 @@ def active(maintenances: Iterable[Maintenance], now: datetime) -> list[Maintenan
     return sorted((m for m in maintenances if m.status(now) == IN_PROGRESS), key=lambda m: m.window.start)
 
 
+def step_kind(step: str) -> str:
+    """The kind of a notice step: `rescheduled-2` is a `rescheduled`, the others are their own."""
+    return RESCHEDULED if step.startswith(f"{RESCHEDULED}-") else step
+
+
+def step_title(step: str) -> str:
+    """How a notice names its step: `Scheduled`, `Rescheduled`, `Starting soon`, …"""
+    return STEP_TITLE[step_kind(step)]
+
+
 def notice_body(maintenance: Maintenance, step: str, zone: tzinfo, local_time) -> str:
     """What a subscriber reads for one step."""
     start, end = local_time(maintenance.window.start, zone), local_time(maintenance.window.end, zone)
-    text = DEFAULT_BODY[step].format(start=start, end=end)
+    text = DEFAULT_BODY[step_kind(step)].format(start=start, end=end)
     if step == "scheduled" and maintenance.window.message:
         text = f"{maintenance.window.message}\n\n{DEFAULT_BODY['scheduled'].format(start=start, end=end)}"
     return text

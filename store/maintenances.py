@@ -34,6 +34,8 @@ class MaintenanceStore:
                                      number=number, told={}, created_at=datetime.now(UTC))
                 s.add(row)
             before = _to_maintenance(row) if row.id is not None else None
+            if before is not None and _moved_after_told(before, window):
+                row.reschedules = (row.reschedules or 0) + 1
             row.installation_id = installation_id if installation_id is not None else row.installation_id
             row.name, row.message, row.components = name[:500], window.message, list(window.components)
             row.starts_at, row.ends_at, row.cancelled_at = window.start, window.end, None
@@ -152,4 +154,12 @@ def _to_maintenance(row: MaintenanceRow) -> Maintenance:
     told = {step: datetime.fromisoformat(at) for step, at in (row.told or {}).items()}
     return Maintenance(id=row.public_id, platform=row.platform, repository=row.repository, number=row.number,
                        name=row.name, window=window, installation_id=row.installation_id, created_at=row.created_at,
-                       closed_at=row.closed_at, cancelled_at=row.cancelled_at, told=told)
+                       closed_at=row.closed_at, cancelled_at=row.cancelled_at, told=told,
+                       reschedules=row.reschedules or 0)
+
+
+def _moved_after_told(before: Maintenance, window: Window) -> bool:
+    """Whether the new window moves a maintenance its subscribers heard of and that has not ended: they are told
+    the new times (incidents.maintenance: the `rescheduled-N` step)."""
+    moved = (before.window.start, before.window.end) != (window.start, window.end)
+    return moved and "scheduled" in before.told and "completed" not in before.told and before.cancelled_at is None

@@ -315,6 +315,7 @@ class MaintenanceRow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     told: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
+    reschedules: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times moved after told
 
 
 class MaintenanceNoticeRow(Base):

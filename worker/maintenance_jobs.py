@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from incident_desk.logs import log_event
 from incidents import timezones
 from incidents.chat_view import targets_for
-from incidents.maintenance import STEP_TITLE, Maintenance, notice_body
+from incidents.maintenance import Maintenance, notice_body, step_title
 from incidents.status_page import local_time
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.deferred import maintenance_job_id, schedule_maintenance
@@ -80,7 +80,7 @@ def _notify_subscribers(rt: Runtime, maintenance: Maintenance, step: str) -> int
 def _announce_in_chat(ctx, maintenance: Maintenance, step: str) -> None:
     """The step to each Apprise target the repository's `notifications` name for `maintenance`."""
     config = ctx.config.file
-    title = f"Maintenance {STEP_TITLE[step].lower()}: {maintenance.name}"
+    title = f"Maintenance {step_title(step).lower()}: {maintenance.name}"
     body = notice_body(maintenance, step, timezones.zone(config.timezone), local_time)
     for target in targets_for(config.notifications, ctx.private_chat_targets, "maintenance", None, False):
         if target in ctx.chat_targets:

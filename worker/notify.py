@@ -19,10 +19,10 @@ from incident_desk.logs import log_event
 from incident_desk.settings import Settings
 from incident_desk.signing import sha256_signature
 from incidents.maintenance import (
-    STEP_TITLE,
     components_with_maintenance,
     maintenance_json,
     notice_body,
+    step_title,
     under_maintenance,
 )
 from incidents.status_page import components_json, incident_json, local_time, page_json, stamp, status_json
@@ -211,11 +211,11 @@ def maintenance_email(settings: Settings, page, maintenance, step: str, subscrib
     names = {c.id: c.name for c in page.components}
     unsubscribe = _link(settings, page.slug, subscriber.token, "unsubscribe")
     message = _message(settings, subscriber.address,
-                       f"[{page.title}] Scheduled maintenance: {maintenance.name}: {STEP_TITLE[step]}")
+                       f"[{page.title}] Scheduled maintenance: {maintenance.name}: {step_title(step)}")
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     message.set_content(MAINTENANCE_TEXT.format(
-        name=maintenance.name, step=STEP_TITLE[step], body=notice_body(maintenance, step, page.zone, local_time),
+        name=maintenance.name, step=step_title(step), body=notice_body(maintenance, step, page.zone, local_time),
         start=local_time(maintenance.window.start, page.zone), end=local_time(maintenance.window.end, page.zone),
         components=", ".join(names.get(c, c) for c in maintenance.window.components) or "not stated",
         url=f"{settings.public_url}/status/{page.slug}/", title=page.title, unsubscribe=unsubscribe))

@@ -189,7 +189,7 @@ def test_editing_reschedules_closing_completes_unlabelling_cancels(mail_client, 
             assert states(mail_client)["api"] == "operational"
             [done] = get(mail_client, "scheduled-maintenances.json")["scheduled_maintenances"]
             assert done["status"] == "completed"
-        assert subjects(inbox, "ana@example.com") == ["Scheduled", "In progress", "Completed"]
+        assert subjects(inbox, "ana@example.com") == ["Scheduled", "Rescheduled", "In progress", "Completed"]
 
         github.add_issue(REPO, 8, "Mail relay swap", BODY.format(start="2026-12-06 02:00", end="2026-12-06 03:00"),
                          labels=["maintenance"], author="alice")
@@ -208,6 +208,37 @@ def test_editing_reschedules_closing_completes_unlabelling_cancels(mail_client, 
     finally:
         controller.stop()
 
+
+
+def mail_text(message) -> str:
+    return message.get_body(("plain",)).get_content() if message.is_multipart() else message.get_content()
+
+
+def test_moving_the_times_tells_subscribers_the_new_window_once_per_move(mail_client, redis_conn, store, fake_api,
+                                                                          smtp_port):
+    github = github_with(BODY.format(start="2026-12-04 02:00", end="2026-12-04 03:00"), fake_api)
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        with time_machine.travel(OPENED):
+            store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
+            open_issue(mail_client, redis_conn, github)
+            github.issues[(REPO, 7)]["body"] = BODY.format(start="2026-12-05 02:00", end="2026-12-05 04:00")
+            open_issue(mail_client, redis_conn, github, "edited")
+            open_issue(mail_client, redis_conn, github, "edited")  # redelivered, or an edit of the message only
+            assert subjects(inbox, "ana@example.com") == ["Scheduled", "Rescheduled"]
+            moved = mail_text(inbox.to("ana@example.com")[-1])
+            assert "rescheduled: it now runs from Dec 05, 2026 02:00 CET to Dec 05, 2026 04:00 CET" in moved
+            [shown] = get(mail_client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
+            assert [u["body"].split(":")[0] for u in shown["incident_updates"]] == [
+                "The maintenance is rescheduled", "The database gets a new major version."]  # newest first
+
+        with time_machine.travel(OPENED + timedelta(hours=1)):  # moved again: told again, the newest times
+            github.issues[(REPO, 7)]["body"] = BODY.format(start="2026-12-06 02:00", end="2026-12-06 03:00")
+            open_issue(mail_client, redis_conn, github, "edited")
+            assert subjects(inbox, "ana@example.com") == ["Scheduled", "Rescheduled", "Rescheduled"]
+            assert "Dec 06, 2026 02:00 CET" in mail_text(inbox.to("ana@example.com")[-1])
+    finally:
+        controller.stop()
 
 HOOK = "https://hooks.example.com/status"
 DISCORD = "https://discord.com/api/webhooks/4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"

@@ -12,6 +12,7 @@ from incidents.maintenance import (
     components_with_maintenance,
     maintenance_json,
     parse_window,
+    step_title,
     under_maintenance,
 )
 from incidents.status_page import StatusPage, components_json, stamp
@@ -128,3 +129,18 @@ def test_a_maintenance_without_a_message_shows_its_times_on_the_page_not_placeho
     shown = maintenance_json(maintenance(), page, datetime(2026, 12, 3, 12, tzinfo=UTC), "u", [], stamp)
     [scheduled] = shown["incident_updates"]
     assert scheduled["body"] == "Maintenance is scheduled from Dec 04, 2026 03:00 CET to Dec 04, 2026 04:00 CET."
+
+
+def test_a_moved_window_is_told_once_per_move_before_what_else_is_due_and_never_after_the_end():
+    told = {"scheduled": datetime(2026, 12, 3, 9, tzinfo=UTC)}
+    early = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    assert maintenance(told=told, reschedules=1).due_steps(early, HOUR) == ["rescheduled-1"]
+    assert maintenance(told={**told, "rescheduled-1": early}, reschedules=1).due_steps(early, HOUR) == []
+    assert maintenance(told={**told, "rescheduled-1": early}, reschedules=2).due_steps(early, HOUR) == [
+        "rescheduled-2"]  # only the newest window: one told while an older was pending is not repeated
+    assert maintenance(reschedules=1).due_steps(early, HOUR) == ["scheduled"]  # nobody heard the old times
+    started = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
+    assert maintenance(told=told, reschedules=1).due_steps(started, HOUR) == ["rescheduled-1", "in_progress"]
+    ended = datetime(2026, 12, 4, 4, tzinfo=UTC)
+    assert "rescheduled-1" not in maintenance(told=told, reschedules=1).due_steps(ended, HOUR)
+    assert step_title("rescheduled-2") == "Rescheduled" and step_title("in_progress") == "In progress"
