@@ -81,10 +81,13 @@ def _github_form(components: Iterable[Any], incident_label: str, source: str = "
     import yaml
 
     form = yaml.safe_load(_source(f"github/ISSUE_TEMPLATE/{source}"))
+    named = f"`{form['labels'][0]}` label"  # the guidance names the label: the repository's own name there too
     form["labels"] = [incident_label]
     labels = [_component_label(c) for c in components]
     body = []
     for element in form["body"]:
+        if element.get("type") == "markdown":
+            element["attributes"]["value"] = element["attributes"]["value"].replace(named, f"`{incident_label}` label")
         if element.get("id") == "components":
             if not labels:
                 continue  # GitHub rejects a checkboxes field without options
@@ -129,26 +132,30 @@ def render_templates(
     profile: str | Profile = DEFAULT_PROFILE,
     components: Iterable[Any] = (),
     incident_label: str = "incident",
+    maintenance_label: str = MAINTENANCE_LABEL,
 ) -> dict[str, str]:
-    """Relative path in a repository -> file text, for the platform's issue templates."""
+    """Relative path in a repository -> file text, for the platform's issue templates (with the repository's
+    own names for the incident and maintenance labels, which is how the bot knows those issues)."""
     if platform not in TEMPLATES:
         raise ValueError(f"Unknown platform {platform!r}; use github or gitlab.")
     if isinstance(profile, str):
         profile = get_profile(profile)
     components = list(components)
-    return TEMPLATES[platform](components, profile, incident_label)
+    return TEMPLATES[platform](components, profile, incident_label, maintenance_label)
 
 
-def _github_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
+def _github_templates(components: list, profile: Profile, incident_label: str,
+                      maintenance_label: str) -> dict[str, str]:
     return {GITHUB_FORM: _github_form(components, incident_label),
             GITHUB_POSTMORTEM: _github_postmortem(profile, incident_label),
-            GITHUB_MAINTENANCE: _github_form(components, MAINTENANCE_LABEL, "maintenance.yml")}
+            GITHUB_MAINTENANCE: _github_form(components, maintenance_label, "maintenance.yml")}
 
 
-def _gitlab_templates(components: list, profile: Profile, incident_label: str) -> dict[str, str]:
+def _gitlab_templates(components: list, profile: Profile, incident_label: str,
+                      maintenance_label: str) -> dict[str, str]:
     return {GITLAB_INCIDENT: _gitlab_incident(components, incident_label),
             GITLAB_POSTMORTEM: _gitlab_postmortem(profile, incident_label),
-            GITLAB_MAINTENANCE: _gitlab_maintenance(components, MAINTENANCE_LABEL)}
+            GITLAB_MAINTENANCE: _gitlab_maintenance(components, maintenance_label)}
 
 
 # Each forge's own template files (an issue form on GitHub, a description template on GitLab).
@@ -162,10 +169,11 @@ def install_templates(
     profile: str | Profile = DEFAULT_PROFILE,
     components: Iterable[Any] = (),
     incident_label: str = "incident",
+    maintenance_label: str = MAINTENANCE_LABEL,
 ) -> list[Path]:
     """Write the rendered templates under `dest` (a repository checkout); returns the paths written."""
     written = []
-    for relative, text in render_templates(platform, profile, components, incident_label).items():
+    for relative, text in render_templates(platform, profile, components, incident_label, maintenance_label).items():
         path = Path(dest) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -155,7 +155,8 @@ def install_templates(platform: str, dest: Path, profile: str | None, config_pat
     config = _config(config_path) or DEFAULT_CONFIG
     chosen = _profile(profile, config)
     try:
-        written = write_templates(platform, dest, chosen, config.components, config.labels.incident)
+        written = write_templates(platform, dest, chosen, config.components, config.labels.incident,
+                                  config.labels.maintenance)
     except OSError as error:
         _fail(CANNOT_WRITE.format(path=dest, reason=error.strerror or error))
     for path in written:

@@ -156,3 +156,4 @@ def test_serve_prints_no_password(tmp_path):
         server.wait(timeout=10)
     assert f"Redis redis://:***@127.0.0.1:{redis_port}/0" in output
     assert "s3cret-redis" not in output
+

@@ -113,6 +113,14 @@ def test_install_templates(run, tmp_path):
     assert (tmp_path / GITLAB_POSTMORTEM).read_text().endswith(postmortem_skeleton("full"))
 
 
+
+def test_install_templates_sets_the_configs_own_label_names(run, tmp_path):
+    (tmp_path / ".gitlab").mkdir()
+    (tmp_path / ".gitlab/incident-desk.yml").write_text("labels: {incident: outage, maintenance: planned-work}\n")
+    assert run(install_templates, "--platform", "gitlab", "--dest", str(tmp_path)).exit_code == 0
+    assert '/label ~"planned-work"' in (tmp_path / GITLAB_MAINTENANCE).read_text()
+    assert '/label ~"outage"' in (tmp_path / GITLAB_INCIDENT).read_text()
+
 def test_install_templates_profile_option_and_errors(run, tmp_path):
     result = run(install_templates, "--platform", "github", "--dest", str(tmp_path),
                  "--profile", "impact-cause-solution-conclusion")

@@ -92,3 +92,12 @@ def test_install_writes_files(tmp_path):
 def test_unknown_platform():
     with pytest.raises(ValueError):
         render_templates("bitbucket")
+
+
+def test_a_renamed_maintenance_label_is_the_one_the_maintenance_templates_set():
+    """`labels.maintenance: planned-work`: the bot knows maintenance issues by that label, so the templates set it."""
+    github = yaml.safe_load(render_templates("github", maintenance_label="planned-work")[GITHUB_MAINTENANCE])
+    assert github["labels"] == ["planned-work"]
+    assert "remove the `planned-work` label" in " ".join(github["body"][0]["attributes"]["value"].split())
+    gitlab = render_templates("gitlab", maintenance_label="planned-work")[".gitlab/issue_templates/maintenance.md"]
+    assert '/label ~"planned-work"' in gitlab and "remove the `planned-work` label" in gitlab
