@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rq import get_current_job
+from rq.registry import ScheduledJobRegistry
 
 from chat import build_announcer
 from chat.base import ChatError
@@ -20,8 +21,9 @@ from incident_desk.logs import log_event
 from incidents.chat_commands import declaration
 from incidents.chat_view import from_json
 from worker.bootstrap import Runtime, chat_for, forge_for, open_context, runtime
+from worker.deferred import archive_chat_channel, archive_job_id
 from worker.jobs import count_job, incident_lock
-from worker.queue import KEY_PREFIX
+from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue
 from worker.retry import is_transient, retry_delay, retry_later
 
 log = logging.getLogger("incident_desk.worker")
@@ -149,12 +151,21 @@ def send_announcement(target: str, title: str, body: str, key: str, attempt: int
 
 
 def archive_channel(channel: str, attempt: int = 1) -> str:
-    """Archive a closed incident's channel (the configured time after close)."""
+    """Archive a closed incident's channel once the repository's `slack.archive_after` has passed since the close
+    (a job re-armed early waits for that time)."""
     rt = runtime()
     chat = chat_for(rt.settings)
     incident = rt.store.incident_by_channel(channel)
     if chat is None or incident is None or incident.closed_at is None:
         return "ignored"  # reopened meanwhile: the channel stays
+    ctx = open_context(rt, forge_for(rt, incident.platform, incident.installation_id), incident.repository)
+    after = ctx.config.file.slack.archive_after
+    if after is None:
+        return "ignored"  # the repository no longer archives channels
+    wait = incident.closed_at + after - datetime.now(UTC)
+    if wait > timedelta(0):
+        archive_chat_channel(rt.conn, channel, wait)
+        return "not yet"
     try:
         chat.archive(channel)
     except Exception as exc:
@@ -165,3 +176,18 @@ def archive_channel(channel: str, attempt: int = 1) -> str:
         return "retry scheduled"
     rt.store.save_incident_chat(incident, archived_at=datetime.now(UTC))
     return "archived"
+
+
+def rearm_archives(conn, store) -> int:
+    """Queue the archive job of every closed incident's channel that is not archived and has none (Redis lost it);
+    each works out whether its time has come. Returns how many were re-created (the `worker` command's start)."""
+    waiting = set(ScheduledJobRegistry(DELIVERIES, connection=conn).get_job_ids())
+    waiting |= set(deliveries_queue(conn).get_job_ids())
+    armed = 0
+    for _incident, told in store.chats_to_archive(datetime.now(UTC)):
+        if told.channel_id and archive_job_id(told.channel_id) not in waiting:
+            archive_chat_channel(conn, told.channel_id, timedelta(0))
+            armed += 1
+    if armed:
+        log_event(log, outcome="re-armed", archives=armed)
+    return armed

@@ -86,9 +86,14 @@ def announce_in_chat(conn, target: str, title: str, body: str, key: str) -> None
                                    failure_ttl=30 * 24 * 3600)
 
 
+def archive_job_id(channel: str) -> str:
+    """The channel's one archive job: scheduling again replaces it."""
+    return f"chat-archive-{channel}"
+
+
 def archive_chat_channel(conn, channel: str, delay: timedelta) -> None:
     """Archive the closed incident's channel `delay` from now."""
-    deliveries_queue(conn).enqueue_in(delay, ARCHIVE_JOB, channel, job_id=f"chat-archive-{channel}")
+    deliveries_queue(conn).enqueue_in(delay, ARCHIVE_JOB, channel, job_id=archive_job_id(channel))
 
 
 def maintenance_job_id(public_id: str) -> str:

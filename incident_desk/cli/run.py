@@ -127,15 +127,18 @@ def worker(burst, maintenance_interval, heartbeat):
 
 
 def _rearm_reminders(database_url: str, redis_url: str) -> None:
-    """Before working: every unresolved incident has its reminder, and the nudge sweep is armed, whatever Redis
-    lost (issue 18)."""
+    """Before working: every unresolved incident has its reminder, every closed incident's channel its archive,
+    and the nudge sweep is armed, whatever Redis lost (issue 18)."""
     from worker.bootstrap import store_for
+    from worker.chat_jobs import rearm_archives
     from worker.nudges import schedule_sweep
     from worker.queue import connection
     from worker.reminders import rearm_reminders
 
     conn = connection(redis_url)
-    rearm_reminders(conn, store_for(database_url))
+    store = store_for(database_url)
+    rearm_reminders(conn, store)
+    rearm_archives(conn, store)
     schedule_sweep(conn, timedelta(minutes=1))
 
 

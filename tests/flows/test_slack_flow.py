@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
+import time_machine
 from rq.registry import ScheduledJobRegistry
 
 from incident_desk.settings import Settings
@@ -15,7 +16,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.slack import FakeSlack
 from tests.slack_support import SECRET, command, post_command, post_event, post_interaction, pushpin, shortcut
 from tests.support import post_github, run_worker
-from worker.chat_jobs import archive_channel
+from worker.chat_jobs import archive_channel, rearm_archives
 from worker.queue import deliveries_queue
 
 REPO = "Codertocat/Hello-World"
@@ -243,7 +244,8 @@ def test_closing_posts_the_final_summary_and_archives_the_channel_later(client, 
     assert archive == f"chat-archive-{declared}"
     scheduled = ScheduledJobRegistry(queue=deliveries_queue(redis_conn)).get_scheduled_time(archive)
     assert timedelta(hours=1, minutes=59) < scheduled - datetime.now(UTC) <= timedelta(hours=2)
-    assert archive_channel(declared) == "archived"  # as the scheduler runs it, two hours on
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2, minutes=1)):
+        assert archive_channel(declared) == "archived"  # as the scheduler runs it, two hours on
     assert slack.channels[declared]["archived"] and store.incident_chat(store.get_incident(
         "github", REPO, 1)).archived_at is not None
 
@@ -261,6 +263,25 @@ def test_reopening_by_hand_is_told_in_the_channel_and_keeps_it(client, redis_con
     assert archive_channel(declared) == "ignored"  # the job the close scheduled, two hours on
     assert not slack.channels[declared]["archived"]
     assert store.incident_chat(store.get_incident("github", REPO, 1)).archived_at is None
+
+
+def test_an_archive_redis_lost_is_armed_again_and_waits_for_its_time(client, redis_conn, github, slack, declared,
+                                                                     store):
+    """Scheduled work survives: the worker's start re-creates a lost archive job, which archives only once
+    `slack.archive_after` has passed since the close."""
+    github.issues[(REPO, 1)]["state"] = "closed"
+    post_github(client, "issues", github.issues_event(REPO, 1, "closed", "alice"))
+    run_worker(redis_conn)
+    redis_conn.flushdb()  # the scheduled archive is gone with Redis
+    assert rearm_archives(redis_conn, store) == 1
+    assert rearm_archives(redis_conn, store) == 0  # there now: not doubled
+    assert archive_channel(declared) == "not yet"  # the re-armed job runs at once, and waits for its time
+    scheduled = ScheduledJobRegistry(queue=deliveries_queue(redis_conn)).get_scheduled_time(f"chat-archive-{declared}")
+    assert timedelta(hours=1, minutes=59) < scheduled - datetime.now(UTC) <= timedelta(hours=2)
+    assert not slack.channels[declared]["archived"]
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2, minutes=1)):
+        assert archive_channel(declared) == "archived"
+    assert slack.channels[declared]["archived"]
 
 def test_without_a_repository_the_declarer_is_told_how_to_name_one(client, redis_conn, github, slack, monkeypatch):
     monkeypatch.delenv("INCIDENT_DESK_SLACK_REPOSITORY")
