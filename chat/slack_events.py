@@ -26,6 +26,7 @@ SLASH = "/incident"
 DECLARING, WORKING = "Declaring the incident…", "Working on it…"
 _BROADCASTS = frozenset({"here", "channel", "everyone"})
 _MARKUP = re.compile(r"<([^<>]*)>")  # Slack escapes a typed < and >, so these are Slack's own
+_MESSAGE_TS = re.compile(r"[0-9]{1,10}\.[0-9]{1,6}")  # ASCII digits only: float() takes other scripts' too
 
 
 def to_chat_event(kind: str, payload: Mapping[str, Any], *,
@@ -107,7 +108,7 @@ def _reaction(payload: Mapping[str, Any]) -> MessageToTimeline | None:
     item = event.get("item")
     if not isinstance(item, Mapping) or item.get("type") != "message":
         return None
-    team, channel, ts = _text(payload.get("team_id")), _text(item.get("channel")), _text(item.get("ts"))
+    team, channel, ts = _text(payload.get("team_id")), _text(item.get("channel")), _message_ts(item.get("ts"))
     user, event_id = _text(event.get("user")), _text(payload.get("event_id"))
     if not (team and channel and ts and user and event_id):
         return None
@@ -123,7 +124,7 @@ def _shortcut(payload: Mapping[str, Any]) -> MessageToTimeline | None:
         return None
     team, channel = team_of(INTERACTION, payload), _text(_dig(payload, "channel", "id"))
     user, trigger = _text(_dig(payload, "user", "id")), _text(payload.get("trigger_id"))
-    ts = _text(message.get("ts")) or _text(payload.get("message_ts"))
+    ts = _message_ts(message.get("ts")) or _message_ts(payload.get("message_ts"))
     if not (team and channel and user and trigger and ts):
         return None
     text = message.get("text")
@@ -151,6 +152,12 @@ def _dig(payload: Mapping[str, Any], *path: str) -> Any:
     for key in path:
         value = value.get(key) if isinstance(value, Mapping) else None
     return value
+
+
+def _message_ts(value: Any) -> str | None:
+    """A message's timestamp as Slack writes it (`1360782400.498405`: seconds and microseconds), else None."""
+    text = _text(value)
+    return text if text is not None and _MESSAGE_TS.fullmatch(text) else None
 
 
 def _text(value: Any) -> str | None:

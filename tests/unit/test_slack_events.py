@@ -68,6 +68,16 @@ def test_a_pushpin_reaction_is_a_message_to_the_timeline():
         delivery_id="Ev123ABC456", text=None, author="U222222222")
 
 
+
+@pytest.mark.parametrize("ts", ["status", "1e308", "99999999999999999999.000001", "1360782400", "-1.5", "1.2.3",
+                                "\u0661\u0662.\u0663"])
+def test_a_message_time_that_is_not_slacks_is_not_a_message_to_the_timeline(ts):
+    """A message's `ts` is Slack's `<seconds>.<microseconds>`; anything else would fail later as a time."""
+    reacted, shortcut_on = pushpin(), shortcut()
+    reacted["event"]["item"]["ts"] = ts
+    shortcut_on["message"]["ts"] = shortcut_on["message_ts"] = ts
+    assert to_chat_event("event", reacted) is None and to_chat_event("interaction", shortcut_on) is None
+
 def test_a_reaction_to_a_message_no_user_wrote_has_no_author():
     payload = pushpin()
     del payload["event"]["item_user"]  # the docs: messages from incoming webhooks carry none
