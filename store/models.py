@@ -36,6 +36,24 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class SafeText(TypeDecorator):
+    """Text as PostgreSQL can store it: a NUL, which it refuses in text (and would fail the write forever), becomes
+    U+FFFD, as the document parser reads it; on every database alike."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+class SafeString(SafeText):
+    """A bounded string, with SafeText's NUL rule."""
+
+    impl = String
+    cache_ok = True
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -45,17 +63,17 @@ class IncidentRow(Base):
     __table_args__ = (UniqueConstraint("platform", "repository", "number", name="uq_incident_issue"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255), index=True)
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text, default="")
-    url: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32))
-    severity: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    title: Mapped[str] = mapped_column(SafeText, default="")
+    url: Mapped[str] = mapped_column(SafeText, default="")
+    status: Mapped[str] = mapped_column(SafeString(32))
+    severity: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
     components: Mapped[list] = mapped_column(JSON, default=list)
-    commander: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    operations_lead: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    communications_lead: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    commander: Mapped[str | None] = mapped_column(SafeString(255), nullable=True)
+    operations_lead: Mapped[str | None] = mapped_column(SafeString(255), nullable=True)
+    communications_lead: Mapped[str | None] = mapped_column(SafeString(255), nullable=True)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -64,16 +82,16 @@ class IncidentRow(Base):
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     forced_close: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # never public
-    taxonomy: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    taxonomy: Mapped[str | None] = mapped_column(SafeString(500), nullable=True)
     open_actions: Mapped[int] = mapped_column(Integer, default=0)
     ttd_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttf_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttr_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    root_cause: Mapped[str | None] = mapped_column(Text, nullable=True)  # compared by similar past incidents
+    root_cause: Mapped[str | None] = mapped_column(SafeText, nullable=True)  # compared by similar past incidents
     done_actions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The summary comment as the bot last wrote it: edited by id, rewritten only when the digest changes.
     summary_comment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    summary_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary_digest: Mapped[str | None] = mapped_column(SafeString(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
                                                  onupdate=lambda: datetime.now(UTC))
 
@@ -87,10 +105,10 @@ class FollowUpRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255))
     number: Mapped[int] = mapped_column(Integer)
-    ref: Mapped[str] = mapped_column(String(512))
+    ref: Mapped[str] = mapped_column(SafeString(512))
 
 
 class LinkRow(Base):
@@ -102,15 +120,15 @@ class LinkRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    repository: Mapped[str] = mapped_column(String(255))
+    repository: Mapped[str] = mapped_column(SafeString(255))
     number: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(16))  # cause | fix | related
-    source: Mapped[str] = mapped_column(String(16))  # text (title, description) | commits | command
-    url: Mapped[str] = mapped_column(Text, default="")
-    title: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str] = mapped_column(SafeString(16))  # cause | fix | related
+    source: Mapped[str] = mapped_column(SafeString(16))  # text (title, description) | commits | command
+    url: Mapped[str] = mapped_column(SafeText, default="")
+    title: Mapped[str] = mapped_column(SafeText, default="")
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    head_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    check_state: Mapped[str | None] = mapped_column(String(300), nullable=True)  # last check published
+    head_sha: Mapped[str | None] = mapped_column(SafeString(64), nullable=True)
+    check_state: Mapped[str | None] = mapped_column(SafeString(300), nullable=True)  # last check published
 
 
 class BlogDraftRow(Base):
@@ -120,11 +138,11 @@ class BlogDraftRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
-    repository: Mapped[str] = mapped_column(String(255))
-    path: Mapped[str] = mapped_column(String(1024))
-    branch: Mapped[str] = mapped_column(String(255))
+    repository: Mapped[str] = mapped_column(SafeString(255))
+    path: Mapped[str] = mapped_column(SafeString(1024))
+    branch: Mapped[str] = mapped_column(SafeString(255))
     merge_request: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    url: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(SafeText, default="")
 
 
 class StatusPageRow(Base):
@@ -134,11 +152,11 @@ class StatusPageRow(Base):
     __table_args__ = (UniqueConstraint("platform", "repository", name="uq_status_page_repository"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255))
-    title: Mapped[str] = mapped_column(Text, default="", server_default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    slug: Mapped[str] = mapped_column(SafeString(64), unique=True)
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255))
+    title: Mapped[str] = mapped_column(SafeText, default="", server_default="")
+    timezone: Mapped[str] = mapped_column(SafeString(64), default="UTC", server_default="UTC")
     components: Mapped[list] = mapped_column(JSON)  # [{id, name, description, group}]
     repositories: Mapped[list] = mapped_column(JSON)  # other repositories whose incidents it shows
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -155,14 +173,14 @@ class PublicationRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    public_id: Mapped[str] = mapped_column(SafeString(32), unique=True)
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    name: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str | None] = mapped_column(String(32), nullable=True)  # as the last public update said
+    name: Mapped[str] = mapped_column(SafeText, default="", server_default="")
+    status: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)  # as the last public update said
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the public resolve time
-    workaround: Mapped[str | None] = mapped_column(Text, nullable=True)
-    postmortem: Mapped[str | None] = mapped_column(Text, nullable=True)  # Markdown snapshot
+    workaround: Mapped[str | None] = mapped_column(SafeText, nullable=True)
+    postmortem: Mapped[str | None] = mapped_column(SafeText, nullable=True)  # Markdown snapshot
     postmortem_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -175,11 +193,11 @@ class StatusUpdateRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(32))
-    severity: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    key: Mapped[str] = mapped_column(SafeString(200))
+    status: Mapped[str] = mapped_column(SafeString(32))
+    severity: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
     components: Mapped[list] = mapped_column(JSON)
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -190,12 +208,12 @@ class SubscriberRow(Base):
     __table_args__ = (Index("ix_subscribers_slug", "slug", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # email | webhook
-    address: Mapped[str] = mapped_column(Text)
-    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    slug: Mapped[str] = mapped_column(SafeString(64))
+    kind: Mapped[str] = mapped_column(SafeString(16))  # email | webhook
+    address: Mapped[str] = mapped_column(SafeText)
+    secret: Mapped[str | None] = mapped_column(SafeString(128), nullable=True)
     components: Mapped[list] = mapped_column(JSON)  # empty: every component
-    token: Mapped[str] = mapped_column(String(64), unique=True)  # confirm and unsubscribe links
+    token: Mapped[str] = mapped_column(SafeString(64), unique=True)  # confirm and unsubscribe links
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -211,7 +229,7 @@ class NotificationRow(Base):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(SafeText, nullable=True)
 
 
 class CommandRunRow(Base):
@@ -227,18 +245,18 @@ class CommandRunRow(Base):
                       Index("ix_command_runs_setting", "platform", "repository", "number", "setting"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255))
     comment_id: Mapped[int] = mapped_column(BigInteger)
     line: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)  # the issue or merge request the comment is on
     commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    comment_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    comment_url: Mapped[str] = mapped_column(SafeText, default="", server_default="")
     steps: Mapped[dict] = mapped_column(JSON, default=dict)
-    icon: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    icon: Mapped[str | None] = mapped_column(SafeString(16), nullable=True)
+    message: Mapped[str | None] = mapped_column(SafeText, nullable=True)
     changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    setting: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    setting: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
 
 
@@ -249,11 +267,11 @@ class IncidentChatRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
-    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
-    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    channel_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    pinned_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    view: Mapped[str | None] = mapped_column(Text, nullable=True)  # incidents.chat_view.to_json
+    channel_id: Mapped[str | None] = mapped_column(SafeString(32), unique=True, nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(SafeString(80), nullable=True)
+    channel_url: Mapped[str | None] = mapped_column(SafeString(500), nullable=True)
+    pinned_ts: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
+    view: Mapped[str | None] = mapped_column(SafeText, nullable=True)  # incidents.chat_view.to_json
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -266,15 +284,15 @@ class AlertGroupRow(Base):
                       Index("ix_alert_groups_incident", "incident_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(64))  # the operator's name for the sender, or "pagerduty"
-    group_key: Mapped[str] = mapped_column(String(1000))  # Alertmanager's groupKey, or the PagerDuty incident id
+    source: Mapped[str] = mapped_column(SafeString(64))  # the operator's name for the sender, or "pagerduty"
+    group_key: Mapped[str] = mapped_column(SafeString(1000))  # Alertmanager's groupKey, or the PagerDuty incident id
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))  # firing | resolved
+    status: Mapped[str] = mapped_column(SafeString(16))  # firing | resolved
     fingerprints: Mapped[list] = mapped_column(JSON, default=list)  # of the alerts firing when last seen
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    name: Mapped[str | None] = mapped_column(String(500), nullable=True)  # what fired (the summary's source line)
+    name: Mapped[str | None] = mapped_column(SafeString(500), nullable=True)  # what fired (the summary's source line)
     detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    url: Mapped[str | None] = mapped_column(SafeString(1000), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC),
                                                  onupdate=lambda: datetime.now(UTC))
 
@@ -288,7 +306,7 @@ class NudgeRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    item_key: Mapped[str] = mapped_column(String(64))
+    item_key: Mapped[str] = mapped_column(SafeString(64))
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -301,13 +319,13 @@ class MaintenanceRow(Base):
     __table_args__ = (UniqueConstraint("platform", "repository", "number", name="uq_maintenance_issue"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255))
+    public_id: Mapped[str] = mapped_column(SafeString(32), unique=True)
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255))
     number: Mapped[int] = mapped_column(Integer)
     installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    name: Mapped[str] = mapped_column(String(500))
-    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    name: Mapped[str] = mapped_column(SafeString(500))
+    message: Mapped[str] = mapped_column(SafeText, default="", server_default="")
     components: Mapped[list] = mapped_column(JSON, default=list)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -326,11 +344,11 @@ class MaintenanceNoticeRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     maintenance_id: Mapped[int] = mapped_column(ForeignKey("maintenances.id", ondelete="CASCADE"))
-    step: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(SafeString(16))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(SafeText, nullable=True)
 
 
 class OnboardingRow(Base):
@@ -341,11 +359,11 @@ class OnboardingRow(Base):
     __table_args__ = (UniqueConstraint("platform", "repository", name="uq_onboarding_repository"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    repository: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(16))  # opened | merged | declined
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    repository: Mapped[str] = mapped_column(SafeString(255))
+    state: Mapped[str] = mapped_column(SafeString(16))  # opened | merged | declined
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    url: Mapped[str] = mapped_column(SafeString(500), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
 
 
@@ -357,11 +375,11 @@ class BoardRow(Base):
     __table_args__ = (UniqueConstraint("platform", "owner", name="uq_board_owner"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    owner: Mapped[str] = mapped_column(String(255))
-    repository: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(SafeString(16))
+    owner: Mapped[str] = mapped_column(SafeString(255))
+    repository: Mapped[str] = mapped_column(SafeString(255))
     number: Mapped[int] = mapped_column(Integer)
-    digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(SafeString(64))
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
