@@ -13,7 +13,7 @@ from chat.events import ChatCommand, MessageToTimeline
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, Actor, CommentEvent, Event
 from handlers.chat_follow import follow, open_channel, pin_summary, view_now
-from handlers.command_run import Run, flush
+from handlers.command_run import Run, flush, said_at
 from handlers.commands import answer_commands, open_incident_issue
 from handlers.context import Context
 from handlers.declare import reconcile
@@ -102,7 +102,8 @@ def declare_in_chat(event: ChatEvent, ctx: Context) -> None:
     login = speaker(ctx, said.user)
     what, _ = declaration(said.text)
     comment = said_as_comment(event, login, f"/desk incident {what}")
-    [command] = parse_commands(comment.comment, today=datetime.now(zone(ctx.config.file.timezone)).date())
+    today = said_at(comment).astimezone(zone(ctx.config.file.timezone)).date()
+    [command] = parse_commands(comment.comment, today=today)
     assert isinstance(command, Command)  # `what` is never empty: the receiver answers an empty text itself
     run = Run(comment, ctx)
     run.recorded = ctx.store.command_runs(run.comment)

@@ -36,6 +36,13 @@ class Superseded(Refused):
         self.changed = changed
 
 
+def said_at(event: CommentEvent) -> datetime:
+    """When the comment was written (never later than now, whatever the forge's clock): a delivery run late,
+    after an outage, records its commands at that time, not at the worker's."""
+    now = datetime.now(UTC)
+    return min(event.commented_at, now) if event.commented_at else now
+
+
 @dataclass
 class Pending:
     """A finished line whose changes to the issue wait for the comment's one write."""
@@ -96,6 +103,10 @@ class Run:
         return CommentRef(e.platform, e.repository, e.number, e.comment_id, e.commented_at, e.comment_url)
 
     @property
+    def said_at(self) -> datetime:
+        return said_at(self.event)
+
+    @property
     def profile(self):
         return self.config.file.get_profile()
 
@@ -126,7 +137,8 @@ class Run:
     def add_to_timeline(self, at: datetime, text: str, tag: str | None = None) -> None:
         self.edit_body(lambda body: timeline_edits.add_timeline_entry(body, self.profile, at, text, tag,
                                                                        self.timezone), f"{at:%Y-%m-%d %H:%M} - {text}")
-        self.save(last_update_at=datetime.now(UTC))
+        last, said = self.incident_or_refuse().last_update_at, self.said_at
+        self.save(last_update_at=said if last is None or said > last else last)  # a late comment is no newer
 
     def finish(self, line: int, outcome: Outcome) -> None:
         """The line is done: recorded now, or once its changes to the issue are written."""
@@ -189,7 +201,7 @@ class Run:
             return
         message = SUPERSEDED.format(url=newer.url, what=setting)
         if history:
-            at = self.event.commented_at or datetime.now(UTC)
+            at = self.said_at
             self.once(command, "timeline", lambda: self.add_to_timeline(at, *history))
             message += IN_HISTORY.format(at=at)
         raise Superseded(message, changed=bool(history))

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from forges.base import added_logins, labels_after
 from forges.errors import ForgeError, TransientForgeError
 from forges.events import COMMENT, CommentEvent
 from handlers import publication
-from handlers.command_run import Refused, Run, Superseded, flush, setting_of
+from handlers.command_run import Refused, Run, Superseded, flush, said_at, setting_of
 from handlers.context import Context
 from handlers.declare import reconcile
 from handlers.replies import render_reply
@@ -59,7 +58,7 @@ def run_commands(event: CommentEvent, ctx: Context) -> None:
 def answer_commands(event: CommentEvent, ctx: Context, reply: Callable[[str], str]) -> None:
     """Run the comment's commands; `reply` posts the one answer (on the issue, or in chat) and gives its id."""
     forge, store, config = ctx.forge, ctx.store, ctx.config
-    today = datetime.now(zone(config.file.timezone)).date()
+    today = said_at(event).astimezone(zone(config.file.timezone)).date()  # `due friday` from the day it was said
     parsed = [item for item in parse_commands(event.comment, today=today, extra_terms=config.file.taxonomy)
               if not _forge_quick_action(item, forge)]
     if not parsed:
@@ -151,7 +150,7 @@ def open_incident_issue(run: Run, command: Command, reporter: str, origin: str, 
     template's header and skeleton, the declaration in the timeline, the incident and status labels."""
     what = command.args["text"]
     body = declared_header(reporter, origin, what) + postmortem_skeleton(run.profile)
-    body = timeline_edits.add_timeline_entry(body, run.profile, datetime.now(UTC),
+    body = timeline_edits.add_timeline_entry(body, run.profile, run.said_at,
                                              f"Declared an incident by {reporter}", None, run.timezone)
     labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
     return run.opened_issue(command, run.event.repository, lambda: run.forge.create_issue(
@@ -165,7 +164,7 @@ def set_status(command: Command, run: Run) -> str:
     text = f"Status: {status.value}" + (f" - {message}" if message else "")
     tag = "resolved" if status is Status.RESOLVED else None
     run.unless_superseded(command, history=(text, tag))
-    now = datetime.now(UTC)
+    now = run.said_at
     changes = {"status": status}
     if status is Status.RESOLVED and incident.resolved_at is None:
         changes["resolved_at"] = now
@@ -249,7 +248,7 @@ def assign_role(command: Command, run: Run) -> str:
     if command.name == "commander":
         run.change_issue(lambda issue: replace(issue, assignees=(*issue.assignees,
                                                                  *added_logins(issue.assignees, [login]))))
-    now = datetime.now(UTC)
+    now = run.said_at
     run.once(command, "timeline", lambda: run.add_to_timeline(now, f"{title}: @{login}"))
     return f"{title.lower()} is now @{login}."
 
@@ -259,7 +258,7 @@ def add_timeline(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     args = command.args
     try:
-        when = entry_time(args["date"], args["time"], args["offset"], run.timezone, datetime.now(UTC))
+        when = entry_time(args["date"], args["time"], args["offset"], run.timezone, run.said_at)
     except FutureEntry as exc:
         raise Refused(str(exc)) from exc
     run.add_to_timeline(when.at, args["text"], args["tag"])
@@ -364,7 +363,7 @@ def _impact_lines(run: Run, incident, links, body: str) -> list[str]:
 def force_close(command: Command, run: Run) -> str:
     run.incident_or_refuse()
     reason = command.args["reason"]
-    now = datetime.now(UTC)
+    now = run.said_at
     text = f"Closed by @{run.event.actor.login} although actions are open" + (f": {reason}" if reason else "")
     run.once(command, "timeline", lambda: run.add_to_timeline(now, text))
     run.save(forced_close=True, closed_at=now)
