@@ -88,3 +88,10 @@ def test_a_service_name_cannot_ping_or_break_the_markdown():
 def test_severity_by_urgency_or_by_the_priority_label(config, urgency, expected):
     labels = {**NOTICE.common_labels, "urgency": urgency}
     assert ai.severity_of(dataclasses.replace(NOTICE, urgency=urgency, common_labels=labels), config) is expected
+
+
+@pytest.mark.parametrize("service, expected", [("checkout", ("checkout",)), ("API Service", ())])
+def test_a_service_shaped_like_a_component_id_is_the_component(service, expected):
+    """`alerts.component_label` is `service` by default: PagerDuty's service names the component when it can."""
+    notice = dataclasses.replace(NOTICE, common_labels={**NOTICE.common_labels, "service": service})
+    assert ai.components_of(notice, AlertsConfig()) == expected
