@@ -17,8 +17,8 @@ from tests.support import GITLAB_URL, run_worker, sent
 PROJECT = "group/project"
 ISSUE_URL = f"{GITLAB_URL}/{PROJECT}/-/issues/1"
 DECLARER = "U2147483697"  # the slash-command fixture's user
-CONFIG = "slack:\n  users:\n    U2147483697: alice\n"
-DEVELOPER = 30  # GitLab's access level
+CONFIG = "slack:\n  users:\n    U2147483697: alice\n    U0BOB: bob\n    U0RITA: rita\n"
+DEVELOPER, REPORTER = 30, 20  # GitLab's access levels
 
 
 @pytest.fixture
@@ -37,13 +37,15 @@ def client(settings, store, monkeypatch):
 def slack(fake_api, monkeypatch):
     fake = FakeSlack(fake_api, monkeypatch)
     fake.add_user(DECLARER, "Steve", "steve@example.com")
+    fake.add_user("U0BOB", "Bob", "bob@example.com")
+    fake.add_user("U0RITA", "Rita", "rita@example.com")
     return fake
 
 
 @pytest.fixture
 def gitlab(fake_api, slack):
     return FakeGitLab(fake_api, files={(PROJECT, ".gitlab/incident-desk.yml"): CONFIG},
-                      access={"alice": DEVELOPER})
+                      access={"alice": DEVELOPER, "bob": DEVELOPER, "rita": REPORTER})
 
 
 @pytest.fixture
@@ -103,3 +105,19 @@ def test_a_command_in_the_channel_changes_the_gitlab_issue(client, redis_conn, f
     assert update["ts"] == slack.sent("pins.add")[0]["timestamp"] and "identified" in update["text"]
     [summary] = [note for note in gitlab.bot_notes(PROJECT, 1) if "Incident summary" in note]
     assert "**Status:** identified" in summary
+
+
+
+def test_who_may_run_a_command_is_asked_of_gitlab(client, redis_conn, fake_api, gitlab, slack, declared):
+    """Not the commander: the project's members as GitLab lists them decide. Bob, a developer (write access),
+    may add to the timeline; Rita, a reporter, is told what she would need and the issue is left alone."""
+    for user, name, trigger in (("U0RITA", "rita", "3.trigger"), ("U0BOB", "bob", "4.trigger")):
+        post_command(client, command(f"timeline 11:05 {name} restarted the primary", channel_id=declared,
+                                     user_id=user, user_name=name, trigger_id=trigger))
+        run_worker(redis_conn)
+    [members] = [call for call in fake_api.calls if "/projects/group%2Fproject/members/all" in call.request.url]
+    description = gitlab.issues[(PROJECT, 1)]["description"]
+    assert "bob restarted the primary" in description and "rita restarted" not in description
+    refused, ran = (m["text"] for m in slack.messages[declared] if " ran:" in m["text"])
+    assert refused.startswith("rita ran:") and "⛔" in refused and "write access" in refused
+    assert ran.startswith("bob ran:") and "✅" in ran
