@@ -36,6 +36,7 @@ class AlertNotice:
     status: str  # FIRING | RESOLVED | ACKNOWLEDGED
     alerts: tuple[Alert, ...] = ()
     group_labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # commonLabels; PagerDuty: its incident's service, service_id, priority and urgency (what routes match)
     common_labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     common_annotations: Mapping[str, str] = field(default_factory=dict, hash=False)
     external_url: str = ""

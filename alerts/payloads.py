@@ -2,7 +2,8 @@
 
 Alertmanager's webhook (payload version 4) and Grafana alerting's webhook contact point share one shape; Grafana
 adds orgId and, per alert, dashboardURL, panelURL, silenceURL and values. PagerDuty's v3 webhooks wrap one event
-whose `data` is, for the incident events handled here, the incident. Examples: tests/fixtures/alerts/.
+whose `data` is, for the incident events handled here, the incident; its service, priority and urgency become
+the notice's labels, so that routes match them as they match an alert's. Examples: tests/fixtures/alerts/.
 Unknown fields are ignored (senders add fields over time); a field we read with the wrong type, a status that is
 neither firing nor resolved, or a date that is not RFC 3339 makes the payload malformed (PayloadError).
 """
@@ -108,6 +109,7 @@ class IncidentSchema(_Base):
     status = _text()
     assignees = fields.List(fields.Nested(ReferenceSchema), load_default=list)
     service = fields.Nested(ReferenceSchema, load_default=None, allow_none=True)
+    priority = fields.Nested(ReferenceSchema, load_default=None, allow_none=True)  # null: no priorities set
 
 
 class EventSchema(_Base):
@@ -182,7 +184,17 @@ def read_pagerduty(payload) -> AlertNotice | None:
     return AlertNotice(
         source=PAGERDUTY, group=incident["id"], status=status, at=event["occurred_at"],
         title=incident["title"], url=incident["html_url"], urgency=incident["urgency"],
-        responder=agent.get("summary", "") if status == ACKNOWLEDGED else "", event_id=event["id"])
+        responder=agent.get("summary", "") if status == ACKNOWLEDGED else "", event_id=event["id"],
+        common_labels=_pagerduty_labels(incident))
+
+
+def _pagerduty_labels(incident: dict) -> dict[str, str]:
+    """The labels a PagerDuty incident is routed by, as an alert's are: `service` (the service's summary, its
+    name), `service_id`, `priority` (the priority's summary, such as P1) and `urgency`; each only when sent."""
+    service, priority = incident["service"] or {}, incident["priority"] or {}
+    labels = {"service": service.get("summary", ""), "service_id": service.get("id", ""),
+              "priority": priority.get("summary", ""), "urgency": incident["urgency"]}
+    return {name: value.strip() for name, value in labels.items() if value.strip()}
 
 
 def notice_key(notice: AlertNotice) -> str:

@@ -133,11 +133,24 @@ def title_of(notice: Notice) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+def service_of(notice: Notice) -> str:
+    """PagerDuty's service (its name, the `service` label alerts/payloads.py reads); empty for other senders."""
+    return str(notice.common_labels.get("service", "")).strip() if is_pagerduty(notice) else ""
+
+
+def group_name(notice: Notice) -> str:
+    """What fired, as the summary's Source line names it: the title, and PagerDuty's service after it."""
+    service = service_of(notice)
+    return title_of(notice) + (f" ({service})" if service else "")
+
+
 def severity_of(notice: Notice, config: AlertsConfig) -> Severity | None:
-    """PagerDuty: its urgency by `alerts.urgency_map`. Else the `alerts.severity_label` label by
-    `alerts.severity_map` (case aside): the common one, else the worst of the firing alerts'."""
+    """PagerDuty: the `alerts.severity_label` label by `alerts.severity_map` when the map lists its value (with
+    `severity_label: priority`, PagerDuty's priority), else its urgency by `alerts.urgency_map`. Else that label
+    by that map (case aside): the common one, else the worst of the firing alerts'."""
     if is_pagerduty(notice):
-        return _mapped(notice.urgency, config.urgency_map)
+        by_label = _mapped(notice.common_labels.get(config.severity_label, ""), config.severity_map)
+        return by_label or _mapped(notice.urgency, config.urgency_map)
     common = notice.common_labels.get(config.severity_label)
     if common:
         return _mapped(common, config.severity_map)
@@ -243,8 +256,9 @@ def alert_table(notice: Notice) -> list[str]:
     """The lines between the markers: a blank line, the table (firing alerts first), a blank line, and a
     note when rows were left out here or by the sender."""
     if not notice.alerts:
-        rows = [_row(escape(alert_name(notice), 200), notice.status, notice.at, None,
-                     f"urgency={notice.urgency}" if notice.urgency else "", "", [link("PagerDuty", notice.url)])]
+        labels = {**notice.common_labels, **({"urgency": notice.urgency} if notice.urgency else {})}
+        rows = [_row(escape(alert_name(notice), 200), notice.status, notice.at, None, _labels_text(labels), "",
+                     [link("PagerDuty", notice.url)])]
     else:
         ordered = sorted(notice.alerts, key=lambda alert: alert.status != FIRING)  # stable: firing first
         rows = [_alert_row(alert) for alert in ordered[:MAX_ROWS]]
@@ -292,7 +306,8 @@ def with_alert_table(body: str, notice: Notice) -> str:
 
 def _what(notice: Notice) -> str:
     if is_pagerduty(notice):
-        return "PagerDuty incident " + escape(notice.title or notice.group, 200)
+        service = f" (service {escape(service_of(notice), 100)})" if service_of(notice) else ""
+        return "PagerDuty incident " + escape(notice.title or notice.group, 200) + service
     return f"Alert {escape(alert_name(notice), 200)} from {escape(notice.source, 100)}"
 
 

@@ -40,7 +40,8 @@ class AlertsSchema(ModelSchema):
         keys=fields.String(validate=validate.OneOf(URGENCIES, error=NOT_AN_URGENCY)), values=SeverityName(),
         load_default=lambda: dict(_DEFAULTS.urgency_map),
         metadata=described("PagerDuty urgency (high, low) -> the incident's severity; default high: major-outage, "
-                           "low: degraded-performance."))
+                           "low: degraded-performance. A PagerDuty incident's `severity_label` label (such as "
+                           "`priority`, its priority's name) wins when `severity_map` lists its value."))
     component_label = fields.String(
         load_default=_DEFAULTS.component_label, validate=_LABEL_NAME,
         metadata=described("The alert label whose value is the affected component's id (`component: <value>`)."))

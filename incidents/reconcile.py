@@ -50,6 +50,8 @@ class IssueLike(Protocol):
     def created_at(self) -> datetime | None: ...
     @property
     def confidential(self) -> bool: ...
+    @property
+    def state(self) -> str: ...  # open | closed
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from tests.support import post_github, post_gitlab, run_worker
 from worker.queue import JOBS_METRIC, deliveries_queue
 
 PAYMENTS, DEFAULT, SEARCH = "acme/payments", "Codertocat/Hello-World", "acme/search"
+CHECKOUT = "acme/checkout"
 ROUTES = f"team=payments -> github:{PAYMENTS}; team=search -> github:{SEARCH}; * -> github:{DEFAULT}"
 SEARCH_CONFIG = "alerts:\n  on_resolved: resolved\n"
 
@@ -147,13 +148,33 @@ def test_pagerduty_triggered_acknowledged_resolved(client, redis_conn, github):
         assert post_pagerduty(client, pagerduty_event(kind), PAGERDUTY_SECRET).status_code == 202
         run_worker(redis_conn)
     [(repo, number)] = list(github.issues)
-    assert repo == DEFAULT  # PagerDuty's notices carry no labels: the default route
+    assert repo == DEFAULT  # its labels (service API Service, no team) match only the default route
     issue = github.issues[(repo, number)]
     assert issue["title"] == "A little bump in the road"
     assert "https://acme.pagerduty.com/incidents/PGR0VU2" in issue["body"]
     assert "severity: major-outage" in issue["labels"]  # urgency high
     assert "Tenex Engineer" in issue["body"]  # who acknowledged, in the timeline
     assert sum("resolved at" in c for c in comments(github, repo, number)) == 1
+
+
+def test_pagerduty_incidents_are_routed_by_their_service(client, redis_conn, github, monkeypatch):
+    """A route on PagerDuty's service (`service` is its summary, `service_id` its id): the incident opens in
+    that service's repository, and the summary and timeline name the service."""
+    monkeypatch.setenv("INCIDENT_DESK_ALERT_ROUTES", f'service="Checkout API" -> github:{CHECKOUT}; {ROUTES}')
+    for kind in ("triggered", "acknowledged", "resolved"):
+        payload = pagerduty_event(kind)
+        payload["event"]["data"]["service"]["summary"] = "Checkout API"  # the fixture's "API Service", renamed
+        assert post_pagerduty(client, payload, PAGERDUTY_SECRET).status_code == 202
+        run_worker(redis_conn)
+    assert list(github.issues) == [(CHECKOUT, 1)]
+    issue = github.issues[(CHECKOUT, 1)]
+    assert issue["title"] == "A little bump in the road"
+    assert "[detected] PagerDuty incident A little bump in the road (service Checkout API) triggered" in issue["body"]
+    assert "service=Checkout API, service\\_id=PF9KMXH" in issue["body"]  # the table's labels
+    summary = next(c for c in comments(github, CHECKOUT) if "Incident summary" in c)
+    assert "**Source:** [A little bump in the road (Checkout API)](https://acme.pagerduty.com/incidents/PGR0VU2)" \
+        in summary
+    assert sum("resolved at" in c for c in comments(github, CHECKOUT)) == 1
 
 
 def test_an_alert_no_route_matches_is_refused_with_a_reason(client, redis_conn, github, monkeypatch, caplog):
