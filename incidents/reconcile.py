@@ -50,8 +50,6 @@ class IssueLike(Protocol):
     def created_at(self) -> datetime | None: ...
     @property
     def confidential(self) -> bool: ...
-    @property
-    def state(self) -> str: ...  # open | closed
 
 
 @dataclass(frozen=True)
