@@ -100,7 +100,8 @@ def _route(reader: _Reader) -> Route:
     if not reader.take(_STAR):
         matchers = _matchers(reader)
     if not reader.take(_ARROW):
-        raise reader.error("expected `->` and a repository after the matchers")
+        raise reader.error("expected `->` and a repository after the matchers (a value with spaces goes in quotes: "
+                           "`service=\"Checkout API\"`)")
     target = reader.take(_TARGET)
     if target is None:
         raise reader.error("expected `github:owner/name` or `gitlab:group/project` after `->`")

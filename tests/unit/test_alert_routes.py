@@ -79,6 +79,7 @@ def test_labels_matching_no_route_have_no_repository():
     ("team -> github:a/b", "expected =, !=, =~ or !~ after the label 'team'"),
     ("9team=x -> github:a/b", "expected a label name (letters, digits and `_`) or `*`"),
     ("team==x -> github:a/b", "expected `->` and a repository"),
+    ("service=Checkout API -> github:a/b", 'a value with spaces goes in quotes: `service="Checkout API"`'),
     ("team=x ->", "expected `github:owner/name` or `gitlab:group/project` after `->`"),
     ("team=x -> acme/payments", "expected `github:owner/name` or `gitlab:group/project` after `->`"),
     ("team=x -> bitbucket:a/b", "unknown platform 'bitbucket'; use github or gitlab"),
