@@ -128,8 +128,9 @@ class Forge(abc.ABC):
         """Every issue, open or closed, carrying `label`."""
 
     @abc.abstractmethod
-    def create_issue(self, repository: str, title: str, body: str,
-                     labels: Iterable[str] = (), assignees: Iterable[str] = ()) -> Issue: ...
+    def create_issue(self, repository: str, title: str, body: str, labels: Iterable[str] = (),
+                     assignees: Iterable[str] = (), incident: bool = False) -> Issue:
+        """A new issue; `incident` when it is an incident's own (GitLab opens it as its incident type)."""
 
     @abc.abstractmethod
     def add_labels(self, repository: str, number: int, labels: Iterable[str]) -> None: ...

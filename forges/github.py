@@ -157,7 +157,7 @@ class GitHubForge(PacedWrites, Forge):
                      url=raw.html_url, created_at=raw.created_at, closed_at=raw.closed_at,
                      assignees=tuple(a.login for a in raw.assignees))
 
-    def create_issue(self, repository, title, body, labels=(), assignees=()):
+    def create_issue(self, repository, title, body, labels=(), assignees=(), incident=False):
         with self._write("create issue"):
             raw = self._repo(repository).create_issue(title=title, body=body, labels=list(labels),
                                                       assignees=list(assignees))

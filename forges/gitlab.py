@@ -129,8 +129,10 @@ class GitLabForge(PacedWrites, Forge):
         with self._write("edit issue"):
             self._issues(repository).update(number, changes)
 
-    def create_issue(self, repository, title, body, labels=(), assignees=()):
+    def create_issue(self, repository, title, body, labels=(), assignees=(), incident=False):
         data = {"title": title, "description": body, "labels": ",".join(labels)}
+        if incident:  # listed under Monitor > Incidents, with GitLab's own incident timeline beside ours
+            data["issue_type"] = "incident"
         ids = [i for i in (self._user_id(login) for login in assignees) if i]
         if ids:
             data["assignee_ids"] = ids

@@ -154,7 +154,7 @@ def open_incident_issue(run: Run, command: Command, reporter: str, origin: str, 
                                              f"Declared an incident by {reporter}", None, run.timezone)
     labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
     return run.opened_issue(command, run.event.repository, lambda: run.forge.create_issue(
-        run.event.repository, what[:200], body, labels=labels, assignees=assignees))
+        run.event.repository, what[:200], body, labels=labels, assignees=assignees, incident=True))
 
 
 @effect("status")

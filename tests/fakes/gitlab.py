@@ -111,7 +111,8 @@ class FakeGitLab:
                 "assignees": [{"id": i, "username": next(u for u, v in self.users.items() if v == i)}
                               for i in state["assignee_ids"]],
                 "web_url": f"{GITLAB_URL}/{project}/-/issues/{iid}", "created_at": state["created_at"],
-                "closed_at": None}
+                "closed_at": None, "issue_type": state.get("issue_type", "issue"),
+                "type": state.get("issue_type", "issue").upper()}
 
     def _get_issue(self, _body, query, project, n):
         if (project, int(n)) not in self.issues:
@@ -138,6 +139,7 @@ class FakeGitLab:
         self.add_issue(project, iid, body["title"], body.get("description", ""),
                        [label for label in (body.get("labels") or "").split(",") if label], BOT_LOGIN)
         self.issues[(project, iid)]["assignee_ids"] = body.get("assignee_ids", [])
+        self.issues[(project, iid)]["issue_type"] = body.get("issue_type", "issue")
         return 201, self.issue_json(project, iid)
 
     def note_json(self, note):

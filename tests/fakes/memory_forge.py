@@ -66,8 +66,8 @@ class MemoryForge(Forge):
     def list_issues(self, repository: str, label: str) -> list[Issue]:
         return [i for (repo, _), i in self.issues.items() if repo == repository and label in i.labels]
 
-    def create_issue(self, repository: str, title: str, body: str,
-                     labels: Iterable[str] = (), assignees: Iterable[str] = ()) -> Issue:
+    def create_issue(self, repository: str, title: str, body: str, labels: Iterable[str] = (),
+                     assignees: Iterable[str] = (), incident: bool = False) -> Issue:
         number = 1 + max((n for repo, n in self.issues if repo == repository), default=0)
         self.add_issue(repository, number, title, body, labels=labels, author=BOT)
         self.assign(repository, number, assignees)

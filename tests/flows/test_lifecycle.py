@@ -13,7 +13,7 @@ from incidents.profiles import get_profile
 from incidents.summary import SUMMARY_MARKER
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
-from tests.support import GITLAB_URL, load_fixture, post_github, post_gitlab, run_worker
+from tests.support import GITLAB_URL, load_fixture, post_github, post_gitlab, request_json, run_worker
 from worker.queue import deliveries_queue
 
 REPO, BACKLOG = "Codertocat/Hello-World", "team/backlog"
@@ -224,6 +224,19 @@ def test_gitlab_whole_incident_from_notes_with_desk_commands(client, redis_conn,
     run_worker(redis_conn)
     assert issue["state"] == "opened" and "@alice" in gitlab.bot_notes(PROJECT, 2)[-1]
 
+
+
+def test_gitlab_incidents_the_bot_opens_are_of_gitlabs_incident_type(client, redis_conn, gitlab, fake_api):
+    """GitLab lists incidents apart (Monitor > Incidents, with their own timeline): a declared incident is opened
+    as one; its follow-up issues stay plain issues."""
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident db is down"))
+    run_worker(redis_conn)
+    post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 2, "alice",
+                                                      "/desk action add alert on queue depth @alice in team/backlog"))
+    run_worker(redis_conn)
+    created = [request_json(c) for c in fake_api.calls
+               if c.request.method == "POST" and c.request.url.split("?")[0].endswith("/issues")]
+    assert [body.get("issue_type") for body in created] == ["incident", None]
 
 def test_gitlab_reporter_cannot_set_status(client, redis_conn, store, gitlab):
     post_gitlab(client, "Note Hook", gitlab.note_event(PROJECT, 1, "alice", "/desk incident db is down"))
