@@ -4,6 +4,7 @@ postmortem nudges the commander N working days after resolve, naming the missing
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -92,6 +93,19 @@ def test_unfinished_postmortem_nudges_the_commander_after_five_working_days_then
         sweep(clock, redis_conn, MONDAY + timedelta(days=14))
         assert len(nudges(github, REPO, 2)) == 2
 
+
+
+def test_the_postmortem_nudge_stops_once_the_postmortem_is_complete(client, redis_conn, store, github):
+    filled = (Path(__file__).parent.parent / "documents" / "filled-timeline-rca-actions.md").read_text()
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        say(client, redis_conn, github, "/incident db is down", where=(REPO, 1))
+        say(client, redis_conn, github, "/status resolved fixed by rollback")
+        sweep(clock, redis_conn, MONDAY + timedelta(days=7))  # 5 working days: nudged once
+        assert len(nudges(github, REPO, 2)) == 1
+        github.issues[(REPO, 2)]["body"] = filled  # the commander writes the postmortem (no hook needed)
+        sweep(clock, redis_conn, MONDAY + timedelta(days=14))  # a week on: complete, so no second nudge
+        sweep(clock, redis_conn, MONDAY + timedelta(days=21))
+        assert len(nudges(github, REPO, 2)) == 1
 
 def said(github, repository: str, number: int, text: str) -> bool:
     return any(text in c for c in github.bot_comments(repository, number))
