@@ -37,6 +37,7 @@ UNKNOWN_USER = "@{login} is not a user with access to this repository; nothing c
 REFUSED = "you need {needed}; nothing changed."
 FOLLOW_UP_FAILED = "the follow-up issue could not be opened in {repository}; nothing changed."
 NO_MERGE_REQUEST = "there is no merge request {ref} that I can read; nothing changed."
+OTHER_FORGE = "that merge request is on {host}, and I link those of {here} only; nothing changed."
 SHAPED = "in shape"  # the ledger's step: the declared incident's labels, row and summary were written
 FOLLOW_UP_BODY = "Follow-up action of incident {incident} ({title}).\n\nOwner: @{owner}{due}\n"
 
@@ -294,12 +295,14 @@ def add_action(command: Command, run: Run) -> str:
 def link_by_command(command: Command, run: Run) -> str:
     """Link a merge request explicitly; only merge requests, never commits (the parser refuses those)."""
     from handlers.links import note_merge
-    from incidents.links import parse_merge_request_ref
+    from incidents.links import on_this_forge, parse_merge_request_ref
 
     incident = run.incident_or_refuse()
     ref = parse_merge_request_ref(command.args["ref"], run.event.repository, run.forge.merge_request_syntax)
     if ref is None:
         raise Refused(ISSUE_REF.format(value=escape(command.args["ref"], 100)))
+    if not on_this_forge(ref.host, run.forge.web_host):  # the same path on this forge is another merge request
+        raise Refused(OTHER_FORGE.format(host=escape(ref.host or "", 100), here=run.forge.web_host))
     repository = ref.repository or run.event.repository
     _require(run, repository, "read")  # before reading it: nothing of a repository they cannot read is shown
     try:

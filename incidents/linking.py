@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from incidents.forge_facts import MergeRequestSyntax
-from incidents.links import incident_references, strongest_role
+from incidents.links import incident_references, on_this_forge, strongest_role
 from incidents.model import Incident, Link
 from incidents.text import escape
 
@@ -84,7 +84,7 @@ def references_to_look_up(title: str, body: str, messages: Sequence[str], home: 
     in_commits = {key(ref) for ref in incident_references("", "", messages, home)}
     return [Reference(ref.repository or home, ref.number, ref.role, COMMITS if key(ref) in in_commits else TEXT)
             for ref in incident_references(title, body, messages, home)
-            if not (ref.host and ref.host != web_host)]
+            if on_this_forge(ref.host, web_host)]
 
 
 def plan_links(merge_request: MergeRequestLike, found: Sequence[tuple[Reference, Incident | None]],

@@ -232,6 +232,14 @@ def is_commit_ref(text: str) -> bool:
     return sha is not None and not sha.group("sha").isdigit()
 
 
+def on_this_forge(host: str | None, web_host: str) -> bool:
+    """Whether a reference's URL host (None: not a URL) is the forge's own, its web pages' or its API's."""
+    if host is None:
+        return True
+    host = host.lower()
+    return host == web_host.lower() or host == f"api.{web_host.lower()}"
+
+
 def parse_merge_request_ref(text: str, home_repository: str | None,
                             syntax: MergeRequestSyntax) -> MergeRequestRef | None:
     """The merge request a `/caused-by` or `/fixed-by` argument names; None when it names none.

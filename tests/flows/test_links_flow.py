@@ -107,6 +107,22 @@ def test_a_commit_given_as_the_cause_is_refused(client, redis_conn, store, githu
     assert store.links(store.get_incident("github", REPO, 2)) == []
 
 
+
+def test_a_merge_request_url_of_another_forge_is_refused_not_looked_up_here(client, redis_conn, store, github):
+    """`Codertocat/Hello-World` pull 4 exists here; a URL naming that path on another host means another one."""
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/incident api errors"))
+    run_worker(redis_conn)
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", "/caused-by https://gitlab.example.com/Codertocat/Hello-World/-/merge_requests/4"))
+    run_worker(redis_conn)
+    reply = github.bot_comments(REPO, 2)[-1]
+    assert "gitlab.example.com" in reply and "github.com" in reply and "nothing changed" in reply
+    assert store.links(store.get_incident("github", REPO, 2)) == []
+    post_github(client, "issue_comment", github.comment_event(
+        REPO, 2, "alice", "/caused-by https://api.github.com/repos/Codertocat/Hello-World/pulls/4"))
+    run_worker(redis_conn)  # this forge's own API URL names this forge's pull request
+    assert [link.number for link in store.links(store.get_incident("github", REPO, 2))] == [4]
+
 def test_closes_a_plain_issue_is_not_a_link(client, redis_conn, store, github):
     github.add_pull(REPO, 6, "Fix typo", body="Closes #1", sha="d" * 40)
     post_github(client, "pull_request", github.pull_request_event(REPO, 6, "opened"))

@@ -8,6 +8,7 @@ from incidents.links import (
     MergeRequestRef,
     incident_references,
     is_commit_ref,
+    on_this_forge,
     parse_merge_request_ref,
     visible_lines,
 )
@@ -266,3 +267,10 @@ def test_only_the_first_word_is_the_reference():
     assert parse_merge_request_ref("!34 broke the login", GL_HOME, SYNTAX["gitlab"]) == MergeRequestRef(GL_HOME, 34)
     assert parse_merge_request_ref("0a1b2c3 !34", GL_HOME, SYNTAX["gitlab"]) is None
     assert is_commit_ref("0a1b2c3 was the cause")
+
+
+def test_a_reference_is_on_this_forge_when_its_url_is_the_forges_pages_or_api():
+    assert on_this_forge(None, "github.com")  # not a URL: this forge's
+    assert on_this_forge("GitHub.com", "github.com") and on_this_forge("api.github.com", "github.com")
+    assert not on_this_forge("gitlab.example.com", "github.com")
+    assert not on_this_forge("github.com.evil.example", "github.com")
