@@ -75,6 +75,10 @@ class RecordedJobs:
     def archive_chat_channel(self, channel, delay):
         self.asked.append(("archive", channel, delay))
 
+    def set_up_repository(self, platform, repository, installation_id):
+        self.asked.append(("set up", repository))
+        return True
+
 
 class TablePermissions:
     """`refusal` answers from a table of (command, login) -> what they would need."""
