@@ -82,6 +82,7 @@ class FakeGitHub:
         self.fail_branch_creation = 0  # answer 502 this many times first
         # repository -> (status, body, headers) answers its label creations give first, one each
         self.label_failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.edit_failures: dict[tuple[str, int], list[tuple[int, dict]]] = {}  # (repo, n) -> answers to its edits
         self.pulls: dict[tuple[str, int], dict] = {}
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
@@ -129,6 +130,8 @@ class FakeGitHub:
     def _edit_issue(self, body, repo, n):
         """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub),
         and one login that cannot be assigned refuses the whole edit with GitHub's 422."""
+        if self.edit_failures.get((repo, int(n))):
+            return self.edit_failures[(repo, int(n))].pop(0)
         refused = [login for login in body.get("assignees", []) if login in self.unassignable]
         if refused:
             return 422, {"message": "Validation Failed", "errors": [
