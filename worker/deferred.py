@@ -190,5 +190,8 @@ class QueueJobs:
     def refresh_board(self, incident) -> None:
         refresh_board(self.conn, incident.platform, incident.repository, incident.installation_id)
 
+    def refresh_board_at(self, platform: str, repository: str, installation_id: int | None) -> None:
+        refresh_board(self.conn, platform, repository, installation_id)
+
     def set_up_repository(self, platform: str, repository: str, installation_id: int | None) -> bool:
         return set_up_repository(self.conn, platform, repository, installation_id)

@@ -72,6 +72,9 @@ class RecordedJobs:
     def refresh_board(self, incident):
         self.asked.append(("board", incident.number))
 
+    def refresh_board_at(self, platform, repository, installation_id):
+        self.asked.append(("board of", repository))
+
     def archive_chat_channel(self, channel, delay):
         self.asked.append(("archive", channel, delay))
 
