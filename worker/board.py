@@ -101,7 +101,7 @@ def _write(forge, repository: str, known: BoardIssue | None, text: str) -> int:
 
 
 class Refusals:
-    """The board's last refused edit, kept in Redis: its status, the text's digest and the issue's number."""
+    """The board's last refused edit, kept in Redis: its status, the text's digest and the issue."""
 
     def __init__(self, conn, platform: str, owner: str):
         self.conn, self.platform = conn, platform
@@ -111,13 +111,14 @@ class Refusals:
         """Whether this very text was refused for this issue already (sending it again would be refused too)."""
         kept = self.conn.hgetall(self.key)
         return known is not None and kept.get(b"digest") == digest.encode() and \
-            kept.get(b"number") == str(known.number).encode()
+            kept.get(b"issue") == f"{known.repository}#{known.number}".encode()
 
     def told(self, forge, known: BoardIssue, digest: str, error: ForgeError) -> None:
         """Log the refusal with its reason; say it on the board issue, once per kind of refusal, unless the bot
         may not write there at all."""
         before = self.conn.hget(self.key, "status")
-        self.conn.hset(self.key, mapping={"status": str(error.status), "digest": digest, "number": known.number})
+        self.conn.hset(self.key, mapping={"status": str(error.status), "digest": digest,
+                                          "issue": f"{known.repository}#{known.number}"})
         said = dict(platform=self.platform, repository=known.repository, number=known.number)
         log_event(log, **said, outcome="board refused", status=error.status, reason=str(error)[:500])
         if error.status in CANNOT_SAY or before == str(error.status).encode():
