@@ -129,3 +129,20 @@ def test_a_repository_refused_for_good_does_not_stop_the_others(client, redis_co
     assert_set_up(github, [REPOSITORIES[0], REPOSITORIES[2]])
     assert label_lists(fake_api, REPOSITORIES[1]) == 1  # not retried
     assert store.onboarding("github", REPOSITORIES[1]) is None
+
+
+def test_a_repository_whose_set_up_failed_is_queued_again_by_the_next_delivery(client, redis_conn, store, fake_api):
+    github = FakeGitHub(fake_api)
+    github.missing.add(REPOSITORIES[1])
+    github.label_failures[REPOSITORIES[2]] = [BAD_GATEWAY] * 4  # every attempt (INCIDENT_DESK_MAX_ATTEMPTS=4)
+    payload = installation_of(REPOSITORIES[:3])
+    post_github(client, "installation", payload)
+    drain(redis_conn)
+    assert label_lists(fake_api, REPOSITORIES[2]) == 4 and REPOSITORIES[2] not in github.repo_labels
+    github.missing.clear()  # the repositories are there now (a first commit pushed, GitHub well again)
+
+    post_github(client, "installation", payload)  # redelivered
+    run_one_job(redis_conn)
+    assert sorted(job.args[1] for job in deliveries_queue(redis_conn).get_jobs()) == REPOSITORIES[1:3]
+    drain(redis_conn)
+    assert_set_up(github, REPOSITORIES[:3])
