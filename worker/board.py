@@ -43,8 +43,9 @@ class EditRefused(Exception):
 
 
 def update_board(platform: str, owner: str, installation_id: int | None = None, attempt: int = 1) -> str:
-    """Write the board of `owner` (an account or group) when its text changed; "written", "unchanged" or
-    "no board". A transient error tries again later."""
+    """Write the board of `owner` (an account or group) when its text changed; "written", "unchanged",
+    "refused" (the forge refused the edit of a board issue still there) or "no board". A transient error tries
+    again later."""
     rt = runtime()
     try:
         return _update(rt, platform, owner, installation_id)
