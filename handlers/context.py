@@ -1,7 +1,7 @@
 """What every handler gets besides its event: one typed context, built once per delivery by the worker.
 
-Handlers ask for jobs (reminders, blog drafts, announcements) through the `Jobs` protocol, so `handlers/`
-never imports the worker that runs them.
+Handlers ask for jobs (reminders, blog drafts, announcements, a repository's set-up) through the `Jobs`
+protocol, so `handlers/` never imports the worker that runs them.
 """
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ class Jobs(Protocol):
     def schedule_maintenance(self, public_id: str, delay: timedelta) -> None: ...
 
     def refresh_board(self, incident: Incident) -> None: ...
+
+    def refresh_board_at(self, platform: str, repository: str, installation_id: int | None) -> None: ...
+
+    def set_up_repository(self, platform: str, repository: str, installation_id: int | None) -> bool: ...
 
 
 class Permissions(Protocol):

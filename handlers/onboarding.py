@@ -1,11 +1,11 @@
-"""From install to first incident (issue 19): labels on install, one onboarding pull/merge request per
-repository, and the config re-read as soon as a push to the default branch changes it."""
+"""From install to first incident (issue 19): labels on install and one onboarding pull/merge request per
+repository (one job per repository, `worker.onboarding_jobs`), and the config re-read as soon as a push to the
+default branch changes it."""
 from __future__ import annotations
 
 import logging
 
 from forges.base import Forge
-from forges.errors import ForgeError, TransientForgeError
 from forges.events import INSTALLATION, MERGE_REQUEST, PUSH, InstallationEvent, MergeRequestEvent, PushEvent
 from handlers.context import Context
 from handlers.router import Router
@@ -103,16 +103,13 @@ def set_up(ctx: Context, repository: str) -> tuple[list[str], str]:
 
 @router.register(INSTALLATION, "added")
 def set_up_repositories(event: InstallationEvent, ctx: Context) -> None:
-    """The repositories the App was just given, one after the other. One the forge refuses to set up (an empty
-    repository has no branch to start from, say) is logged and the others are set up all the same; a transient
-    error retries the delivery, which repeats nothing already done."""
-    for repository in event.repositories:
-        try:
-            set_up(ctx, repository)
-        except ForgeError as exc:
-            if isinstance(exc, TransientForgeError):
-                raise
-            log_event(log, platform=event.platform, repository=repository, onboarding="failed", reason=str(exc))
+    """The repositories the App was just given: one set-up job each (`set_up`, on the queue), so one repository's
+    retry or refusal is its own and an installation of hundreds is not one long job. A redelivered event queues
+    nothing new: a repository's set-up is asked for once per installation."""
+    queued = sum(ctx.jobs.set_up_repository(event.platform, repository, event.installation_id)
+                 for repository in event.repositories)
+    log_event(log, platform=event.platform, installation=event.installation_id,
+              repositories=len(event.repositories), set_up_queued=queued)
 
 
 @router.register(MERGE_REQUEST, "closed", "merged")

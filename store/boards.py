@@ -80,6 +80,16 @@ class BoardStore:
         except IntegrityError:  # another worker wrote the first one at the same moment: its row stands
             return
 
+    def forget_board_issue(self, platform: str, repository: str, number: int) -> bool:
+        """The issue repository#number transferred or deleted by hand: when it is a board issue, forgotten, so the
+        board's next update opens a new one. Whether it was."""
+        with self.session() as s:
+            row = self._board(s, platform, board_key(repository))
+            if row is None or row.repository.lower() != repository.lower() or row.number != number:
+                return False
+            s.delete(row)
+            return True
+
     @staticmethod
     def _board(s: Session, platform: str, owner: str) -> BoardRow | None:
         return s.scalars(select(BoardRow).where(BoardRow.platform == platform,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from incident_desk.settings import board_repositories
 from incidents.board import board_key, board_repository
-from worker.queue import deliveries_queue
+from worker.queue import KEY_PREFIX, deliveries_queue
 
 REMINDER_JOB = "worker.reminders.send_reminder"
 BLOG_JOB = "worker.blog.draft_blog_post"
@@ -18,6 +18,10 @@ CHAT_ANNOUNCE_JOB = "worker.chat_jobs.send_announcement"
 ARCHIVE_JOB = "worker.chat_jobs.archive_channel"
 MAINTENANCE_JOB = "worker.maintenance_jobs.advance_maintenance"
 BOARD_JOB = "worker.board.update_board"
+SET_UP_JOB = "worker.onboarding_jobs.set_up_repository"
+# A repository's set-up is queued once per installation: a redelivery within this long (GitHub offers
+# redelivery for three days) queues nothing; a set-up that failed for good forgets it sooner (forget_set_up).
+SET_UP_KEPT = timedelta(days=3)
 BOARD_DELAY = timedelta(minutes=1)  # the board's debounce: at most one write a minute
 WAITING = (b"queued", b"scheduled", b"deferred")
 
@@ -132,6 +136,32 @@ def refresh_board(conn, platform: str, repository: str, installation_id: int | N
     return True
 
 
+def set_up_job_id(platform: str, repository: str, installation_id: int | None) -> str:
+    """The one set-up job of a repository in an installation (its retries add `-retryN`)."""
+    digest = hashlib.sha1(f"{installation_id}|{repository.lower()}".encode()).hexdigest()[:16]
+    return f"setup-{platform}-{digest}"
+
+
+def _set_up_key(platform: str, repository: str, installation_id: int | None) -> str:
+    return f"{KEY_PREFIX}:set-up:{set_up_job_id(platform, repository, installation_id)}"
+
+
+def set_up_repository(conn, platform: str, repository: str, installation_id: int | None) -> bool:
+    """Queue the repository's set-up (its labels, its onboarding pull/merge request) unless this installation
+    queued it already (one SET NX); whether it was queued."""
+    if not conn.set(_set_up_key(platform, repository, installation_id), 1, nx=True,
+                    ex=int(SET_UP_KEPT.total_seconds())):
+        return False
+    deliveries_queue(conn).enqueue(SET_UP_JOB, platform, repository, installation_id,
+                                   job_id=set_up_job_id(platform, repository, installation_id))
+    return True
+
+
+def forget_set_up(conn, platform: str, repository: str, installation_id: int | None) -> None:
+    """A set-up that failed for good: the next delivery naming the repository queues it again."""
+    conn.delete(_set_up_key(platform, repository, installation_id))
+
+
 class QueueJobs:
     """The `Jobs` a handler context carries: each queues an RQ job on `conn`."""
 
@@ -164,3 +194,9 @@ class QueueJobs:
 
     def refresh_board(self, incident) -> None:
         refresh_board(self.conn, incident.platform, incident.repository, incident.installation_id)
+
+    def refresh_board_at(self, platform: str, repository: str, installation_id: int | None) -> None:
+        refresh_board(self.conn, platform, repository, installation_id)
+
+    def set_up_repository(self, platform: str, repository: str, installation_id: int | None) -> bool:
+        return set_up_repository(self.conn, platform, repository, installation_id)

@@ -95,7 +95,7 @@ def web(host, port, workers):
 
 JOB_MODULES = ("worker.jobs", "worker.blog", "worker.reminders", "worker.notify", "worker.chat_jobs",
                "worker.alert_jobs", "worker.maintenance_jobs", "worker.nudges",
-               "worker.board")
+               "worker.board", "worker.onboarding_jobs")
 
 
 @click.command()

@@ -72,8 +72,15 @@ class RecordedJobs:
     def refresh_board(self, incident):
         self.asked.append(("board", incident.number))
 
+    def refresh_board_at(self, platform, repository, installation_id):
+        self.asked.append(("board of", repository))
+
     def archive_chat_channel(self, channel, delay):
         self.asked.append(("archive", channel, delay))
+
+    def set_up_repository(self, platform, repository, installation_id):
+        self.asked.append(("set up", repository))
+        return True
 
 
 class TablePermissions:

@@ -80,6 +80,9 @@ class FakeGitHub:
         self.repo_labels: dict[str, list[dict]] = {}  # repository -> its labels as GitHub lists them
         self.branches: set[tuple[str, str]] = set()
         self.fail_branch_creation = 0  # answer 502 this many times first
+        # repository -> (status, body, headers) answers its label creations give first, one each
+        self.label_failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.edit_failures: dict[tuple[str, int], list[tuple[int, dict]]] = {}  # (repo, n) -> answers to its edits
         self.pulls: dict[tuple[str, int], dict] = {}
         self.statuses: list[dict] = []
         for method, pattern, handler in routes:
@@ -97,8 +100,8 @@ class FakeGitHub:
             self._last_query = parse_qs(urlparse(request.url).query)
             match = re.match(pattern, request.url.split("?")[0])
             body = json.loads(request.body) if request.body else None
-            status, data = handler(body, **{k: unquote(v) for k, v in match.groupdict().items()})
-            return status, {"Content-Type": "application/json"}, json.dumps(data)
+            status, data, *headers = handler(body, **{k: unquote(v) for k, v in match.groupdict().items()})
+            return status, {"Content-Type": "application/json", **(headers[0] if headers else {})}, json.dumps(data)
         return callback
 
     def add_issue(self, repo, number, title="Something", body="", labels=(), author="octocat", state="open"):
@@ -127,6 +130,8 @@ class FakeGitHub:
     def _edit_issue(self, body, repo, n):
         """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub),
         and one login that cannot be assigned refuses the whole edit with GitHub's 422."""
+        if self.edit_failures.get((repo, int(n))):
+            return self.edit_failures[(repo, int(n))].pop(0)
         refused = [login for login in body.get("assignees", []) if login in self.unassignable]
         if refused:
             return 422, {"message": "Validation Failed", "errors": [
@@ -281,6 +286,8 @@ class FakeGitHub:
 
     def _create_repo_label(self, body, repo):
         """POST /repos/{owner}/{repo}/labels: 422 `already_exists` for a name taken in any case, as on GitHub."""
+        if self.label_failures.get(repo):
+            return self.label_failures[repo].pop(0)
         labels = self.repo_labels.setdefault(repo, [])
         if any(label["name"].lower() == body["name"].lower() for label in labels):
             return 422, {"message": "Validation Failed", "errors": [

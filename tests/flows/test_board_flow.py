@@ -123,3 +123,84 @@ def test_a_gitlab_group_has_its_board_too(client, redis_conn, store, fake_api, s
     assert "## Open incidents (2)" in body
     assert "gitlabhq/gitlab-test#2" in body and "gitlabhq/gitlab-shell#2" in body
     assert update_board("gitlab", "gitlabhq") == "unchanged"
+
+
+# GitHub's answers to an issue edit it refuses (REST "Update an issue"): a body over its 65536 characters, an
+# installation without the Issues write permission, and an issue deleted since.
+EDIT_DOCS = "https://docs.github.com/rest/issues/issues#update-an-issue"
+TOO_LONG = (422, {"message": "Validation Failed", "errors": [
+    {"resource": "Issue", "code": "custom", "field": "body",
+     "message": "body is too long (maximum is 65536 characters)"}], "documentation_url": EDIT_DOCS, "status": "422"})
+NOT_ALLOWED = (403, {"message": "Resource not accessible by integration", "documentation_url": EDIT_DOCS,
+                     "status": "403"})
+DELETED = (410, {"message": "This issue was deleted", "documentation_url": EDIT_DOCS, "status": "410"})
+
+
+def written_board(client, redis_conn, github) -> int:
+    declare_all(client, redis_conn, github)
+    assert update_board("github", "codertocat") == "written"
+    [(_, number)] = [key for key in github.issues if key[0] == BOARD]
+    return number
+
+
+def change_something(client, redis_conn, github, command: str) -> None:
+    post_github(client, "issue_comment", github.comment_event(OTHER, 7, "alice", command))
+    run_worker(redis_conn)
+
+
+def boards_opened(fake_api) -> int:
+    return len([w for w in board_writes(fake_api) if w.method == "POST" and w.url.split("?")[0].endswith("/issues")])
+
+
+def test_a_board_edit_refused_for_its_length_is_said_once_and_no_second_board_is_opened(client, redis_conn, store,
+                                                                                      github, fake_api):
+    number = written_board(client, redis_conn, github)
+    github.edit_failures[(BOARD, number)] = [TOO_LONG, TOO_LONG]
+    change_something(client, redis_conn, github, "/status identified a bad pool")
+    assert update_board("github", "codertocat") == "refused"  # on main: "written", on a new board issue
+    change_something(client, redis_conn, github, "/severity major-outage")
+    assert update_board("github", "codertocat") == "refused"
+    assert boards_opened(fake_api) == 1 and [key for key in github.issues if key[0] == BOARD] == [(BOARD, number)]
+    [said] = github.bot_comments(BOARD, number)  # once, with GitHub's reason
+    assert "body is too long (maximum is 65536 characters)" in said and "422" in said
+    assert store.board_issue("github", "codertocat").number == number
+
+    change_something(client, redis_conn, github, "/status monitoring")
+    assert update_board("github", "codertocat") == "written"  # the edit goes through again: in place
+    assert boards_opened(fake_api) == 1 and "| monitoring |" in github.issues[(BOARD, number)]["body"]
+
+
+def test_a_board_edit_without_permission_is_logged_and_not_replaced(client, redis_conn, store, github, fake_api,
+                                                                    caplog):
+    number = written_board(client, redis_conn, github)
+    github.edit_failures[(BOARD, number)] = [NOT_ALLOWED]
+    change_something(client, redis_conn, github, "/status identified a bad pool")
+    with caplog.at_level("INFO", logger="incident_desk.board"):
+        assert update_board("github", "codertocat") == "refused"
+    assert boards_opened(fake_api) == 1 and github.bot_comments(BOARD, number) == []  # it could not say it there
+    [logged] = [json.loads(r.getMessage()) for r in caplog.records if "refused" in r.getMessage()]
+    assert logged["status"] == 403 and "Resource not accessible by integration" in logged["reason"]
+    assert update_board("github", "codertocat") == "refused"  # the same text is not sent again
+    assert len(board_writes(fake_api)) == 2
+
+
+def test_a_deleted_board_is_replaced_by_a_new_one(client, redis_conn, store, github, fake_api):
+    number = written_board(client, redis_conn, github)
+    github.edit_failures[(BOARD, number)] = [DELETED]
+    change_something(client, redis_conn, github, "/status identified a bad pool")
+    assert update_board("github", "codertocat") == "written"
+    assert boards_opened(fake_api) == 2 and store.board_issue("github", "codertocat").number != number
+
+
+def test_a_transferred_board_is_replaced_by_a_new_one(client, redis_conn, store, github, fake_api):
+    from tests.support import load_fixture
+
+    number = written_board(client, redis_conn, github)
+    payload = load_fixture("github", "issues__transferred")  # GitHub's `issues` `transferred`, for the board issue
+    payload["issue"] = github.issue_json(BOARD, number)
+    payload["repository"]["full_name"] = BOARD
+    post_github(client, "issues", payload)
+    run_worker(redis_conn)
+    assert update_board("github", "codertocat") == "written"  # on main: "unchanged", the board elsewhere now
+    assert boards_opened(fake_api) == 2 and len(board_writes(fake_api)) == 2  # no edit of the moved issue
+    assert store.board_issue("github", "codertocat").number != number

@@ -41,3 +41,16 @@ def test_a_transient_error_reading_a_follow_up_is_raised_so_the_delivery_is_retr
 
     with pytest.raises(TransientForgeError):
         still_open(Down())
+
+
+def test_an_installation_asks_for_one_set_up_per_repository_and_writes_nothing_itself():
+    from forges.events import INSTALLATION, Actor, InstallationEvent
+    from handlers.onboarding import set_up_repositories
+    from tests.fakes.context import fake_context
+
+    ctx = fake_context()  # its MemoryForge has no label calls at all: one would raise
+    event = InstallationEvent(kind=INSTALLATION, action="added", platform="github", repository="o/a", number=0,
+                              actor=Actor("octocat"), installation_id=7, repositories=("o/a", "o/b", "o/c"))
+    set_up_repositories(event, ctx)
+    assert ctx.jobs.asked == [("set up", "o/a"), ("set up", "o/b"), ("set up", "o/c")]
+    assert ctx.forge.comments == []

@@ -57,4 +57,4 @@ def test_bot_comments_are_dropped_but_other_bots_state_changes_count():
 def test_the_app_router_handles_incident_issue_events():
     assert app_router.handlers_for(issue_event("opened"))
     assert app_router.handlers_for(issue_event("unlabeled"))
-    assert not app_router.handlers_for(issue_event("transferred"))
+    assert not app_router.handlers_for(issue_event("pinned"))  # "transferred" is the board's (a moved board issue)
