@@ -67,6 +67,9 @@ class Board:
     overdue: tuple[OverdueRow, ...] = ()
 
 
+MORE = "…and {n} more: `incident-desk list` shows them all."  # where the forge's body limit cut the board
+
+
 def board_key(repository: str) -> str:
     """The board an incident belongs to: its repository's owner (a GitHub account, hence one installation) or
     its top-level GitLab group."""
@@ -170,25 +173,54 @@ def _who(login: str | None) -> str:
     return f"`{login}`" if login else "unassigned"  # a code span: the board pings no one
 
 
-def render_board(board: Board) -> str:
-    """The board issue's body."""
+def render_board(board: Board, limit: int | None = None) -> str:
+    """The board issue's body; under `limit` characters (the forge's body limit: GitHub refuses a longer one)
+    by leaving out the rows past what fits, open incidents last, and saying how many."""
+    rows = ([_open_line(r) for r in board.open], [_resolved_line(r) for r in board.resolved],
+            [_overdue_line(r) for r in board.overdue])
+    text = _board_text(board, *rows)
+    if limit is None or len(text) <= limit:
+        return text
+    room = limit - (len(text) - sum(len(line) + 1 for section in rows for line in section)) - 3 * (len(MORE) + 12)
+    opened = _fit(room, [rows[0]])[0]
+    return _board_text(board, opened, *_fit(room - sum(len(line) + 1 for line in opened), list(rows[1:])))
+
+
+def _fit(room: int, sections: list[list[str]]) -> list[list[str]]:
+    """The first rows of each section that fit in `room` characters together, taken in turn."""
+    kept: list[list[str]] = [[] for _ in sections]
+    spent, grew = 0, True
+    while grew:
+        grew = False
+        for taken, section in zip(kept, sections, strict=True):
+            if len(taken) < len(section) and spent + len(section[len(taken)]) + 1 <= room:
+                spent += len(section[len(taken)]) + 1
+                taken.append(section[len(taken)])
+                grew = True
+    return kept
+
+
+def _board_text(board: Board, opened: list[str], resolved: list[str], overdue: list[str]) -> str:
     lines = [BOARD_MARKER, "Kept current by Incident Desk: edits to this issue are overwritten.", "",
              f"## Open incidents ({len(board.open)})", ""]
     if board.open:
         lines += ["| Incident | Status | Severity | Commander | Age | Last update (UTC) | Open actions |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [_open_line(row) for row in board.open]
+                  "|---|---|---|---|---|---|---|", *opened, *_more(len(board.open) - len(opened))]
     else:
         lines.append("No open incidents.")
     lines += ["", f"## Resolved in the last 30 days ({len(board.resolved)})", ""]
     if board.resolved:
-        lines += ["| Incident | Resolved (UTC) | TTR | Postmortem |", "|---|---|---|---|"]
-        lines += [_resolved_line(row) for row in board.resolved]
+        lines += ["| Incident | Resolved (UTC) | TTR | Postmortem |", "|---|---|---|---|", *resolved,
+                  *_more(len(board.resolved) - len(resolved))]
     else:
         lines.append("None.")
     lines += ["", f"## Overdue action items ({len(board.overdue)})", ""]
-    lines += [_overdue_line(row) for row in board.overdue] or ["None."]
+    lines += [*overdue, *_more(len(board.overdue) - len(overdue))] if board.overdue else ["None."]
     return "\n".join(lines) + "\n"
+
+
+def _more(left_out: int) -> list[str]:
+    return ["", MORE.format(n=left_out)] if left_out else []
 
 
 def _open_line(row: OpenRow) -> str:

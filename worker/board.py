@@ -14,6 +14,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from forges import forge_class
 from forges.errors import ForgeError, TransientForgeError
 from incident_desk.logs import log_event
 from incidents.board import BOARD_TITLE, board_repository, build_board, next_change, render_board
@@ -63,7 +64,7 @@ def _update(rt: Runtime, platform: str, owner: str, installation_id: int | None)
         return "no board"
     now = datetime.now(UTC)
     entries = rt.store.board_entries(platform, owner)
-    text = render_board(build_board(entries, now))
+    text = render_board(build_board(entries, now), limit=forge_class(platform).body_limit)
     digest = hashlib.sha256(text.encode()).hexdigest()
     _schedule_next(rt, platform, owner, installation_id, next_change(entries, now) - now)
     known = rt.store.board_issue(platform, owner)

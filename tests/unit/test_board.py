@@ -78,3 +78,20 @@ def test_the_board_setting_names_one_repository_per_owner_or_group():
     assert board_repository(settings.board_repositories, "gitlab", "acme/api") is None
     with pytest.raises(ValueError, match="INCIDENT_DESK_BOARD_REPOSITORIES"):
         Settings.from_env({"INCIDENT_DESK_BOARD_REPOSITORIES": "acme/ops"})
+
+
+def test_a_board_longer_than_the_forge_takes_keeps_every_open_incident_and_says_how_many_rows_it_left_out():
+    """GitHub refuses a body over 65,536 characters (422): a month of many incidents must still fit."""
+    entries = [(incident(n, last_update_at=NOW), BoardFacts()) for n in range(1, 21)]
+    entries += [(incident(n, Status.RESOLVED, resolved_at=NOW - timedelta(hours=n), ttr_seconds=60.0),
+                 BoardFacts(due_actions=(DueAction(f"Follow up {n} " + "x" * 150, "bob", date(2026, 11, 1)),)))
+                for n in range(21, 621)]
+    board = build_board(entries, NOW)
+    full = render_board(board)
+    assert len(full) > 65_536  # as it was written: refused by GitHub
+    text = render_board(board, limit=65_536)
+    assert len(text) <= 65_536
+    assert all(f"acme/api#{n}]" in text for n in range(1, 21))  # every open incident
+    assert "## Resolved in the last 30 days (600)" in text and "## Overdue action items (600)" in text
+    assert "more: `incident-desk list` shows them all." in text
+    assert render_board(board, limit=10 * len(full)) == full  # room enough: the same text
