@@ -47,6 +47,15 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, exc.DBAPIError) and error.connection_invalidated
 
 
+def error_summary(error: BaseException) -> str | None:
+    """A database error as a log may say it: its kind and the driver's first line, without the statement and its
+    parameters (they hold what people wrote). None for an error that is not the database's."""
+    if not isinstance(error, exc.StatementError):
+        return None
+    driver = str(error.orig).strip() if error.orig is not None else ""
+    return f"{error.__class__.__name__}: {driver.splitlines()[0] if driver else 'the statement failed'}"
+
+
 def _engine_options(database_url: str) -> dict:
     """Lock waits bounded by the busy timeout on both databases, so a locked database fails the
     statement (to be retried by the job) instead of holding a worker."""

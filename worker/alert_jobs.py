@@ -14,7 +14,7 @@ from incidents.alert_routes import parse_routes, route
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.jobs import count_job, incident_lock
 from worker.queue import KEY_PREFIX
-from worker.retry import is_transient, retry_delay, retry_later
+from worker.retry import is_transient, log_reason, retry_delay, retry_later
 
 log = logging.getLogger("incident_desk.worker")
 PAGERDUTY = "pagerduty"
@@ -32,11 +32,11 @@ def process_alert(source: str, delivery_id: str, payload: dict, attempt: int = 1
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             count_job(rt.conn, "alerts", source, "failed")
-            log_event(log, **said, outcome="failed", attempt=attempt, reason=f"{exc.__class__.__name__}: {exc}"[:500])
+            log_event(log, **said, outcome="failed", attempt=attempt, reason=log_reason(exc))
             raise
         delay = retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds)
         retry_later(rt.conn, process_alert, (source, delivery_id, payload), attempt, delay)
-        log_event(log, **said, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc)[:500])
+        log_event(log, **said, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=log_reason(exc))
         return "retry scheduled"
     count_job(rt.conn, "alerts", source, outcome)
     log_event(log, **said, outcome=outcome, attempt=attempt, **({"reason": reason} if reason else {}))

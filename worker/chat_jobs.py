@@ -24,7 +24,7 @@ from worker.bootstrap import Runtime, chat_for, forge_for, open_context, runtime
 from worker.deferred import archive_chat_channel, archive_job_id
 from worker.jobs import count_job, incident_lock
 from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue
-from worker.retry import is_transient, retry_delay, retry_later
+from worker.retry import is_transient, log_reason, retry_delay, retry_later
 
 log = logging.getLogger("incident_desk.worker")
 NO_REPOSITORY = ("I do not know which repository to open the incident in: say `/incident <what went wrong> in "
@@ -48,7 +48,7 @@ def process_slack(kind: str, delivery_id: str, payload: dict, attempt: int = 1) 
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             count_job(rt.conn, "slack", kind, "failed")
             log_event(log, platform="slack", delivery_id=delivery_id, event=kind, outcome="failed", attempt=attempt,
-                      reason=f"{exc.__class__.__name__}: {exc}"[:500])
+                      reason=log_reason(exc))
             if isinstance(said, ChatCommand):
                 with contextlib.suppress(ChatError):
                     reason = exc.code if isinstance(exc, ChatError) and exc.code else exc.__class__.__name__
@@ -57,7 +57,7 @@ def process_slack(kind: str, delivery_id: str, payload: dict, attempt: int = 1) 
         delay = retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds)
         retry_later(rt.conn, process_slack, (kind, delivery_id, payload), attempt, delay)
         log_event(log, platform="slack", delivery_id=delivery_id, event=kind, outcome="retry", attempt=attempt,
-                  retry_in_s=round(delay, 2), reason=str(exc)[:500])
+                  retry_in_s=round(delay, 2), reason=log_reason(exc))
         return "retry scheduled"
     count_job(rt.conn, "slack", kind, outcome)
     log_event(log, platform="slack", delivery_id=delivery_id, event=kind, outcome=outcome, attempt=attempt)

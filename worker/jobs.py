@@ -9,7 +9,6 @@ import time
 
 from redis.exceptions import LockError
 
-from forges.errors import TransientForgeError
 from forges.normalize import normalize
 from handlers import router
 from handlers.router import ignored
@@ -17,7 +16,7 @@ from incident_desk.logs import log_event
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.maintenance_jobs import arm_now_and_then
 from worker.queue import JOBS_METRIC, KEY_PREFIX
-from worker.retry import is_transient, retry_delay, retry_later
+from worker.retry import is_transient, log_reason, retry_delay, retry_later
 
 __all__ = ["LOCK_SECONDS", "incident_lock", "process_delivery"]
 
@@ -39,7 +38,7 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
         events = [e for e in normalize(platform, event_name, payload, delivery_id) if router.handlers_for(e)]
     except Exception as exc:  # a payload the schemas refuse: said in the product's own log, not only RQ's
         count_job(rt.conn, platform, event_name, "failed")
-        log_event(log, **said, outcome="failed", attempt=attempt, reason=f"{exc.__class__.__name__}: {exc}"[:500],
+        log_event(log, **said, outcome="failed", attempt=attempt, reason=log_reason(exc),
                   duration_ms=_ms(started))
         raise
     try:
@@ -48,13 +47,12 @@ def process_delivery(platform: str, delivery_id: str, event_name: str, payload: 
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             count_job(rt.conn, platform, event_name, "failed")
-            reason = str(exc) if isinstance(exc, TransientForgeError) else f"{exc.__class__.__name__}: {exc}"
-            log_event(log, **said, outcome="failed", attempt=attempt, reason=reason, duration_ms=_ms(started))
+            log_event(log, **said, outcome="failed", attempt=attempt, reason=log_reason(exc), duration_ms=_ms(started))
             raise  # RQ keeps it in the failed registry with this reason
         delay = retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds)
         retry_later(rt.conn, process_delivery, (platform, delivery_id, event_name, payload, installation_id),
                     attempt, delay)
-        log_event(log, **said, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc),
+        log_event(log, **said, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2), reason=log_reason(exc),
                   duration_ms=_ms(started))
         return "retry scheduled"
     outcome = "ignored" if ran is None else "processed"

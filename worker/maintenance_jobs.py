@@ -18,7 +18,7 @@ from incidents.status_page import local_time
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.deferred import maintenance_job_id, schedule_maintenance
 from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue, notify_retry
-from worker.retry import is_transient, retry_delay
+from worker.retry import is_transient, log_reason, retry_delay
 
 __all__ = ["advance_maintenance", "arm_maintenances", "arm_now_and_then"]
 
@@ -39,7 +39,7 @@ def advance_maintenance(public_id: str, attempt: int = 1) -> str:
         deliveries_queue(rt.conn).enqueue_in(timedelta(seconds=delay), advance_maintenance, public_id, attempt + 1,
                                              job_id=maintenance_job_id(public_id))
         log_event(log, maintenance=public_id, outcome="retry", attempt=attempt, retry_in_s=round(delay, 2),
-                  reason=str(exc)[:500])
+                  reason=log_reason(exc))
         return "retry scheduled"
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from forges.errors import ForgeError
 from handlers.onboarding import set_up
 from incident_desk.logs import log_event
 from worker.bootstrap import forge_for, open_context, runtime
 from worker.deferred import forget_set_up
 from worker.jobs import count_job
-from worker.retry import is_transient, retry_delay, retry_later
+from worker.retry import is_transient, log_reason, retry_delay, retry_later
 
 __all__ = ["set_up_repository"]
 
@@ -31,12 +30,11 @@ def set_up_repository(platform: str, repository: str, installation_id: int | Non
         if is_transient(exc) and attempt < rt.settings.max_attempts:
             delay = retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds)
             retry_later(rt.conn, set_up_repository, (platform, repository, installation_id), attempt, delay)
-            log_event(log, **said, onboarding="retry", retry_in_s=round(delay, 2), reason=str(exc))
+            log_event(log, **said, onboarding="retry", retry_in_s=round(delay, 2), reason=log_reason(exc))
             return "retry scheduled"
         forget_set_up(rt.conn, platform, repository, installation_id)  # a later delivery may try it again
         count_job(rt.conn, platform, "set-up", "failed")
-        reason = str(exc) if isinstance(exc, ForgeError) else f"{exc.__class__.__name__}: {exc}"
-        log_event(log, **said, onboarding="failed", reason=reason[:500])
+        log_event(log, **said, onboarding="failed", reason=log_reason(exc))
         raise  # in RQ's failed registry with this reason (an empty repository has no branch to start from, say)
     count_job(rt.conn, platform, "set-up", outcome)
     return outcome

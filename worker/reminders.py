@@ -10,7 +10,7 @@ from incident_desk.logs import log_event
 from incidents.nudges import elapsed_words
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.deferred import ensure_reminder, reschedule_reminder, schedule_reminder
-from worker.retry import is_transient, retry_delay
+from worker.retry import is_transient, log_reason, retry_delay
 
 __all__ = ["REMINDER", "rearm_reminders", "send_reminder"]
 
@@ -34,7 +34,7 @@ def send_reminder(platform: str, repository: str, number: int, installation_id: 
         reschedule_reminder(rt.conn, platform, repository, number, installation_id, timedelta(seconds=delay),
                             attempt + 1)
         log_event(log, platform=platform, repository=repository, number=number, outcome="retry",
-                  attempt=attempt, retry_in_s=round(delay, 2), reason=str(exc))
+                  attempt=attempt, retry_in_s=round(delay, 2), reason=log_reason(exc))
         return "retry scheduled"
 
 

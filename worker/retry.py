@@ -12,7 +12,8 @@ from datetime import timedelta
 from rq import get_current_job
 
 from chat.base import TransientChatError
-from forges.errors import TransientForgeError
+from forges.errors import ForgeError, TransientForgeError
+from store import error_summary
 from store import is_transient as database_trouble
 from worker.queue import backoff, deliveries_queue, retry_job_id
 
@@ -21,6 +22,14 @@ def is_transient(error: BaseException) -> bool:
     """Worth another try later: a forge's or chat's 5xx, rate limit or dropped connection, or a locked or
     unreachable database."""
     return isinstance(error, TransientForgeError | TransientChatError) or database_trouble(error)
+
+
+def log_reason(error: BaseException, limit: int = 500) -> str:
+    """What the product's log says of a job's error: a forge's own words, a database error's kind and first line
+    (never its SQL nor parameters), else the error's kind and message; at most `limit` characters."""
+    if isinstance(error, ForgeError):
+        return str(error)[:limit]
+    return (error_summary(error) or f"{error.__class__.__name__}: {error}")[:limit]
 
 
 def retry_delay(attempt: int, retry_after: float | None, base: float) -> float:

@@ -3,6 +3,8 @@ unreachable database, a worker killed mid-job, a job longer than its lock (issue
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -94,6 +96,20 @@ def test_a_database_locked_past_its_busy_timeout_declares_the_incident_once_afte
     assert len(summaries(github)) == 1
     assert "status: investigating" in github.issues[(REPO, 1)]["labels"]
 
+
+
+def test_the_retry_log_of_a_locked_database_holds_no_sql_nor_what_people_wrote(
+        client, redis_conn, store, github, settings, short_database_waits, caplog):
+    """The product's log goes to the operator's log store: a database error is said by its kind and the driver's
+    line, not with the statement and the issue text bound into it."""
+    github.issues[(REPO, 1)]["title"] = "Payroll records exposed"
+    with database_locked(store), caplog.at_level(logging.INFO, logger="incident_desk.worker"):
+        post_github(client, "issues", github.issues_event(REPO, 1, "opened", "alice"))
+        run_worker(redis_conn)
+    [retry] = [json.loads(r.getMessage()) for r in caplog.records if '"outcome":"retry"' in r.getMessage()]
+    assert retry["reason"].startswith("OperationalError: ") and "[SQL" not in retry["reason"]
+    assert "Payroll" not in retry["reason"]
+    drain(redis_conn)
 
 def test_a_reminder_due_while_the_database_is_locked_is_sent_once_after(
         client, redis_conn, store, github, settings, short_database_waits):
