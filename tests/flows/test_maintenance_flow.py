@@ -163,16 +163,21 @@ def test_form_to_scheduled_in_progress_completed_each_subscriber_told_once(mail_
         controller.stop()
 
 
+def scheduled_then_moved(client, redis_conn, store, github) -> None:
+    """ana subscribes; the maintenance is scheduled for Dec 4, then moved to Dec 5 02:00-04:00 (Berlin)."""
+    store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
+    open_issue(client, redis_conn, github)
+    github.issues[(REPO, 7)]["body"] = BODY.format(start="2026-12-05 02:00", end="2026-12-05 04:00")
+    open_issue(client, redis_conn, github, "edited")
+
+
 def test_editing_reschedules_closing_completes_unlabelling_cancels(mail_client, redis_conn, store, fake_api,
                                                                   smtp_port):
     github = github_with(BODY.format(start="2026-12-04 02:00", end="2026-12-04 03:00"), fake_api)
     controller, inbox = start_smtp(smtp_port)
     try:
         with time_machine.travel(OPENED):
-            store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
-            open_issue(mail_client, redis_conn, github)
-            github.issues[(REPO, 7)]["body"] = BODY.format(start="2026-12-05 02:00", end="2026-12-05 04:00")
-            open_issue(mail_client, redis_conn, github, "edited")
+            scheduled_then_moved(mail_client, redis_conn, store, github)
             [moved] = get(mail_client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
             assert moved["scheduled_for"] == "2026-12-05T02:00:00.000+01:00"
             assert "Dec 05, 2026 02:00 CET" in github.bot_comments(REPO, 7)[-1]
@@ -220,10 +225,7 @@ def test_moving_the_times_tells_subscribers_the_new_window_once_per_move(mail_cl
     controller, inbox = start_smtp(smtp_port)
     try:
         with time_machine.travel(OPENED):
-            store.add_subscriber("hello", "email", "ana@example.com", [], confirmed=True)
-            open_issue(mail_client, redis_conn, github)
-            github.issues[(REPO, 7)]["body"] = BODY.format(start="2026-12-05 02:00", end="2026-12-05 04:00")
-            open_issue(mail_client, redis_conn, github, "edited")
+            scheduled_then_moved(mail_client, redis_conn, store, github)
             open_issue(mail_client, redis_conn, github, "edited")  # redelivered, or an edit of the message only
             assert subjects(inbox, "ana@example.com") == ["Scheduled", "Rescheduled"]
             moved = mail_text(inbox.to("ana@example.com")[-1])
