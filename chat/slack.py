@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.error import URLError
@@ -83,7 +83,7 @@ class SlackChat(Chat):
         team = f"&team={quote(self.team_id)}" if self.team_id else ""
         return f"https://slack.com/app_redirect?channel={quote(channel_id)}{team}"
 
-    def create_channel(self, name: str) -> Channel:
+    def create_channel(self, name: str, reclaim: Callable[[Channel], bool] | None = None) -> Channel:
         for n in range(1, MAX_SUFFIX + 1):
             suffix = f"-{n}" if n > 1 else ""
             candidate = name[: MAX_NAME - len(suffix)].rstrip("-") + suffix
@@ -93,9 +93,32 @@ class SlackChat(Chat):
             except ChatError as exc:
                 if exc.code != "name_taken":
                     raise
+                found = self.joined_channel(candidate) if reclaim is not None else None
+                if found is not None and reclaim is not None and reclaim(found):
+                    return found
                 continue
-            return Channel(id=channel["id"], name=channel["name"], url=self.channel_url(channel["id"]))
+            return self._channel(channel)
         raise ChatError(f"create channel: {name}, {name}-2 … {name}-{MAX_SUFFIX} are all taken", "name_taken")
+
+    def joined_channel(self, name: str) -> Channel | None:
+        """The public, unarchived channel of that name the bot is in (users.conversations, page by page): Slack
+        has no lookup by name, and the channels the bot made are the ones it is in."""
+        cursor = ""
+        while True:
+            with slack_call("list channels"):
+                page = self.client.users_conversations(types="public_channel", exclude_archived=True, limit=999,
+                                                       cursor=cursor or None)
+            found = next((c for c in page.get("channels") or [] if c.get("name") == name), None)
+            if found is not None:
+                return self._channel(found)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+
+    def _channel(self, channel: Mapping) -> Channel:
+        created = channel.get("created")
+        return Channel(id=channel["id"], name=channel["name"], url=self.channel_url(channel["id"]),
+                       created_at=datetime.fromtimestamp(created, UTC) if created else None)
 
     def invite(self, channel: str, user_ids: Sequence[str]) -> None:
         users = list(dict.fromkeys(u for u in user_ids if u))
