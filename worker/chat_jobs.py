@@ -104,19 +104,8 @@ def follow_in_chat(platform: str, repository: str, number: int, installation_id:
                    as_of: str, attempt: int = 1) -> str:
     """Tell chat about the incident as `view` shows it, unless a newer view was told already."""
     rt = runtime()
-    incident = rt.store.get_incident(platform, repository, number)
-    key = f"{KEY_PREFIX}:chat-view-at:{platform}:{repository}:{number}"
-    if incident is None:
-        return "ignored"
-    lock = f"{KEY_PREFIX}:lock:chat:{platform}:{repository}:{number}"
-    try:
-        with incident_lock(rt.conn, lock):
-            told_at = rt.conn.get(key)
-            if told_at is not None and datetime.fromisoformat(told_at.decode()) > datetime.fromisoformat(as_of):
-                return "stale"
-            ctx = open_context(rt, forge_for(rt, platform, installation_id), repository)
-            follow(ctx, incident, from_json(view))
-            rt.conn.set(key, as_of, ex=VIEW_AT_SECONDS)
+    try:  # the store's first read too: a locked database is retried like the rest, never the job's end
+        return _follow(rt, platform, repository, number, installation_id, view, as_of)
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             raise
@@ -124,6 +113,21 @@ def follow_in_chat(platform: str, repository: str, number: int, installation_id:
         retry_later(rt.conn, follow_in_chat, (platform, repository, number, installation_id, view, as_of),
                     attempt, delay)
         return "retry scheduled"
+
+
+def _follow(rt: Runtime, platform: str, repository: str, number: int, installation_id: int | None, view: str,
+            as_of: str) -> str:
+    incident = rt.store.get_incident(platform, repository, number)
+    if incident is None:
+        return "ignored"
+    key = f"{KEY_PREFIX}:chat-view-at:{platform}:{repository}:{number}"
+    with incident_lock(rt.conn, f"{KEY_PREFIX}:lock:chat:{platform}:{repository}:{number}"):
+        told_at = rt.conn.get(key)
+        if told_at is not None and datetime.fromisoformat(told_at.decode()) > datetime.fromisoformat(as_of):
+            return "stale"
+        ctx = open_context(rt, forge_for(rt, platform, installation_id), repository)
+        follow(ctx, incident, from_json(view))
+        rt.conn.set(key, as_of, ex=VIEW_AT_SECONDS)
     return "told"
 
 

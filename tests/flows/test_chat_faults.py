@@ -14,10 +14,14 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.slack import FakeSlack
 from tests.fault_support import (
     FakeServer,
+    database_locked,
+    drain,
     kill_mid_job_then_rerun,
+    run_one_job,
     short_database_waits,
 )
 from tests.slack_support import SECRET, command, post_command
+from tests.support import post_github, run_worker
 from worker.queue import DELIVERIES
 
 __all__ = ["short_database_waits"]  # a fixture, used by name
@@ -100,3 +104,24 @@ def test_a_worker_killed_while_pinning_pins_one_summary(client, redis_conn, stor
     declare_killed_while(fake_api, client, redis_conn, slack, "pins.add")
     assert_declared_once(github, slack, store, redis_conn)
 
+
+def test_chat_told_while_the_database_is_locked_is_told_once_after(client, redis_conn, store, github, slack,
+                                                                  short_database_waits):
+    """follow_in_chat meets a database locked past its busy timeout: retried, then the channel hears the change
+    once and the pinned summary is edited once."""
+    post_command(client, command("db is down"))
+    run_worker(redis_conn)
+    [channel] = incident_channels(slack)
+    posted = len(slack.messages[channel["id"]])
+    post_github(client, "issue_comment", github.comment_event(REPO, 1, "alice", "/status monitoring fix is out"))
+    run_one_job(redis_conn)  # the comment's delivery, which queues telling chat
+    with database_locked(store):
+        run_worker(redis_conn)  # telling chat meets the lock
+        assert len(slack.messages[channel["id"]]) == posted
+    drain(redis_conn)
+
+    [told] = [m["text"] for m in slack.messages[channel["id"]][posted:]]
+    assert "monitoring" in told
+    [update] = slack.sent("chat.update")
+    assert "monitoring" in update["text"]
+    assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
