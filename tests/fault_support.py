@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import text
 
-from tests.support import GITHUB_REST
+from tests.support import GITHUB_API, GITHUB_REST
 from worker.queue import DELIVERIES
 
 SLACK_PATH, RESPONSE_PATH = "/slack/api/", "/slack/response/"
@@ -155,7 +155,7 @@ class FakeServer:
         for route in self.fake_api.registered():
             if route.method == method and route.url.match(request.url):
                 status, _headers, answer = route.callback(request)  # the fake's headers are not replayed
-                return status, answer
+                return status, answer.replace(GITHUB_API, self.url)  # links to follow lead here, not to GitHub
         return 404, '{"message": "Not Found"}'
 
     def _handler(self):

@@ -60,7 +60,8 @@ def assert_declared_once(github, store, redis_conn) -> None:
     assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
 
 
-@pytest.mark.parametrize("method, path, after", [("POST", "/comments", False)], ids=["summary-hangs"])
+@pytest.mark.parametrize("method, path, after", [("POST", "/comments", False), ("POST", "/issues", True)],
+                         ids=["summary-hangs", "issue-made-answer-lost"])
 def test_a_worker_killed_mid_declaration_opens_one_incident_on_the_next_worker(
         client, redis_conn, store, github, fake_api, method, path, after):
     server = FakeServer(fake_api)

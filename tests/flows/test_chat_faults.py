@@ -66,11 +66,11 @@ def incident_channels(slack) -> list[dict]:
     return [c for c in slack.channels.values() if c["id"] != slack.announce]
 
 
-def declare_killed_while(fake_api, client, redis_conn, slack, method: str) -> FakeServer:
-    """`/incident db is down` run by a worker killed once Slack did `method` (its answer never came), then
-    by the next worker."""
+def declare_killed_while(fake_api, client, redis_conn, slack, call: str) -> FakeServer:
+    """`/incident db is down` run by a worker killed once the API did `call` (a Slack method, or a GitHub
+    path ending) and its answer never came, then by the next worker."""
     server = FakeServer(fake_api, slack)
-    server.hang_on("POST", method, after=True)
+    server.hang_on("POST", call, after=True)
     env = dict(os.environ, GITHUB_API_URL=server.url, SLACK_API_URL=server.slack_api_url)
     kill_mid_job_then_rerun(server, env, redis_conn, lambda: post_command(client, command(
         "db is down", response_url=server.response_url())), lambda: bool(slack.responses_posted))
@@ -102,6 +102,13 @@ def test_a_worker_killed_after_slack_created_the_channel_declares_with_that_one_
 
 def test_a_worker_killed_while_pinning_pins_one_summary(client, redis_conn, store, github, slack, fake_api):
     declare_killed_while(fake_api, client, redis_conn, slack, "pins.add")
+    assert_declared_once(github, slack, store, redis_conn)
+
+
+def test_a_worker_killed_after_github_opened_the_issue_opens_no_second(client, redis_conn, store, github, slack,
+                                                                      fake_api):
+    """The issue's answer lost: the retry finds the issue by the hidden marker its body ends with."""
+    declare_killed_while(fake_api, client, redis_conn, slack, f"/repos/{REPO}/issues")
     assert_declared_once(github, slack, store, redis_conn)
 
 
