@@ -156,16 +156,16 @@ def archive_channel(channel: str, attempt: int = 1) -> str:
     """Archive a closed incident's channel (the configured time after close)."""
     rt = runtime()
     chat = chat_for(rt.settings)
-    incident = rt.store.incident_by_channel(channel)
-    if chat is None or incident is None or incident.closed_at is None:
-        return "ignored"  # reopened meanwhile: the channel stays
-    try:
+    try:  # the store's read too: a locked database is retried, never the end of the archiving
+        incident = rt.store.incident_by_channel(channel)
+        if chat is None or incident is None or incident.closed_at is None:
+            return "ignored"  # reopened meanwhile: the channel stays
         chat.archive(channel)
+        rt.store.save_incident_chat(incident, archived_at=datetime.now(UTC))
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             raise
         retry_later(rt.conn, archive_channel, (channel,), attempt,
                     retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds))
         return "retry scheduled"
-    rt.store.save_incident_chat(incident, archived_at=datetime.now(UTC))
     return "archived"

@@ -22,7 +22,7 @@ from tests.fault_support import (
 )
 from tests.slack_support import SECRET, command, post_command
 from tests.support import post_github, run_worker
-from worker.queue import DELIVERIES
+from worker.queue import DELIVERIES, deliveries_queue
 
 __all__ = ["short_database_waits"]  # a fixture, used by name
 
@@ -131,4 +131,20 @@ def test_chat_told_while_the_database_is_locked_is_told_once_after(client, redis
     assert "monitoring" in told
     [update] = slack.sent("chat.update")
     assert "monitoring" in update["text"]
+    assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
+
+
+def test_a_channel_due_for_archiving_while_the_database_is_locked_is_archived_after(
+        client, redis_conn, store, github, slack, short_database_waits):
+    post_command(client, command("db is down"))
+    run_worker(redis_conn)
+    [channel] = incident_channels(slack)
+    incident = store.get_incident("github", REPO, 1)
+    store.save_incident(incident.with_changes(closed_at=datetime.now(UTC)))  # closed; the archive job is due
+    deliveries_queue(redis_conn).enqueue("worker.chat_jobs.archive_channel", channel["id"])
+    with database_locked(store):
+        run_worker(redis_conn)
+        assert not channel["archived"]
+    drain(redis_conn)
+    assert channel["archived"] and len(slack.sent("conversations.archive")) == 1
     assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
