@@ -60,8 +60,12 @@ class Chat(abc.ABC):
         """Add people to the channel; someone already in it is no error."""
 
     @abc.abstractmethod
-    def post(self, channel: str, text: str) -> str:
-        """Post a message; its ts."""
+    def post(self, channel: str, text: str, key: str | None = None) -> str:
+        """Post a message; its ts. With `key`, the message carries it, unseen, for `posted` to find."""
+
+    @abc.abstractmethod
+    def posted(self, channel: str, key: str) -> str | None:
+        """The ts of the bot's recent message in the channel that carries `key`, if there is one."""
 
     @abc.abstractmethod
     def update(self, channel: str, ts: str, text: str) -> None:

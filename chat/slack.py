@@ -24,6 +24,7 @@ from chat.markup import from_mrkdwn, to_mrkdwn
 
 TRANSIENT_CODES = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 MAX_NAME = 80  # Slack's limit on a channel name
+METADATA_EVENT = "incident_desk_message"  # the message metadata's event_type of a message `posted` can find
 MAX_SUFFIX = 50  # `name-2` … `name-50`: past that, something else is wrong
 _CODE = re.compile(r"^[a-z0-9_]+$")
 
@@ -134,11 +135,23 @@ class SlackChat(Chat):
                 for user in users:
                     self.invite(channel, [user])
 
-    def post(self, channel: str, text: str) -> str:
+    def post(self, channel: str, text: str, key: str | None = None) -> str:
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
         with slack_call("post message"):
             response = self.client.chat_postMessage(channel=channel, text=to_mrkdwn(text), unfurl_links=False,
-                                                    unfurl_media=False)
+                                                    unfurl_media=False, metadata=metadata)
         return str(response["ts"])
+
+    def posted(self, channel: str, key: str) -> str | None:
+        """Among the channel's latest 100 messages (conversations.history with include_all_metadata), the one
+        whose message metadata carries `key`: Slack's documented way for an app to mark its messages."""
+        with slack_call("read messages"):
+            found = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return str(message["ts"])
+        return None
 
     def update(self, channel: str, ts: str, text: str) -> None:
         with slack_call("update message"):

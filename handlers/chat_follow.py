@@ -139,8 +139,10 @@ def open_channel(ctx: Context, run: Run, command: Command) -> Channel:
     return channel
 
 
-def pin_summary(ctx: Context, incident: Incident, issue: Issue, channel: Channel, invite: list[str]) -> None:
-    """The channel kept as the incident's, with the declarer in it and its one pinned summary."""
+def pin_summary(ctx: Context, run: Run, line: int, incident: Incident, issue: Issue, channel: Channel,
+                invite: list[str]) -> None:
+    """The channel kept as the incident's, with the declarer in it and its one pinned summary (posted once across
+    retries: a retry after a post whose answer was lost finds the message by its key before posting again)."""
     assert ctx.chat is not None
     told = ctx.store.incident_chat(incident)
     if told is None or told.channel_id != channel.id:
@@ -149,6 +151,12 @@ def pin_summary(ctx: Context, incident: Incident, issue: Issue, channel: Channel
     ctx.chat.invite(channel.id, invite)
     ts = told.pinned_ts if told else None
     if ts is None:
-        ts = ctx.chat.post(channel.id, pinned_summary(view_now(ctx, incident, issue)))
+        key = f"summary:{incident.platform}:{incident.repository}#{incident.number}"
+        steps = run.recorded[line].steps if line in run.recorded else {}
+        if steps.get("summary"):
+            ts = ctx.chat.posted(channel.id, key)
+        else:
+            run.note_step(line, "summary", True)  # before posting: Slack has no idempotency key
+        ts = ts or ctx.chat.post(channel.id, pinned_summary(view_now(ctx, incident, issue)), key=key)
         ctx.store.save_incident_chat(incident, pinned_ts=ts)  # before pinning: a retry pins it, posts no second
     ctx.chat.pin(channel.id, ts)  # a retry's pin of a pinned summary is Slack's `already_pinned`, no error

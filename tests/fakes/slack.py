@@ -225,6 +225,9 @@ class FakeSlack:
         ts = self._ts()
         message = {"type": "message", "subtype": "bot_message", "text": params["text"], "user": BOT_USER,
                    "bot_id": BOT_ID, "ts": ts}
+        if params.get("metadata"):  # a JSON object in a JSON body, a JSON string in a form
+            metadata = params["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages[channel["id"]].append(message)
         return {"ok": True, "channel": channel["id"], "ts": ts, "message": message}
 
@@ -260,7 +263,8 @@ class FakeSlack:
         return {"ok": True}
 
     def _conversations_history(self, params):
-        """Top-level messages (and replies broadcast to the channel), newest first, `latest`/`inclusive`/`limit`."""
+        """Top-level messages (and replies broadcast to the channel), newest first, `latest`/`inclusive`/`limit`;
+        message metadata only with `include_all_metadata`."""
         channel = self._channel(params)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
@@ -269,6 +273,8 @@ class FakeSlack:
         if latest:
             shown = [m for m in shown if float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest)]
         limit = int(params.get("limit") or 100)
+        if params.get("include_all_metadata") not in ("1", "true", True):
+            shown = [{k: v for k, v in m.items() if k != "metadata"} for m in shown]
         return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit,
                 "pin_count": len(channel["pins"]), "response_metadata": {"next_cursor": ""}}
 

@@ -373,3 +373,17 @@ def test_a_taken_name_is_reclaimed_only_from_the_bots_own_channels_and_only_when
     listed = len(slack.sent("users.conversations"))
     assert chat.create_channel("incident-lost").name == "incident-lost-3"  # no reclaim: no listing
     assert len(slack.sent("users.conversations")) == listed
+
+
+def test_a_keyed_message_carries_its_key_as_message_metadata_and_is_found_by_it(chat, slack):
+    channel = chat.create_channel("incident-k")
+    slack.add_message(channel.id, "someone typing", "U0ANA")
+    ts = chat.post(channel.id, "the summary", key="summary:github:a/b#1")
+    chat.post(channel.id, "a later message")
+    [keyed, plain] = slack.sent("chat.postMessage")
+    assert keyed["metadata"] == {"event_type": "incident_desk_message",
+                                 "event_payload": {"key": "summary:github:a/b#1"}}
+    assert "metadata" not in plain
+    assert chat.posted(channel.id, "summary:github:a/b#1") == ts
+    assert chat.posted(channel.id, "summary:github:a/b#2") is None
+    assert slack.sent("conversations.history")[-1]["include_all_metadata"] in ("1", True)

@@ -105,6 +105,13 @@ def test_a_worker_killed_while_pinning_pins_one_summary(client, redis_conn, stor
     assert_declared_once(github, slack, store, redis_conn)
 
 
+def test_a_worker_killed_after_slack_took_the_summary_posts_no_second(client, redis_conn, store, github, slack,
+                                                                     fake_api):
+    """The summary's answer lost: the retry finds it by its message metadata (conversations.history)."""
+    declare_killed_while(fake_api, client, redis_conn, slack, "chat.postMessage")
+    assert_declared_once(github, slack, store, redis_conn)
+
+
 def test_a_worker_killed_after_github_opened_the_issue_opens_no_second(client, redis_conn, store, github, slack,
                                                                       fake_api):
     """The issue's answer lost: the retry finds the issue by the hidden marker its body ends with."""
