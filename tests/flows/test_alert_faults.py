@@ -60,15 +60,16 @@ def assert_declared_once(github, store, redis_conn) -> None:
     assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
 
 
-@pytest.mark.parametrize("method, path, after", [("POST", "/comments", False), ("POST", "/issues", True)],
-                         ids=["summary-hangs", "issue-made-answer-lost"])
+@pytest.mark.parametrize("method, path, after", [("POST", "/comments", False), ("POST", "/comments", True),
+                                                 ("POST", "/issues", True)],
+                         ids=["summary-hangs", "summary-made-answer-lost", "issue-made-answer-lost"])
 def test_a_worker_killed_mid_declaration_opens_one_incident_on_the_next_worker(
         client, redis_conn, store, github, fake_api, method, path, after):
     server = FakeServer(fake_api)
     server.hang_on(method, path, after=after)
     env = dict(os.environ, GITHUB_API_URL=server.url)
     kill_mid_job_then_rerun(server, env, redis_conn, lambda: post_alertmanager(client, SOURCE, firing(), TOKEN),
-                            lambda: bool(summaries(github)))
+                            lambda: store.alert_group_incident(SOURCE, firing()["groupKey"]) is not None)
     assert_declared_once(github, store, redis_conn)
 
 
