@@ -225,16 +225,17 @@ def lapse_heartbeats(conn) -> None:
 
 
 def kill_mid_job_then_rerun(server: FakeServer, env: dict, conn, start: Callable[[], None],
-                            done: Callable[[], bool], within: float = 60) -> None:
+                            done: Callable[[], bool], within: float = 60, lapse: bool = True) -> None:
     """Start a worker, `start` the work, kill -9 the worker and its work horse while the hanging call waits,
     then run the next worker until `done()` (and two seconds more, for anything that should not come). Every
-    process started here is killed before returning."""
+    process started here is killed before returning. `lapse=False` waits the 60 s for real."""
     first, second = start_worker(env), None
     try:
         start()
         assert server.hanging.wait(60), "the worker never reached the hanging call"
         kill_worker(first)
-        lapse_heartbeats(conn)
+        if lapse:
+            lapse_heartbeats(conn)
         second = start_worker(env)
         deadline = time.monotonic() + within  # a bound, not a timing
         while time.monotonic() < deadline and not done():

@@ -144,3 +144,21 @@ def test_a_worker_killed_mid_declaration_declares_the_incident_once_on_the_next_
     assert len(summaries(github)) == 1
     assert [i.number for i in store.incidents(REPO)] == [1]
     assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
+
+
+def test_a_worker_started_at_once_after_a_kill_runs_the_dead_job_within_a_minute_of_its_heartbeat(
+        client, redis_conn, store, github, settings, fake_api):
+    """The next worker, idle in its wait for jobs, still looks for dead ones every maintenance interval: the
+    job runs again once its heartbeat lapses (60 s), not when RQ's 405 s wait for a job happens to end."""
+    import os
+
+    forge = FakeServer(fake_api)
+    forge.hang_on("POST", "/comments", after=False)
+    env = dict(os.environ, GITHUB_API_URL=forge.url)
+    started = time.monotonic()
+    kill_mid_job_then_rerun(forge, env, redis_conn, lambda: post_github(
+        client, "issues", github.issues_event(REPO, 1, "opened", "alice")), lambda: bool(summaries(github)),
+        within=150, lapse=False)
+
+    assert len(summaries(github)) == 1
+    assert time.monotonic() - started < 120
