@@ -8,8 +8,8 @@ item per line. Each adapter turns that into its own format and escapes what its 
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -34,6 +34,7 @@ class Channel:
     id: str
     name: str  # without the '#'
     url: str  # a link that opens the channel
+    created_at: datetime | None = field(default=None, compare=False)  # when read back from the chat
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,22 @@ class Chat(abc.ABC):
     """A two-way chat workspace: the incident's channel, its pinned summary, replies and reactions."""
 
     @abc.abstractmethod
-    def create_channel(self, name: str) -> Channel:
-        """A new public channel named `name`, or `name-2`, `name-3`, ... when the name is taken."""
+    def create_channel(self, name: str, reclaim: Callable[[Channel], bool] | None = None) -> Channel:
+        """A new public channel named `name`, or `name-2`, `name-3`, ... when the name is taken. With `reclaim`,
+        a taken name's channel that the bot is in and `reclaim` accepts is returned instead of a new one: the
+        channel an earlier try made, its answer lost."""
 
     @abc.abstractmethod
     def invite(self, channel: str, user_ids: Sequence[str]) -> None:
         """Add people to the channel; someone already in it is no error."""
 
     @abc.abstractmethod
-    def post(self, channel: str, text: str) -> str:
-        """Post a message; its ts."""
+    def post(self, channel: str, text: str, key: str | None = None) -> str:
+        """Post a message; its ts. With `key`, the message carries it, unseen, for `posted` to find."""
+
+    @abc.abstractmethod
+    def posted(self, channel: str, key: str) -> str | None:
+        """The ts of the bot's recent message in the channel that carries `key`, if there is one."""
 
     @abc.abstractmethod
     def update(self, channel: str, ts: str, text: str) -> None:

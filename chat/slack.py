@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.error import URLError
@@ -24,6 +24,7 @@ from chat.markup import from_mrkdwn, to_mrkdwn
 
 TRANSIENT_CODES = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 MAX_NAME = 80  # Slack's limit on a channel name
+METADATA_EVENT = "incident_desk_message"  # the message metadata's event_type of a message `posted` can find
 MAX_SUFFIX = 50  # `name-2` … `name-50`: past that, something else is wrong
 _CODE = re.compile(r"^[a-z0-9_]+$")
 
@@ -83,7 +84,7 @@ class SlackChat(Chat):
         team = f"&team={quote(self.team_id)}" if self.team_id else ""
         return f"https://slack.com/app_redirect?channel={quote(channel_id)}{team}"
 
-    def create_channel(self, name: str) -> Channel:
+    def create_channel(self, name: str, reclaim: Callable[[Channel], bool] | None = None) -> Channel:
         for n in range(1, MAX_SUFFIX + 1):
             suffix = f"-{n}" if n > 1 else ""
             candidate = name[: MAX_NAME - len(suffix)].rstrip("-") + suffix
@@ -93,9 +94,32 @@ class SlackChat(Chat):
             except ChatError as exc:
                 if exc.code != "name_taken":
                     raise
+                found = self.joined_channel(candidate) if reclaim is not None else None
+                if found is not None and reclaim is not None and reclaim(found):
+                    return found
                 continue
-            return Channel(id=channel["id"], name=channel["name"], url=self.channel_url(channel["id"]))
+            return self._channel(channel)
         raise ChatError(f"create channel: {name}, {name}-2 … {name}-{MAX_SUFFIX} are all taken", "name_taken")
+
+    def joined_channel(self, name: str) -> Channel | None:
+        """The public, unarchived channel of that name the bot is in (users.conversations, page by page): Slack
+        has no lookup by name, and the channels the bot made are the ones it is in."""
+        cursor = ""
+        while True:
+            with slack_call("list channels"):
+                page = self.client.users_conversations(types="public_channel", exclude_archived=True, limit=999,
+                                                       cursor=cursor or None)
+            found = next((c for c in page.get("channels") or [] if c.get("name") == name), None)
+            if found is not None:
+                return self._channel(found)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+
+    def _channel(self, channel: Mapping) -> Channel:
+        created = channel.get("created")
+        return Channel(id=channel["id"], name=channel["name"], url=self.channel_url(channel["id"]),
+                       created_at=datetime.fromtimestamp(created, UTC) if created else None)
 
     def invite(self, channel: str, user_ids: Sequence[str]) -> None:
         users = list(dict.fromkeys(u for u in user_ids if u))
@@ -111,11 +135,23 @@ class SlackChat(Chat):
                 for user in users:
                     self.invite(channel, [user])
 
-    def post(self, channel: str, text: str) -> str:
+    def post(self, channel: str, text: str, key: str | None = None) -> str:
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
         with slack_call("post message"):
             response = self.client.chat_postMessage(channel=channel, text=to_mrkdwn(text), unfurl_links=False,
-                                                    unfurl_media=False)
+                                                    unfurl_media=False, metadata=metadata)
         return str(response["ts"])
+
+    def posted(self, channel: str, key: str) -> str | None:
+        """Among the channel's latest 100 messages (conversations.history with include_all_metadata), the one
+        whose message metadata carries `key`: Slack's documented way for an app to mark its messages."""
+        with slack_call("read messages"):
+            found = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return str(message["ts"])
+        return None
 
     def update(self, channel: str, ts: str, text: str) -> None:
         with slack_call("update message"):

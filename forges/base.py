@@ -124,8 +124,8 @@ class Forge(abc.ABC):
                    body: str | None = None, state: str | None = None) -> None: ...
 
     @abc.abstractmethod
-    def list_issues(self, repository: str, label: str) -> list[Issue]:
-        """Every issue, open or closed, carrying `label`."""
+    def list_issues(self, repository: str, label: str, since: datetime | None = None) -> list[Issue]:
+        """Every issue, open or closed, carrying `label`; with `since`, those updated at or after it."""
 
     @abc.abstractmethod
     def create_issue(self, repository: str, title: str, body: str, labels: Iterable[str] = (),

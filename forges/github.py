@@ -146,9 +146,9 @@ class GitHubForge(PacedWrites, Forge):
                     self._issue(before.repository, before.number).edit(**changes)
             self.assign(before.repository, before.number, added_logins(before.assignees, after.assignees))
 
-    def list_issues(self, repository, label):
+    def list_issues(self, repository, label, since=None):
         with _api("list issues"):
-            raws = self._repo(repository).get_issues(state="all", labels=[label])
+            raws = self._repo(repository).get_issues(state="all", labels=[label], **({"since": since} if since else {}))
             return [self._as_issue(repository, raw) for raw in raws if raw.pull_request is None]
 
     def _as_issue(self, repository, raw) -> Issue:

@@ -107,10 +107,11 @@ class GitLabForge(PacedWrites, Forge):
             raw = self._issues(repository).get(number)
         return self._as_issue(repository, raw)
 
-    def list_issues(self, repository, label):
+    def list_issues(self, repository, label, since=None):
         with self._api("list issues"):
+            after = {"updated_after": since.isoformat()} if since else {}
             return [self._as_issue(repository, raw)
-                    for raw in self._issues(repository).list(labels=[label], state="all", iterator=True)]
+                    for raw in self._issues(repository).list(labels=[label], state="all", iterator=True, **after)]
 
     def _as_issue(self, repository, raw) -> Issue:
         return Issue(

@@ -99,8 +99,9 @@ def _open(event: AlertEvent, ctx: Context, notice: AlertNotice, previous: int) -
               *([labels.severity(Severity(severity))] if severity else []),
               *(labels.component(c) for c in rules.components_of(notice, config.alerts))]
     command = Command(name="incident", args={"text": rules.title_of(notice)}, line=1, raw="alert")
-    issue = run.opened_issue(command, event.repository, lambda: ctx.forge.create_issue(
-        event.repository, rules.title_of(notice)[:200], body, labels=labels_after((), wanted, []), incident=True))
+    issue = run.opened_issue(command, event.repository, lambda marker: ctx.forge.create_issue(
+        event.repository, rules.title_of(notice)[:200], body + marker, labels=labels_after((), wanted, []),
+        incident=True), labels.incident)
     group = AlertGroup(notice.source, notice.group, FIRING, _firing(notice), name=rules.group_name(notice),
                        detected_at=rules.detected_at(notice),
                        url=notice.url or next((a.url for a in notice.alerts if a.url), ""))

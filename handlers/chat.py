@@ -119,7 +119,7 @@ def declare_in_chat(event: ChatEvent, ctx: Context) -> None:
     channel = open_channel(ctx, run, command)
     incident = reconcile(ctx, ctx.config, issue, platform=event.platform, declared_by=login or "",
                          installation_id=event.installation_id, remind=True, chat_channel=(channel.name, channel.url))
-    pin_summary(ctx, incident, issue, channel, [said.user])
+    pin_summary(ctx, run, command.line, incident, issue, channel, [said.user])
     follow(ctx, incident, view_now(ctx, incident, issue), tell_channel=False)
     chat.respond(said.response_url, DECLARED.format(number=issue.number, url=issue.url,
                                                     repository=event.repository, channel=channel.name))

@@ -3,7 +3,7 @@ summary is edited in place; the Apprise targets the repository names hear of dec
 resolve, close and publication. What chat was last told is kept (the view), so telling twice tells once."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from chat.base import Channel
 from forges.base import Issue
@@ -28,6 +28,7 @@ from incidents.metrics import format_elapsed
 from incidents.model import Incident
 from incidents.timezones import zone
 
+CLOCK_SKEW = timedelta(minutes=5)  # Slack's clock against ours, for a channel's creation time
 CLOSED = "**Incident closed.** TTD {ttd} · TTF {ttf} · TTR {ttr} · open action items: {actions} · postmortem: {pm}"
 
 
@@ -110,26 +111,52 @@ def _announce(ctx: Context, incident: Incident, view: ChatView, found: list[Chan
 
 
 def open_channel(ctx: Context, run: Run, command: Command) -> Channel:
-    """The declared incident's channel, created once across retries (a name taken gets a suffix)."""
+    """The declared incident's channel, created once across retries (a name taken gets a suffix).
+
+    Slack has no idempotency key, so the name is noted before it is asked for: a retry that finds the note but
+    no channel (the create's answer was lost) takes the channel of that name it made since, when no incident
+    has it yet, rather than making `…-2`."""
     assert ctx.chat is not None
-    made = run.recorded[command.line].steps.get("channel") if command.line in run.recorded else None
-    if made:
-        return Channel(*made)
-    day = datetime.now(zone(ctx.config.file.timezone)).date()
-    channel = ctx.chat.create_channel(channel_name(day, command.args["text"]))
+    steps = run.recorded[command.line].steps if command.line in run.recorded else {}
+    if steps.get("channel"):
+        return Channel(*steps["channel"])
+    intent = steps.get("channel-name")
+    if intent is None:
+        now = datetime.now(UTC)
+        intent = [channel_name(now.astimezone(zone(ctx.config.file.timezone)).date(), command.args["text"]),
+                  now.isoformat()]
+        run.note_step(command.line, "channel-name", intent)
+        channel = ctx.chat.create_channel(intent[0])
+    else:
+        since = datetime.fromisoformat(intent[1]) - CLOCK_SKEW
+
+        def made_since(found: Channel) -> bool:
+            return found.created_at is not None and found.created_at >= since and \
+                ctx.store.incident_by_channel(found.id) is None
+
+        channel = ctx.chat.create_channel(intent[0], reclaim=made_since)
     run.note_step(command.line, "channel", [channel.id, channel.name, channel.url])
     return channel
 
 
-def pin_summary(ctx: Context, incident: Incident, issue: Issue, channel: Channel, invite: list[str]) -> None:
-    """The channel kept as the incident's, with the declarer in it and its one pinned summary."""
+def pin_summary(ctx: Context, run: Run, line: int, incident: Incident, issue: Issue, channel: Channel,
+                invite: list[str]) -> None:
+    """The channel kept as the incident's, with the declarer in it and its one pinned summary (posted once across
+    retries: a retry after a post whose answer was lost finds the message by its key before posting again)."""
     assert ctx.chat is not None
     told = ctx.store.incident_chat(incident)
     if told is None or told.channel_id != channel.id:
         ctx.store.save_incident_chat(incident, channel_id=channel.id, channel_name=channel.name,
                                      channel_url=channel.url)
     ctx.chat.invite(channel.id, invite)
-    if not (told and told.pinned_ts):
-        ts = ctx.chat.post(channel.id, pinned_summary(view_now(ctx, incident, issue)))
-        ctx.chat.pin(channel.id, ts)
-        ctx.store.save_incident_chat(incident, pinned_ts=ts)
+    ts = told.pinned_ts if told else None
+    if ts is None:
+        key = f"summary:{incident.platform}:{incident.repository}#{incident.number}"
+        steps = run.recorded[line].steps if line in run.recorded else {}
+        if steps.get("summary"):
+            ts = ctx.chat.posted(channel.id, key)
+        else:
+            run.note_step(line, "summary", True)  # before posting: Slack has no idempotency key
+        ts = ts or ctx.chat.post(channel.id, pinned_summary(view_now(ctx, incident, issue)), key=key)
+        ctx.store.save_incident_chat(incident, pinned_ts=ts)  # before pinning: a retry pins it, posts no second
+    ctx.chat.pin(channel.id, ts)  # a retry's pin of a pinned summary is Slack's `already_pinned`, no error

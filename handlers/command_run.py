@@ -2,8 +2,10 @@
 which wait to be written together: the lines of one comment cost one read and one write of the issue."""
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from forges.base import BodyTooLong, Issue, IssueChange
 from forges.events import CommentEvent
@@ -14,6 +16,8 @@ from incidents.model import Incident
 from incidents.text import escape
 from store.ledger import CommandRun, CommentRef, Outcome
 
+CLOCK_SKEW = timedelta(minutes=5)  # the forge's clock against ours
+OPENED_MARKER = "\n\n<!-- incident-desk:opened {key} -->"  # ends the body of an issue the bot opens
 NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
 SUPERSEDED = "not applied: a [newer comment]({url}) already set the {what}, and the later comment wins."
@@ -175,15 +179,40 @@ class Run:
         else:
             self.note_step(command.line, step, True)
 
-    def opened_issue(self, command: Command, repository: str, create):
-        """The issue this line opened on an earlier attempt, else the one `create` opens, recorded at once."""
+    def opened_issue(self, command: Command, repository: str, create: Callable[[str], Issue],
+                     label: str | None = None) -> Issue:
+        """The issue this line opened on an earlier attempt, else the one `create` opens, recorded at once.
+
+        With `label`, one the new issue carries: `create` gets a hidden marker to end the body with, and the
+        intent is noted before it runs, since a forge has no idempotency key. A re-run that finds the intent
+        but no issue (the forge made it, its answer was lost) takes the bot's issue with that label carrying
+        the marker, if there is one, before opening another."""
         step = f"opened {repository}"
         number = self._steps(command).get(step)
         if number is not None:
             return self.forge.get_issue(repository, number)
-        issue = create()
+        marker = ""
+        if label is not None:
+            marker, opening = self._opened_marker(command, repository), f"opening {repository}"
+            noted = self._steps(command).get(opening)
+            if noted is None:
+                self.note_step(command.line, opening, datetime.now(UTC).isoformat())
+            elif (found := self._marked_issue(repository, label, marker, datetime.fromisoformat(noted))) is not None:
+                self.note_step(command.line, step, found.number)
+                return found
+        issue = create(marker)
         self.note_step(command.line, step, issue.number)
         return issue
+
+    def _opened_marker(self, command: Command, repository: str) -> str:
+        ref = self.comment
+        key = f"{ref.platform}:{ref.repository}#{ref.number}:{ref.comment_id}:{command.line}:{repository}"
+        return OPENED_MARKER.format(key=hashlib.sha256(key.encode()).hexdigest()[:24])
+
+    def _marked_issue(self, repository: str, label: str, marker: str, noted: datetime) -> Issue | None:
+        """The bot's issue with `label` and `marker`, among those updated since the intent was noted."""
+        return next((issue for issue in self.forge.list_issues(repository, label, since=noted - CLOCK_SKEW)
+                     if marker in issue.body and issue.author.lower() == self.forge.bot_login.lower()), None)
 
     def _steps(self, command: Command) -> dict:
         return self.recorded[command.line].steps if command.line in self.recorded else {}

@@ -154,8 +154,9 @@ def open_incident_issue(run: Run, command: Command, reporter: str, origin: str, 
     body = timeline_edits.add_timeline_entry(body, run.profile, run.said_at,
                                              f"Declared an incident by {reporter}", None, run.timezone)
     labels = [run.labels.incident, run.labels.status(Status.INVESTIGATING)]
-    return run.opened_issue(command, run.event.repository, lambda: run.forge.create_issue(
-        run.event.repository, what[:200], body, labels=labels, assignees=assignees, incident=True))
+    return run.opened_issue(command, run.event.repository, lambda marker: run.forge.create_issue(
+        run.event.repository, what[:200], body + marker, labels=labels, assignees=assignees, incident=True),
+        run.labels.incident)
 
 
 @effect("status")
@@ -278,7 +279,7 @@ def add_action(command: Command, run: Run) -> str:
                                      title=escape(incident.title, 200), owner=args["owner"] or "unassigned",
                                      due=due)
         try:
-            follow_up = run.opened_issue(command, args["repository"], lambda: run.forge.create_issue(
+            follow_up = run.opened_issue(command, args["repository"], lambda _marker: run.forge.create_issue(
                 args["repository"], args["text"][:200], body, assignees=[args["owner"]] if args["owner"] else []))
         except ForgeError as exc:
             if isinstance(exc, TransientForgeError):

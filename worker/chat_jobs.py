@@ -106,19 +106,8 @@ def follow_in_chat(platform: str, repository: str, number: int, installation_id:
                    as_of: str, attempt: int = 1) -> str:
     """Tell chat about the incident as `view` shows it, unless a newer view was told already."""
     rt = runtime()
-    incident = rt.store.get_incident(platform, repository, number)
-    key = f"{KEY_PREFIX}:chat-view-at:{platform}:{repository}:{number}"
-    if incident is None:
-        return "ignored"
-    lock = f"{KEY_PREFIX}:lock:chat:{platform}:{repository}:{number}"
-    try:
-        with incident_lock(rt.conn, lock):
-            told_at = rt.conn.get(key)
-            if told_at is not None and datetime.fromisoformat(told_at.decode()) > datetime.fromisoformat(as_of):
-                return "stale"
-            ctx = open_context(rt, forge_for(rt, platform, installation_id), repository)
-            follow(ctx, incident, from_json(view))
-            rt.conn.set(key, as_of, ex=VIEW_AT_SECONDS)
+    try:  # the store's first read too: a locked database is retried like the rest, never the job's end
+        return _follow(rt, platform, repository, number, installation_id, view, as_of)
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             raise
@@ -126,6 +115,21 @@ def follow_in_chat(platform: str, repository: str, number: int, installation_id:
         retry_later(rt.conn, follow_in_chat, (platform, repository, number, installation_id, view, as_of),
                     attempt, delay)
         return "retry scheduled"
+
+
+def _follow(rt: Runtime, platform: str, repository: str, number: int, installation_id: int | None, view: str,
+            as_of: str) -> str:
+    incident = rt.store.get_incident(platform, repository, number)
+    if incident is None:
+        return "ignored"
+    key = f"{KEY_PREFIX}:chat-view-at:{platform}:{repository}:{number}"
+    with incident_lock(rt.conn, f"{KEY_PREFIX}:lock:chat:{platform}:{repository}:{number}"):
+        told_at = rt.conn.get(key)
+        if told_at is not None and datetime.fromisoformat(told_at.decode()) > datetime.fromisoformat(as_of):
+            return "stale"
+        ctx = open_context(rt, forge_for(rt, platform, installation_id), repository)
+        follow(ctx, incident, from_json(view))
+        rt.conn.set(key, as_of, ex=VIEW_AT_SECONDS)
     return "told"
 
 
@@ -155,27 +159,32 @@ def archive_channel(channel: str, attempt: int = 1) -> str:
     (a job re-armed early waits for that time)."""
     rt = runtime()
     chat = chat_for(rt.settings)
-    incident = rt.store.incident_by_channel(channel)
-    if chat is None or incident is None or incident.closed_at is None:
-        return "ignored"  # reopened meanwhile: the channel stays
-    ctx = open_context(rt, forge_for(rt, incident.platform, incident.installation_id), incident.repository)
-    after = ctx.config.file.slack.archive_after
-    if after is None:
-        return "ignored"  # the repository no longer archives channels
-    wait = incident.closed_at + after - datetime.now(UTC)
-    if wait > timedelta(0):
-        archive_chat_channel(rt.conn, channel, wait)
-        return "not yet"
-    try:
+    try:  # the store's and the config's reads too: a locked database is retried, never the end of the archiving
+        incident = rt.store.incident_by_channel(channel)
+        if chat is None or incident is None or incident.closed_at is None:
+            return "ignored"  # reopened meanwhile: the channel stays
+        wait = _archive_wait(rt, incident)
+        if wait is None:
+            return "ignored"  # the repository no longer archives channels
+        if wait > timedelta(0):
+            archive_chat_channel(rt.conn, channel, wait)
+            return "not yet"
         chat.archive(channel)
+        rt.store.save_incident_chat(incident, archived_at=datetime.now(UTC))
     except Exception as exc:
         if not is_transient(exc) or attempt >= rt.settings.max_attempts:
             raise
         retry_later(rt.conn, archive_channel, (channel,), attempt,
                     retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds))
         return "retry scheduled"
-    rt.store.save_incident_chat(incident, archived_at=datetime.now(UTC))
     return "archived"
+
+
+def _archive_wait(rt: Runtime, incident) -> timedelta | None:
+    """How long until the channel is due for archiving (`slack.archive_after` from the close); None: never."""
+    ctx = open_context(rt, forge_for(rt, incident.platform, incident.installation_id), incident.repository)
+    after = ctx.config.file.slack.archive_after
+    return None if after is None else incident.closed_at + after - datetime.now(UTC)
 
 
 def rearm_archives(conn, store) -> int:

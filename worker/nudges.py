@@ -30,8 +30,9 @@ from incidents.nudges import (
 )
 from incidents.text import escape
 from incidents.timezones import zone
-from worker.bootstrap import forge_for, open_context, runtime
-from worker.queue import deliveries_queue
+from worker.bootstrap import Runtime, forge_for, open_context, runtime
+from worker.queue import KEY_PREFIX, deliveries_queue
+from worker.retry import is_transient, retry_delay, retry_later
 
 __all__ = ["SWEEP_EVERY", "nudge_incident", "schedule_sweep", "sweep_nudges"]
 
@@ -39,6 +40,8 @@ log = logging.getLogger("incident_desk.nudges")
 SWEEP_JOB, SWEEP_ID = "worker.nudges.sweep_nudges", "nudges-sweep"
 NUDGE_JOB = "worker.nudges.nudge_incident"
 SWEEP_EVERY = timedelta(hours=1)
+NUDGE_MARKER = "<!-- incident-desk:nudge {id} -->"
+INTENT_FOR = timedelta(days=1)  # how long a nudge's intent waits for a re-run to finish it
 
 
 def schedule_sweep(conn, delay: timedelta = SWEEP_EVERY) -> None:
@@ -60,9 +63,22 @@ def sweep_nudges() -> int:
     return count
 
 
-def nudge_incident(platform: str, repository: str, number: int, installation_id: int | None = None) -> int:
-    """The nudges due now for one incident; how many comments it wrote."""
+def nudge_incident(platform: str, repository: str, number: int, installation_id: int | None = None,
+                   attempt: int = 1) -> int:
+    """The nudges due now for one incident; how many comments it wrote. A locked database or a forge's 5xx is
+    retried with backoff, like the other jobs."""
     rt = runtime()
+    try:
+        return _nudge(rt, platform, repository, number, installation_id)
+    except Exception as exc:
+        if not is_transient(exc) or attempt >= rt.settings.max_attempts:
+            raise
+        retry_later(rt.conn, nudge_incident, (platform, repository, number, installation_id), attempt,
+                    retry_delay(attempt, getattr(exc, "retry_after", None), rt.settings.retry_base_seconds))
+        return 0
+
+
+def _nudge(rt: Runtime, platform: str, repository: str, number: int, installation_id: int | None) -> int:
     incident = rt.store.get_incident(platform, repository, number)
     if incident is None or not incident.tracking or incident.closed_at:
         return 0
@@ -75,8 +91,8 @@ def nudge_incident(platform: str, repository: str, number: int, installation_id:
     now = datetime.now(UTC)
     states = rt.store.nudge_states(incident)
     overdue = overdue_actions(document.actions, now.astimezone(zone(ctx.config.file.timezone)).date())
-    sent = sum(_nudge_action(ctx, incident, action, states, now) for action in overdue)
-    sent += _nudge_postmortem(ctx, incident, findings, states, now)
+    sent = sum(_nudge_action(ctx, rt.conn, incident, action, states, now) for action in overdue)
+    sent += _nudge_postmortem(ctx, rt.conn, incident, findings, states, now)
     if overdue:
         reconcile(ctx, ctx.config, issue, platform=platform, declared_by=incident.commander or "",
                   installation_id=installation_id)  # the summary marks them overdue
@@ -85,7 +101,26 @@ def nudge_incident(platform: str, repository: str, number: int, installation_id:
     return sent
 
 
-def _nudge_action(ctx: Context, incident: Incident, action: ActionItem, states: dict[str, NudgeState],
+def _comment_once(ctx: Context, conn, incident: Incident, key: str, where: tuple[str, int], text: str,
+                  now: datetime) -> None:
+    """The nudge's comment, then its record, once even when the worker dies between the two: the intent is
+    noted first (in Redis), the comment carries it as a hidden marker, and a re-run that finds an unfinished
+    intent looks for that marker among the issue's comments once before commenting again."""
+    item = hashlib.sha1(f"{incident.platform}:{incident.repository}#{incident.number}:{key}".encode()).hexdigest()
+    intent = f"{KEY_PREFIX}:nudge-intent:{item[:20]}"
+    noted = conn.get(intent)  # it expires: one older than a day was a nudge no longer due on its re-run
+    unfinished = noted is not None
+    if noted is None:
+        noted = str(int(now.timestamp())).encode()
+        conn.set(intent, noted, ex=int(INTENT_FOR.total_seconds()))
+    marker = NUDGE_MARKER.format(id=f"{item[:20]}-{noted.decode()}")
+    if not (unfinished and any(marker in c.body and ctx.forge.wrote(c) for c in ctx.forge.list_comments(*where))):
+        ctx.forge.comment(*where, f"{text}\n\n{marker}")
+    ctx.store.record_nudge(incident, key, now)
+    conn.delete(intent)
+
+
+def _nudge_action(ctx: Context, conn, incident: Incident, action: ActionItem, states: dict[str, NudgeState],
                   now: datetime) -> bool:
     file = ctx.config.file
     key = action_key(action)
@@ -99,12 +134,11 @@ def _nudge_action(ctx: Context, incident: Incident, action: ActionItem, states: 
                                prefix=ctx.forge.command_prefix)
     where = issue_key(action.linked_issue, incident.repository) if action.linked_issue else None
     repository, number = (where[0], where[1]) if where and where[0] else (incident.repository, incident.number)
-    ctx.forge.comment(repository, number, text)
-    ctx.store.record_nudge(incident, key, now)
+    _comment_once(ctx, conn, incident, key, (repository, number), text, now)
     return True
 
 
-def _nudge_postmortem(ctx: Context, incident: Incident, findings, states: dict[str, NudgeState],
+def _nudge_postmortem(ctx: Context, conn, incident: Incident, findings, states: dict[str, NudgeState],
                       now: datetime) -> bool:
     file = ctx.config.file
     missing = missing_sections(findings)
@@ -117,7 +151,6 @@ def _nudge_postmortem(ctx: Context, incident: Incident, findings, states: dict[s
         return False
     who = f"@{incident.commander}" if incident.commander else "Commander"
     sections = ", ".join(f"**{escape(name, 80)}**" for name in missing[:10])
-    ctx.forge.comment(incident.repository, incident.number, POSTMORTEM_NUDGE.format(
-        who=who, days=file.nudges.postmortem_after, sections=sections, prefix=ctx.forge.command_prefix))
-    ctx.store.record_nudge(incident, POSTMORTEM, now)
+    _comment_once(ctx, conn, incident, POSTMORTEM, (incident.repository, incident.number), POSTMORTEM_NUDGE.format(
+        who=who, days=file.nudges.postmortem_after, sections=sections, prefix=ctx.forge.command_prefix), now)
     return True

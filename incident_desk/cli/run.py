@@ -121,8 +121,10 @@ def worker(burst, maintenance_interval, heartbeat):
         configure()
         _rearm_reminders(os.environ["DATABASE_URL"], redis_url)
         _arm_maintenances(redis_url, settings)
+        # RQ waits for a job up to worker_ttl - 15 s (405 s by default) and looks for dead jobs only between
+        # waits: this worker_ttl makes an idle worker look every maintenance interval, as the option says.
         deliveries_worker(connection(redis_url), maintenance_interval=maintenance_interval,
-                          job_monitoring_interval=heartbeat).work(
+                          job_monitoring_interval=heartbeat, worker_ttl=maintenance_interval + 15).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
 
 

@@ -57,7 +57,8 @@ class FakeGitHub:
         base = re.escape(GITHUB_REST) + r"/repos/(?P<repo>[^/]+/[^/]+)"
         routes = [
             ("GET", r"/issues/(?P<n>\d+)$", self._get_issue), ("PATCH", r"/issues/(?P<n>\d+)$", self._edit_issue),
-            ("POST", r"/issues$", self._create_issue), ("POST", r"/issues/(?P<n>\d+)/labels$", self._add_labels),
+            ("POST", r"/issues$", self._create_issue), ("GET", r"/issues$", self._list_issues),
+            ("POST", r"/issues/(?P<n>\d+)/labels$", self._add_labels),
             ("PUT", r"/issues/(?P<n>\d+)/labels$", self._set_labels),
             ("DELETE", r"/issues/(?P<n>\d+)/labels/(?P<label>.+)$", self._remove_label),
             ("GET", r"/issues/(?P<n>\d+)/comments$", self._list_comments),
@@ -126,6 +127,18 @@ class FakeGitHub:
         if (repo, int(n)) not in self.issues:
             return 404, {"message": "Not Found"}
         return 200, self.issue_json(repo, int(n))
+
+    def _list_issues(self, _body, repo):
+        """GET /repos/{repo}/issues: `labels` (comma-separated, all of them), `state` open (the default), closed
+        or all, `since` (updated since; here: created since, as the fake keeps no update time); one page, newest
+        first, as GitHub sorts by default."""
+        query = self._last_query
+        wanted = [name for name in (query.get("labels") or [""])[0].split(",") if name]
+        state, since = (query.get("state") or ["open"])[0], (query.get("since") or [""])[0]
+        numbers = sorted((n for (r, n), issue in self.issues.items() if r == repo
+                          and all(name in issue["labels"] for name in wanted) and state in ("all", issue["state"])
+                          and (not since or issue["created_at"] >= since)), reverse=True)
+        return 200, [self.issue_json(repo, n) for n in numbers]
 
     def _edit_issue(self, body, repo, n):
         """PATCH an issue: `labels` and `assignees`, when sent, replace the issue's whole lists (as on GitHub),

@@ -63,7 +63,7 @@ class MemoryForge(Forge):
         changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
         self.issues[(repository, number)] = replace(issue, **changes)
 
-    def list_issues(self, repository: str, label: str) -> list[Issue]:
+    def list_issues(self, repository: str, label: str, since=None) -> list[Issue]:  # no update times: all
         return [i for (repo, _), i in self.issues.items() if repo == repository and label in i.labels]
 
     def create_issue(self, repository: str, title: str, body: str, labels: Iterable[str] = (),

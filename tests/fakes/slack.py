@@ -1,9 +1,10 @@
 """A stateful fake of Slack's Web API (and of slash commands' response_url) on `responses`, like tests/fakes/github.py.
 
-Channels (create, `name_taken`), members (invite, `already_in_channel`), messages (post, update, history, replies),
-pins (`already_pinned`), archive (`already_archived`), users (users.info with profile.email) and the response_url
-posts. Answers are Slack's documented examples (docs.slack.dev/reference/methods/<method>) with our values put in.
-Every request stays in `api.calls`; `fake.sent(method)` reads their parameters back.
+Channels (create, `name_taken`, users.conversations paged), members (invite, `already_in_channel`), messages
+(post, update, history, replies), pins (`already_pinned`), archive (`already_archived`), users (users.info with
+profile.email) and the response_url posts. Answers are Slack's documented examples
+(docs.slack.dev/reference/methods/<method>) with our values put in. Every request stays in `api.calls`;
+`fake.sent(method)` reads their parameters back.
 
 slack-sdk's WebClient sends with urllib, which `responses` does not see: `FakeSlack(api, monkeypatch)` points the
 WebClient's `urlopen` at `requests` (`urlopen_through_requests`), so the very request the WebClient built (URL,
@@ -12,6 +13,7 @@ WebClient as urllib would raise it. tools/fake_slack.py serves the same fake ove
 """
 from __future__ import annotations
 
+import base64
 import email.message
 import io
 import itertools
@@ -223,6 +225,9 @@ class FakeSlack:
         ts = self._ts()
         message = {"type": "message", "subtype": "bot_message", "text": params["text"], "user": BOT_USER,
                    "bot_id": BOT_ID, "ts": ts}
+        if params.get("metadata"):  # a JSON object in a JSON body, a JSON string in a form
+            metadata = params["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages[channel["id"]].append(message)
         return {"ok": True, "channel": channel["id"], "ts": ts, "message": message}
 
@@ -258,7 +263,8 @@ class FakeSlack:
         return {"ok": True}
 
     def _conversations_history(self, params):
-        """Top-level messages (and replies broadcast to the channel), newest first, `latest`/`inclusive`/`limit`."""
+        """Top-level messages (and replies broadcast to the channel), newest first, `latest`/`inclusive`/`limit`;
+        message metadata only with `include_all_metadata`."""
         channel = self._channel(params)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
@@ -267,6 +273,8 @@ class FakeSlack:
         if latest:
             shown = [m for m in shown if float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest)]
         limit = int(params.get("limit") or 100)
+        if params.get("include_all_metadata") not in ("1", "true", True):
+            shown = [{k: v for k, v in m.items() if k != "metadata"} for m in shown]
         return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit,
                 "pin_count": len(channel["pins"]), "response_metadata": {"next_cursor": ""}}
 
@@ -285,6 +293,17 @@ class FakeSlack:
                   and (not latest or float(m["ts"]) <= float(latest))]
         limit = int(params.get("limit") or 1000)
         return {"ok": True, "messages": ([thread[0]] + inside)[:limit], "has_more": False}
+
+    def _users_conversations(self, params):
+        """The conversations the bot is a member of (public channels here), `exclude_archived`, paged by `limit`
+        with an opaque `cursor` in `response_metadata.next_cursor` ("" on the last page)."""
+        shown = [c for c in self.channels.values() if BOT_USER in c["members"]
+                 and not (c["archived"] and params.get("exclude_archived") in ("1", "true", True))]
+        start = int(base64.b64decode(params["cursor"]).decode().split(":")[1]) if params.get("cursor") else 0
+        limit = int(params.get("limit") or 100)
+        page, more = shown[start:start + limit], start + limit < len(shown)
+        cursor = base64.b64encode(f"channel:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "channels": [channel_json(c) for c in page], "response_metadata": {"next_cursor": cursor}}
 
     def _users_info(self, params):
         user = self.users.get(params.get("user", ""))

@@ -353,3 +353,37 @@ def test_the_fake_slack_tool_signs_a_slash_command_as_slack_does(monkeypatch):
     event = json.loads(tool.pin_body("C1", "1.000002", "U0ANA"))
     assert (event["type"], event["event"]["reaction"], event["event"]["item"]) == (
         "event_callback", "pushpin", {"type": "message", "channel": "C1", "ts": "1.000002"})
+
+
+def test_a_taken_name_is_reclaimed_only_from_the_bots_own_channels_and_only_when_asked(chat, slack):
+    """A retry whose create's answer was lost finds the channel among those the bot is in (users.conversations,
+    page after page); a channel it is not in, or one `reclaim` refuses, gets the next suffix as before."""
+    for n in range(999):  # a page full of the bot's other channels
+        slack.add_channel(f"incident-other-{n}")
+    made = slack.add_channel("incident-lost")
+    slack.channels[slack.add_channel("incident-human")]["members"] = ["U0ANA"]  # someone else's, bot not in it
+    seen = []
+    assert chat.create_channel("incident-lost", reclaim=lambda c: seen.append(c) or True).id == made
+    [found] = seen
+    assert found.name == "incident-lost" and found.created_at is not None
+    cursors = [p.get("cursor") for p in slack.sent("users.conversations")]
+    assert len(cursors) == 2 and cursors[0] is None and cursors[1]  # the second page, by Slack's cursor
+    assert chat.create_channel("incident-lost", reclaim=lambda c: False).name == "incident-lost-2"
+    assert chat.create_channel("incident-human", reclaim=lambda c: True).name == "incident-human-2"
+    listed = len(slack.sent("users.conversations"))
+    assert chat.create_channel("incident-lost").name == "incident-lost-3"  # no reclaim: no listing
+    assert len(slack.sent("users.conversations")) == listed
+
+
+def test_a_keyed_message_carries_its_key_as_message_metadata_and_is_found_by_it(chat, slack):
+    channel = chat.create_channel("incident-k")
+    slack.add_message(channel.id, "someone typing", "U0ANA")
+    ts = chat.post(channel.id, "the summary", key="summary:github:a/b#1")
+    chat.post(channel.id, "a later message")
+    [keyed, plain] = slack.sent("chat.postMessage")
+    assert keyed["metadata"] == {"event_type": "incident_desk_message",
+                                 "event_payload": {"key": "summary:github:a/b#1"}}
+    assert "metadata" not in plain
+    assert chat.posted(channel.id, "summary:github:a/b#1") == ts
+    assert chat.posted(channel.id, "summary:github:a/b#2") is None
+    assert slack.sent("conversations.history")[-1]["include_all_metadata"] in ("1", True)

@@ -191,6 +191,19 @@ def test_a_slack_outage_is_retried_and_loses_nothing(client, redis_conn, github,
     assert "Declared incident" in slack.responses_posted[-1][1]["text"]
 
 
+def test_a_second_incident_of_the_same_name_gets_its_own_channel_on_a_retry_too(client, redis_conn, github, slack,
+                                                                               declared, store):
+    """The retry that may reclaim a channel of its noted name never takes another incident's."""
+    slack.fail("conversations.create", error="internal_error")  # the second's first try: nothing made
+    post_command(client, command("db is down", trigger_id="2.second"))
+    run_worker(redis_conn)
+    run_worker(redis_conn)
+    second = slack.channel_named(f"incident-{datetime.now(UTC):%Y-%m-%d}-db-is-down-2")
+    assert second is not None and store.incident_by_channel(second["id"]).number == 2
+    assert store.incident_by_channel(declared).number == 1
+    assert len(slack.sent("users.conversations")) == 1  # asked once, on the retry
+
+
 def test_a_declaration_the_forge_refuses_says_why_and_creates_nothing(client, redis_conn, github, slack):
     github.missing.add("Codertocat/missing")
     post_command(client, command("db is down in Codertocat/missing", trigger_id="5.t"))

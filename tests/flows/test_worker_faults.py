@@ -2,22 +2,22 @@
 unreachable database, a worker killed mid-job, a job longer than its lock (issue 13 items 4, 5, 6)."""
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
-from sqlalchemy import text
 
 from incidents.summary import SUMMARY_MARKER
 from tests.fakes.github import FakeGitHub
+from tests.fault_support import FakeServer, database_locked, kill_mid_job_then_rerun, short_database_waits
 from tests.support import post_github, run_worker
 from worker.queue import DELIVERIES, deliveries_queue
+
+__all__ = ["short_database_waits"]  # a fixture, used by name
 
 REPO = "Codertocat/Hello-World"
 
@@ -49,37 +49,6 @@ def drain(redis_conn, within: float = 60.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("jobs still waiting")
-
-
-@contextlib.contextmanager
-def database_locked(store):
-    """Another client holding the database's lock: the whole file for SQLite, the incidents table for PostgreSQL."""
-    url = store.engine.url
-    if url.get_backend_name() == "sqlite":
-        holder = sqlite3.connect(url.database, isolation_level=None)
-        holder.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-    else:
-        with store.engine.connect() as holder:
-            holder.execute(text("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE"))
-            yield
-            holder.rollback()
-
-
-@pytest.fixture
-def short_database_waits(monkeypatch):
-    """A busy timeout of half a second and retries a second apart, so the lock outlasts a few tries."""
-    from worker.bootstrap import store_for
-
-    monkeypatch.setenv("INCIDENT_DESK_DB_BUSY_TIMEOUT", "0.5")
-    monkeypatch.setenv("INCIDENT_DESK_RETRY_BASE_SECONDS", "1")
-    store_for.cache_clear()
-    yield
-    store_for.cache_clear()
 
 
 def test_a_database_locked_past_its_busy_timeout_declares_the_incident_once_after(
@@ -176,91 +145,36 @@ def test_a_job_longer_than_the_lock_s_lease_keeps_the_incident_lock_to_the_end(
     assert job.timeout == JOB_TIMEOUT_SECONDS >= 200 * 2 * Settings().github_write_interval
 
 
-class _ForgeServer:
-    """The fake GitHub's routes served over real HTTP on 127.0.0.1, for a worker in another process.
-
-    The first summary comment hangs (as a forge call can) until the test has killed the worker."""
-
-    def __init__(self, fake_api):
-        import http.server
-        import threading
-        import types
-
-        from tests.support import GITHUB_REST
-
-        self.hanging, self.release = threading.Event(), threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
-                request = types.SimpleNamespace(url=GITHUB_REST + self.path, body=body, method=self.command)
-                if self.command == "POST" and self.path.endswith("/comments") and not server.hanging.is_set():
-                    server.hanging.set()
-                    server.release.wait(120)
-                    return  # the worker is gone: no answer
-                for route in fake_api.registered():
-                    if route.method == self.command and route.url.match(request.url):
-                        status, _headers, text = route.callback(request)  # the fake's headers are not replayed
-                        break
-                else:
-                    status, text = 404, '{"message": "Not Found"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(text.encode())))
-                self.end_headers()
-                self.wfile.write(text.encode())
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
-
-
-def _start_worker(env):
-    import subprocess
-    import sys
-
-    return subprocess.Popen([sys.executable, "-m", "incident_desk.cli", "worker", "--maintenance-interval", "1",
-                             "--heartbeat", "1"], env=env, start_new_session=True)
-
-
 def test_a_worker_killed_mid_declaration_declares_the_incident_once_on_the_next_worker(
         client, redis_conn, store, github, settings, fake_api):
     """issue 13 item 4: kill -9 of the worker and its work horse mid-job; the next worker runs the job
     again (RQ's abandoned-job cleanup with the job's Retry) and the incident is declared once."""
     import os
-    import signal
 
-    forge = _ForgeServer(fake_api)
+    forge = FakeServer(fake_api)
+    forge.hang_on("POST", "/comments", after=False)  # the first summary comment hangs, never reaching the fake
     env = dict(os.environ, GITHUB_API_URL=forge.url)
-    first = _start_worker(env)
-    second = None
-    try:
-        post_github(client, "issues", github.issues_event(REPO, 1, "opened", "alice"))
-        assert forge.hanging.wait(60), "the worker never reached the summary comment"
-        os.killpg(first.pid, signal.SIGKILL)  # the worker, its work horse and its scheduler
-        first.wait(10)
-        second = _start_worker(env)
-        deadline = time.monotonic() + 150  # a bound: the dead job is found 60 s after its last heartbeat
-        while time.monotonic() < deadline and not summaries(github):
-            time.sleep(0.5)
-        time.sleep(2)  # nothing more should come
-    finally:
-        for process in (first, second):
-            if process and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-        forge.close()
+    kill_mid_job_then_rerun(forge, env, redis_conn, lambda: post_github(
+        client, "issues", github.issues_event(REPO, 1, "opened", "alice")), lambda: bool(summaries(github)))
 
     assert len(summaries(github)) == 1
     assert [i.number for i in store.incidents(REPO)] == [1]
     assert not FailedJobRegistry(DELIVERIES, connection=redis_conn).get_job_ids()
+
+
+def test_a_worker_started_at_once_after_a_kill_runs_the_dead_job_within_a_minute_of_its_heartbeat(
+        client, redis_conn, store, github, settings, fake_api):
+    """The next worker, idle in its wait for jobs, still looks for dead ones every maintenance interval: the
+    job runs again once its heartbeat lapses (60 s), not when RQ's 405 s wait for a job happens to end."""
+    import os
+
+    forge = FakeServer(fake_api)
+    forge.hang_on("POST", "/comments", after=False)
+    env = dict(os.environ, GITHUB_API_URL=forge.url)
+    started = time.monotonic()
+    kill_mid_job_then_rerun(forge, env, redis_conn, lambda: post_github(
+        client, "issues", github.issues_event(REPO, 1, "opened", "alice")), lambda: bool(summaries(github)),
+        within=150, lapse=False)
+
+    assert len(summaries(github)) == 1
+    assert time.monotonic() - started < 120
