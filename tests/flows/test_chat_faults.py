@@ -4,7 +4,7 @@ database locked past its busy timeout while chat is told. The next worker finish
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq.registry import FailedJobRegistry
@@ -28,7 +28,7 @@ __all__ = ["short_database_waits"]  # a fixture, used by name
 
 REPO = "Codertocat/Hello-World"
 DECLARER = "U2147483697"  # the slash-command fixture's user
-CONFIG = "slack:\n  users:\n    U2147483697: alice\n  announce_channel: {announce}\n"
+CONFIG = "slack:\n  users:\n    U2147483697: alice\n  announce_channel: {announce}\n  archive_after: 2h\n"
 
 
 @pytest.fixture
@@ -147,7 +147,8 @@ def test_a_channel_due_for_archiving_while_the_database_is_locked_is_archived_af
     run_worker(redis_conn)
     [channel] = incident_channels(slack)
     incident = store.get_incident("github", REPO, 1)
-    store.save_incident(incident.with_changes(closed_at=datetime.now(UTC)))  # closed; the archive job is due
+    closed = datetime.now(UTC) - timedelta(hours=3)  # closed three hours ago: the 2 h archive is due
+    store.save_incident(incident.with_changes(closed_at=closed))
     deliveries_queue(redis_conn).enqueue("worker.chat_jobs.archive_channel", channel["id"])
     with database_locked(store):
         run_worker(redis_conn)
