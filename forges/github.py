@@ -149,7 +149,9 @@ class GitHubForge(PacedWrites, Forge):
     def list_issues(self, repository, label, since=None):
         with _api("list issues"):
             raws = self._repo(repository).get_issues(state="all", labels=[label], **({"since": since} if since else {}))
-            return [self._as_issue(repository, raw) for raw in raws if raw.pull_request is None]
+            # A pull request is told by its page's URL: reading `raw.pull_request` of an issue (absent from the
+            # list's data) makes PyGithub fetch that issue again, one call per issue listed.
+            return [self._as_issue(repository, raw) for raw in raws if "/pull/" not in (raw.html_url or "")]
 
     def _as_issue(self, repository, raw) -> Issue:
         return Issue(repository=repository, number=raw.number, title=raw.title or "", body=raw.body or "",

@@ -290,3 +290,15 @@ def test_github_body_edit_keeps_a_person_s_edit_made_while_the_write_throttle_wa
     body = github.final_body()
     assert "- 14:05 bot entry" in body
     assert "Note by a person." in body
+
+
+def test_github_lists_issues_in_one_call_without_reading_each_again(settings, fake_api):
+    """Telling pull requests from issues must not make PyGithub fetch every listed issue (`sync`, the retry's
+    look for an issue whose answer was lost)."""
+    github = FakeGitHub(fake_api)
+    for number in (1, 2, 3):
+        github.add_issue("o/r", number, f"Incident {number}", labels=["incident"])
+    before = len(fake_api.calls)
+    issues = build_forge("github", settings).list_issues("o/r", "incident")
+    assert sorted(issue.number for issue in issues) == [1, 2, 3]
+    assert [c.request.method for c in fake_api.calls[before:]] == ["GET"]
