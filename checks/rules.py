@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from incidents.document import IncidentDocument
 from incidents.profiles import Profile
 from incidents.sections import ACTION_SECTIONS, WHYS_SECTIONS, sections_for
-from incidents.similar import Similar, named_in, reference
 from incidents.taxonomy import known_terms, suggest
 from incidents.timeline import TIMELINE_TAGS
 
-if TYPE_CHECKING:  # only named: `incident-desk check` without a config never loads the config modules
+if TYPE_CHECKING:  # only named: `incident-desk check` without a config or history never loads these modules
     from incidents.config_model import RepoConfig
+    from incidents.similar import Similar
 
 ERROR, WARNING = "error", "warning"
 
@@ -252,6 +252,8 @@ def recurrence_checked(doc: IncidentDocument, profile: Profile, ctx: Context) ->
     """In profiles with a Recurrence section, it names at least one of the similar past incidents there are."""
     if RECURRENCE_SECTION not in profile.required or not ctx.similar:
         return
+    from incidents.similar import named_in, reference  # past incidents given: a bot's reconcile, `check --history`
+
     section = doc.sections.get(RECURRENCE_SECTION)
     text = section.text if section is not None else ""
     if any(named_in(text, found.incident, ctx.home) for found in ctx.similar):
