@@ -110,6 +110,7 @@ class IncidentSchema(_Base):
     assignees = fields.List(fields.Nested(ReferenceSchema), load_default=list)
     service = fields.Nested(ReferenceSchema, load_default=None, allow_none=True)
     priority = fields.Nested(ReferenceSchema, load_default=None, allow_none=True)  # null: no priorities set
+    teams = fields.List(fields.Nested(ReferenceSchema), load_default=list, allow_none=True)
 
 
 class EventSchema(_Base):
@@ -190,10 +191,13 @@ def read_pagerduty(payload) -> AlertNotice | None:
 
 def _pagerduty_labels(incident: dict) -> dict[str, str]:
     """The labels a PagerDuty incident is routed by, as an alert's are: `service` (the service's summary, its
-    name), `service_id`, `priority` (the priority's summary, such as P1) and `urgency`; each only when sent."""
+    name), `service_id`, `priority` (the priority's summary, such as P1), `urgency`, and `team` and `team_id` (the
+    first team the incident names); each only when sent."""
     service, priority = incident["service"] or {}, incident["priority"] or {}
+    team = next(iter(incident["teams"] or ()), None) or {}
     labels = {"service": service.get("summary", ""), "service_id": service.get("id", ""),
-              "priority": priority.get("summary", ""), "urgency": incident["urgency"]}
+              "priority": priority.get("summary", ""), "urgency": incident["urgency"],
+              "team": team.get("summary", ""), "team_id": team.get("id", "")}
     return {name: value.strip() for name, value in labels.items() if value.strip()}
 
 

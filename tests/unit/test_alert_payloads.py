@@ -105,7 +105,8 @@ def test_pagerdutys_incident_events(kind, status, responder, at):
         source="pagerduty", group="PGR0VU2", status=status, at=at, title="A little bump in the road",
         url="https://acme.pagerduty.com/incidents/PGR0VU2", urgency="high", responder=responder,
         event_id=payload["event"]["id"],
-        common_labels={"service": "API Service", "service_id": "PF9KMXH", "priority": "P1", "urgency": "high"})
+        common_labels={"service": "API Service", "service_id": "PF9KMXH", "priority": "P1", "urgency": "high",
+                       "team": "Engineering", "team_id": "PFCVPS0"})
 
 
 def test_an_acknowledgement_by_no_one_has_no_responder():

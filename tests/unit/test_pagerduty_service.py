@@ -15,7 +15,8 @@ from incidents.config_model import AlertsConfig
 from incidents.model import Severity
 from tests.alert_support import pagerduty_event
 
-LABELS = {"service": "API Service", "service_id": "PF9KMXH", "priority": "P1", "urgency": "high"}
+LABELS = {"service": "API Service", "service_id": "PF9KMXH", "priority": "P1", "urgency": "high",
+          "team": "Engineering", "team_id": "PFCVPS0"}
 ROUTES = ('service="Checkout API" -> github:acme/checkout; service_id=PF9KMXH -> gitlab:ops/api; '
           "* -> github:acme/incidents")
 
@@ -28,7 +29,7 @@ def test_the_service_priority_and_urgency_are_labels(kind):
 def test_a_missing_service_or_priority_gives_no_label():
     """PagerDuty sends `priority` null where an account has no priorities; no service: no service labels."""
     payload = pagerduty_event("triggered")
-    payload["event"]["data"].update(priority=None, service=None)
+    payload["event"]["data"].update(priority=None, service=None, teams=[])
     assert read_pagerduty(payload).common_labels == {"urgency": "high"}
     del payload["event"]["data"]["priority"], payload["event"]["data"]["urgency"]
     assert read_pagerduty(payload).common_labels == {}
@@ -66,7 +67,8 @@ def test_the_incident_names_the_service():
         "PagerDuty incident A little bump in the road (service API Service) triggered (urgency high)"
     assert ai.resolved_entry(NOTICE) == "PagerDuty incident A little bump in the road (service API Service) resolved"
     [row] = [line for line in ai.alert_table(NOTICE) if line.startswith("| A little bump")]
-    assert "| priority=P1, service=API Service, service\\_id=PF9KMXH, urgency=high |" in row
+    assert ("| priority=P1, service=API Service, service\\_id=PF9KMXH, team=Engineering, team\\_id=PFCVPS0, "
+            "urgency=high |") in row
 
 
 def test_a_service_name_cannot_ping_or_break_the_markdown():
@@ -95,3 +97,13 @@ def test_a_service_shaped_like_a_component_id_is_the_component(service, expected
     """`alerts.component_label` is `service` by default: PagerDuty's service names the component when it can."""
     notice = dataclasses.replace(NOTICE, common_labels={**NOTICE.common_labels, "service": service})
     assert ai.components_of(notice, AlertsConfig()) == expected
+
+
+def test_pagerduty_incidents_are_routed_by_their_team_the_first_one_it_names():
+    """The documented incident names its teams (`Engineering`, PFCVPS0): `team=` routes match the first."""
+    routes = parse_routes('team=Engineering -> github:acme/eng; * -> github:acme/incidents')
+    notice = read_pagerduty(pagerduty_event("triggered"))
+    assert route(routes, notice.common_labels) == ("github", "acme/eng")
+    payload = pagerduty_event("triggered")
+    payload["event"]["data"]["teams"].append({"id": "PSRE001", "summary": "SRE", "type": "team_reference"})
+    assert read_pagerduty(payload).common_labels["team"] == "Engineering"
