@@ -3,17 +3,19 @@
 It lives in the database, not in Redis: it must outlive a Redis flush or an embedded Redis
 without persistence, and it must last as long as the incident, since a retry or a forge
 redelivery can come hours later and "the later comment wins" needs the settings' history.
+Rows of comments older than LEDGER_DAYS are pruned by the hourly sweep (worker.nudges).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from store.models import CommandRunRow
 
 REPLY_LINE = 0  # command lines count from 1; line 0 records the comment's reply
+LEDGER_DAYS = 90  # how long a comment's rows are kept: months past any redelivery or retry
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,19 @@ class LedgerStore:
         """The comment's recorded lines by line number (REPLY_LINE: the reply)."""
         with self.session() as s:
             return {row.line: _to_run(row) for row in s.scalars(_rows(comment))}
+
+    def prune_command_runs(self, before: datetime, limit: int = 5000) -> int:
+        """Forget the rows of comments written before `before`, at most `limit` of them, oldest first; how many.
+
+        No forge redelivers a comment that old, and a comment arriving now is newer than all of them, so neither
+        "once" nor "the later comment wins" needs them any more (GitHub redelivers for days, not months)."""
+        with self.session() as s:
+            ids = s.scalars(select(CommandRunRow.id).where(CommandRunRow.commented_at.is_not(None),
+                                                           CommandRunRow.commented_at < before)
+                            .order_by(CommandRunRow.commented_at).limit(limit)).all()
+            if ids:
+                s.execute(delete(CommandRunRow).where(CommandRunRow.id.in_(ids)))
+            return len(ids)
 
     def record_step(self, comment: CommentRef, line: int, step: str, value) -> None:
         """Note that a step of a command took effect (e.g. the issue it created), before it finishes."""

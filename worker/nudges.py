@@ -30,6 +30,7 @@ from incidents.nudges import (
 )
 from incidents.text import escape
 from incidents.timezones import zone
+from store.ledger import LEDGER_DAYS
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.queue import KEY_PREFIX, deliveries_queue
 from worker.retry import is_transient, retry_delay, retry_later
@@ -50,7 +51,8 @@ def schedule_sweep(conn, delay: timedelta = SWEEP_EVERY) -> None:
 
 
 def sweep_nudges() -> int:
-    """Queue the nudge job of every open tracked incident, then the next sweep. Returns how many."""
+    """Queue the nudge job of every open tracked incident, prune the command ledger's old rows, then schedule the
+    next sweep. Returns how many incidents were queued."""
     rt = runtime()
     queue, count = deliveries_queue(rt.conn), 0
     for incident in rt.store.incidents():
@@ -59,6 +61,9 @@ def sweep_nudges() -> int:
             queue.enqueue(NUDGE_JOB, incident.platform, incident.repository, incident.number,
                           incident.installation_id, job_id=f"nudge-{incident.platform}-{digest}-{incident.number}")
             count += 1
+    pruned = rt.store.prune_command_runs(datetime.now(UTC) - timedelta(days=LEDGER_DAYS))
+    if pruned:
+        log_event(log, outcome="ledger pruned", rows=pruned)
     schedule_sweep(rt.conn)
     return count
 

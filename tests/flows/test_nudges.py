@@ -128,3 +128,22 @@ def test_snooze_pauses_the_owners_items_or_the_follow_ups_and_others_may_not(cli
         assert len(nudges(github, BACKLOG, 2)) == 1 and len(nudges(github, REPO, 2)) == 1
         sweep(clock, redis_conn, MONDAY + timedelta(days=16, hours=-1))  # carol's snooze is over, alice's not
         assert len(nudges(github, BACKLOG, 2)) == 1 and len(nudges(github, REPO, 2)) == 2
+
+
+def test_the_hourly_sweep_prunes_the_command_ledger_of_comments_months_old(client, redis_conn, store, github):
+    """The ledger grew with every command forever (since issue 13's note); the sweep keeps LEDGER_DAYS of it."""
+    from store.ledger import LEDGER_DAYS, CommentRef
+
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        say(client, redis_conn, github, "/incident db is down", where=(REPO, 1))
+        status = github.comment_event(REPO, 2, "alice", "/status identified the cache is cold")
+        post_github(client, "issue_comment", status)
+        run_worker(redis_conn)
+        old = CommentRef("github", REPO, 2, 4242, MONDAY - timedelta(days=LEDGER_DAYS + 1))
+        store.record_step(old, 1, "timeline", True)
+        assert store.command_runs(old)
+        kept = CommentRef("github", REPO, 2, status["comment"]["id"])
+        recent = store.command_runs(kept)
+        sweep(clock, redis_conn, MONDAY + timedelta(hours=1))
+        assert store.command_runs(old) == {}  # months old: gone
+        assert store.command_runs(kept) == recent != {}  # this week's: kept, so a redelivery still runs nothing
