@@ -3,11 +3,11 @@ summary is edited in place; the Apprise targets the repository names hear of dec
 resolve, close and publication. What chat was last told is kept (the view), so telling twice tells once."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from chat.base import Channel
 from forges.base import Issue
-from handlers.command_run import Run
+from handlers.command_run import CLOCK_SKEW, Run
 from handlers.context import Context
 from handlers.publication import public_page_url
 from incidents.chat_view import (
@@ -28,7 +28,6 @@ from incidents.metrics import format_elapsed
 from incidents.model import Incident
 from incidents.timezones import zone
 
-CLOCK_SKEW = timedelta(minutes=5)  # Slack's clock against ours, for a channel's creation time
 CLOSED = "**Incident closed.** TTD {ttd} · TTF {ttf} · TTR {ttr} · open action items: {actions} · postmortem: {pm}"
 
 

@@ -16,7 +16,7 @@ from incidents.model import Incident
 from incidents.text import escape
 from store.ledger import CommandRun, CommentRef, Outcome
 
-CLOCK_SKEW = timedelta(minutes=5)  # the forge's clock against ours
+CLOCK_SKEW = timedelta(minutes=5)  # another service's clock (the forge's, Slack's) against ours
 OPENED_MARKER = "\n\n<!-- incident-desk:opened {key} -->"  # ends the body of an issue the bot opens
 NOT_AN_INCIDENT = "this issue is not an incident; run it on the incident, or declare one with `{prefix}incident`."
 TOO_LONG = "the issue body is full ({reason}), so this was not written; here it is so it is not lost: {text}"
