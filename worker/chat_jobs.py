@@ -7,7 +7,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from rq import get_current_job
-from rq.registry import ScheduledJobRegistry
 
 from chat import build_announcer
 from chat.base import ChatError
@@ -23,7 +22,7 @@ from incidents.chat_view import from_json
 from worker.bootstrap import Runtime, chat_for, forge_for, open_context, runtime
 from worker.deferred import archive_chat_channel, archive_job_id
 from worker.jobs import count_job, incident_lock
-from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue
+from worker.queue import KEY_PREFIX, waiting_job_ids
 from worker.retry import is_transient, log_reason, retry_delay, retry_later
 
 log = logging.getLogger("incident_desk.worker")
@@ -190,8 +189,7 @@ def _archive_wait(rt: Runtime, incident) -> timedelta | None:
 def rearm_archives(conn, store) -> int:
     """Queue the archive job of every closed incident's channel that is not archived and has none (Redis lost it);
     each works out whether its time has come. Returns how many were re-created (the `worker` command's start)."""
-    waiting = set(ScheduledJobRegistry(DELIVERIES, connection=conn).get_job_ids())
-    waiting |= set(deliveries_queue(conn).get_job_ids())
+    waiting = waiting_job_ids(conn)
     armed = 0
     for _incident, told in store.chats_to_archive(datetime.now(UTC)):
         if told.channel_id and archive_job_id(told.channel_id) not in waiting:

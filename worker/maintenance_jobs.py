@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from rq.registry import ScheduledJobRegistry
-
 from incident_desk.logs import log_event
 from incidents import timezones
 from incidents.chat_view import targets_for
@@ -17,7 +15,7 @@ from incidents.maintenance import Maintenance, notice_body, step_title
 from incidents.status_page import local_time
 from worker.bootstrap import Runtime, forge_for, open_context, runtime
 from worker.deferred import maintenance_job_id, schedule_maintenance
-from worker.queue import DELIVERIES, KEY_PREFIX, deliveries_queue, notify_retry
+from worker.queue import KEY_PREFIX, deliveries_queue, notify_retry, waiting_job_ids
 from worker.retry import is_transient, log_reason, retry_delay
 
 __all__ = ["advance_maintenance", "arm_maintenances", "arm_now_and_then"]
@@ -90,12 +88,10 @@ def _announce_in_chat(ctx, maintenance: Maintenance, step: str) -> None:
 def arm_maintenances(conn, store) -> int:
     """Schedule the job of every maintenance that may still owe a notice and has none (Redis lost it, or a
     worker stopped before it ran); returns how many were re-created."""
-    scheduled = set(ScheduledJobRegistry(DELIVERIES, connection=conn).get_job_ids())
-    queued = set(deliveries_queue(conn).get_job_ids())
+    waiting = waiting_job_ids(conn)
     armed = 0
     for maintenance in store.pending_maintenances():
-        job_id = maintenance_job_id(maintenance.id)
-        if job_id not in scheduled and job_id not in queued:
+        if maintenance_job_id(maintenance.id) not in waiting:
             schedule_maintenance(conn, maintenance.id, timedelta(0))  # the job works out what is due and when
             armed += 1
     if armed:

@@ -14,6 +14,7 @@ import redis
 from rq import Queue, Worker
 from rq.exceptions import AbandonedJobError
 from rq.job import Job, Retry
+from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException
 
@@ -111,6 +112,12 @@ def only_deaths_are_retried(job, exc_type, exc_value, traceback) -> bool:
 def deliveries_queue(conn: redis.Redis) -> Queue:
     return Queue(DELIVERIES, connection=conn, serializer=JSONSerializer, job_class=DeskJob,
                  default_timeout=JOB_TIMEOUT_SECONDS)
+
+
+def waiting_job_ids(conn: redis.Redis) -> set[str]:
+    """The ids of the deliveries queue's jobs waiting to run: queued, or held by the scheduler for later."""
+    return set(ScheduledJobRegistry(DELIVERIES, connection=conn).get_job_ids()) | set(
+        deliveries_queue(conn).get_job_ids())
 
 
 def deliveries_worker(conn: redis.Redis, worker_class: type[Worker] = WarmHorseWorker, **options) -> Worker:
