@@ -78,20 +78,29 @@ def send_notification(update_id: int, subscriber_id: int, slug: str, attempt: in
         return "already sent"
     incident, public, update = found
     page = page[0]
+    return _deliver(settings, subscriber, lambda: update_email(settings, page, public, update, subscriber),
+                    lambda: webhook_body(settings, page, public, store),
+                    lambda error=None: store.notification_done(update_id, subscriber_id, error),
+                    dict(update_id=update_id, subscriber_id=subscriber_id))
+
+
+def _deliver(settings: Settings, subscriber, mail, webhook, done, said: dict) -> str:
+    """Mail or post to one subscriber (`mail` and `webhook` build what is sent), then `done(error)` records the
+    attempt: "sent", "refused" for good, or a transient error raised for RQ's Retry."""
     try:
         if subscriber.kind == "email":
-            _send_mail(settings, update_email(settings, page, public, update, subscriber))
+            _send_mail(settings, mail())
         else:
-            _post_webhook(subscriber, webhook_body(settings, page, public, store))
+            _post_webhook(subscriber, webhook())
     except PermanentNotifyError as exc:
-        store.notification_done(update_id, subscriber_id, str(exc))
-        log_event(log, update_id=update_id, subscriber_id=subscriber_id, outcome="refused", reason=str(exc))
+        done(str(exc))
+        log_event(log, **said, outcome="refused", reason=str(exc))
         return "refused"
     except TransientNotifyError as exc:
-        store.notification_done(update_id, subscriber_id, str(exc))
+        done(str(exc))
         _retry_or_fail(exc)
-    store.notification_done(update_id, subscriber_id)
-    log_event(log, update_id=update_id, subscriber_id=subscriber_id, kind=subscriber.kind, outcome="sent")
+    done()
+    log_event(log, **said, kind=subscriber.kind, outcome="sent")
     return "sent"
 
 
@@ -176,20 +185,10 @@ def send_maintenance_notice(public_id: str, step: str, subscriber_id: int, slug:
     if not store.notice_attempt(public_id, step, subscriber_id):
         return "already sent"
     page = found[0]
-    try:
-        if subscriber.kind == "email":
-            _send_mail(settings, maintenance_email(settings, page, maintenance, step, subscriber))
-        else:
-            _post_webhook(subscriber, maintenance_webhook_body(settings, page, maintenance, store))
-    except PermanentNotifyError as exc:
-        store.notice_done(public_id, step, subscriber_id, str(exc))
-        return "refused"
-    except TransientNotifyError as exc:
-        store.notice_done(public_id, step, subscriber_id, str(exc))
-        _retry_or_fail(exc)
-    store.notice_done(public_id, step, subscriber_id)
-    log_event(log, maintenance=public_id, step=step, subscriber_id=subscriber_id, outcome="sent")
-    return "sent"
+    return _deliver(settings, subscriber, lambda: maintenance_email(settings, page, maintenance, step, subscriber),
+                    lambda: maintenance_webhook_body(settings, page, maintenance, store),
+                    lambda error=None: store.notice_done(public_id, step, subscriber_id, error),
+                    dict(maintenance=public_id, step=step, subscriber_id=subscriber_id))
 
 
 MAINTENANCE_TEXT = """{name}
